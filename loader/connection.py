@@ -1,0 +1,92 @@
+"""Where to connect: flags, then the NEO4J_* environment, then the local server.
+
+Neo4j's own convention is followed: ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
+``NEO4J_DATABASE``. When no URI is given anywhere and ``casegraph neo4j start`` runs a
+server, that server (and its stored password) is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError, ClientError, ConfigurationError, ServiceUnavailable
+
+from loader import localserver
+from loader.errors import DatabaseUnavailableError
+
+DEFAULT_URI = "neo4j://127.0.0.1:7687"
+
+
+@dataclass(frozen=True)
+class Connection:
+    uri: str
+    username: str
+    password: str
+    database: str
+
+    def __repr__(self) -> str:  # never show the password, even in a traceback
+        return (
+            f"Connection(uri={self.uri!r}, username={self.username!r}, "
+            f"database={self.database!r}, password=***)"
+        )
+
+
+def resolve(
+    uri: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
+    home: Path | None = None,
+) -> Connection:
+    env = os.environ
+    uri = uri or env.get("NEO4J_URI")
+    local = None
+    if not uri:
+        local = localserver.running_state(home or localserver.default_home())
+        uri = local.bolt_uri if local else DEFAULT_URI
+    if password is None:
+        password = env.get("NEO4J_PASSWORD")
+        if password is None and local is not None:
+            password = localserver.read_password(home or localserver.default_home())
+    return Connection(
+        uri=uri,
+        username=username or env.get("NEO4J_USERNAME") or "neo4j",
+        password=password or "",
+        database=database or env.get("NEO4J_DATABASE") or "neo4j",
+    )
+
+
+@contextmanager
+def open_driver(conn: Connection) -> Iterator[Driver]:
+    """A driver that has proven it can reach the server and the database."""
+    try:
+        driver = GraphDatabase.driver(conn.uri, auth=(conn.username, conn.password))
+    except (ValueError, ConfigurationError) as exc:
+        raise DatabaseUnavailableError(f"bad Neo4j URI {conn.uri!r}: {exc}") from None
+    try:
+        try:
+            driver.verify_connectivity(database=conn.database)
+        except AuthError:
+            raise DatabaseUnavailableError(
+                f"Neo4j at {conn.uri} refused user {conn.username!r}: check NEO4J_USERNAME "
+                "and NEO4J_PASSWORD"
+            ) from None
+        except ServiceUnavailable:
+            raise DatabaseUnavailableError(
+                f"cannot reach Neo4j at {conn.uri}: start it with `casegraph neo4j start` "
+                "(or `docker compose up -d`), or set NEO4J_URI"
+            ) from None
+        except ClientError as exc:
+            raise DatabaseUnavailableError(
+                f"Neo4j at {conn.uri} refused database {conn.database!r}: {exc.message}"
+            ) from None
+        except OSError as exc:
+            raise DatabaseUnavailableError(f"cannot reach Neo4j at {conn.uri}: {exc}") from None
+        yield driver
+    finally:
+        driver.close()

@@ -1,0 +1,85 @@
+"""Errors a user can cause, as one tree. The CLI turns each into one line and an exit code.
+
+CasegraphError                  exit 1 unless said otherwise
+ ├── UsageError                 exit 2: a bad flag value or combination
+ ├── InputError                 exit 1: YAML or ontology problems, all of them at once
+ ├── ServerError                exit 1: the local Neo4j server could not be managed
+ │    ├── JavaError             no Java, or a Java older than 17
+ │    ├── MavenError            no Maven to fetch the server jars
+ │    ├── PortInUseError        a port the server needs is taken
+ │    ├── DownloadError         Maven could not fetch the jars
+ │    └── StartError            the server did not come up
+ ├── DatabaseUnavailableError   exit 3: unreachable, authentication failed, no such database
+ └── LoadError                  exit 1: the load was refused or failed; the message says
+                                what the database holds now
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CasegraphError(Exception):
+    """Root of every error casegraph raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(CasegraphError):
+    exit_code = 2
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, at a place in a file."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class InputError(CasegraphError):
+    """The input (seed YAML or ontology) has problems; ``problems`` holds every one found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the input")
+
+
+class ServerError(CasegraphError):
+    """The local Neo4j server could not be fetched, configured, started or stopped."""
+
+
+class JavaError(ServerError):
+    pass
+
+
+class MavenError(ServerError):
+    pass
+
+
+class PortInUseError(ServerError):
+    pass
+
+
+class DownloadError(ServerError):
+    pass
+
+
+class StartError(ServerError):
+    pass
+
+
+class DatabaseUnavailableError(CasegraphError):
+    """Neo4j cannot be reached or refused our credentials or database name."""
+
+    exit_code = 3
+
+
+class LoadError(CasegraphError):
+    """A load was refused or failed after validation passed."""

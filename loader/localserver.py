@@ -1,0 +1,546 @@
+"""A local Neo4j Community server run from Maven Central jars, for machines without Docker.
+
+Layout:
+- the jar cache (``CASEGRAPH_CACHE``, default ``~/.cache/casegraph``) holds
+  ``neo4j-<version>/lib/*.jar``, fetched once by ``mvn dependency:copy-dependencies``;
+- the server home (``CASEGRAPH_NEO4J_HOME``, default ``~/.local/share/casegraph/neo4j``)
+  holds ``conf/neo4j.conf``, ``data/``, ``logs/``, the pid, the chosen ports and the
+  password (mode 0600) so that other casegraph commands can connect without asking.
+
+The server JVM is started directly (``org.neo4j.server.CommunityEntryPoint``) in its own
+process group, so the recorded pid is the server itself and ``stop`` can wait for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from loader.errors import (
+    DownloadError,
+    JavaError,
+    MavenError,
+    PortInUseError,
+    ServerError,
+    StartError,
+)
+
+NEO4J_VERSION = "5.26.30"
+BROWSER_VERSION = "5.24.0"
+MIN_JAVA = 17
+DOCKER_HINT = "or run Neo4j with Docker instead: `docker compose up -d`"
+ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+
+# The JVM options of the 5.26 tarball's default neo4j.conf that matter on Java 17.
+JVM_OPTIONS = (
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Dlog4j2.disable.jmx=true",
+    "-Dfile.encoding=UTF-8",
+    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    "--add-opens=java.base/java.io=ALL-UNNAMED",
+    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+    "--enable-native-access=ALL-UNNAMED",
+)
+
+POM_TEMPLATE = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>casegraph.local</groupId>
+  <artifactId>neo4j-server-jars</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.neo4j</groupId><artifactId>neo4j</artifactId><version>{neo4j}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.neo4j.client</groupId><artifactId>neo4j-browser</artifactId>
+      <version>{browser}</version>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else default
+
+
+def cache_dir() -> Path:
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return _env_path("CASEGRAPH_CACHE", base / "casegraph")
+
+
+def default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
+    return _env_path("CASEGRAPH_NEO4J_HOME", base / "casegraph" / "neo4j")
+
+
+@dataclass
+class ServerConfig:
+    home: Path
+    bolt_port: int = 7687
+    http_port: int = 7474
+    heap: str = "1g"
+    pagecache: str = "1g"
+    timeout: float = 180.0
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"neo4j://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/browser/"
+
+
+@dataclass
+class ServerState:
+    """What ``start`` records in the home so that later commands find the server."""
+
+    pid: int
+    bolt_port: int
+    http_port: int
+    version: str
+    started_at: float
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"neo4j://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/browser/"
+
+
+def _state_file(home: Path) -> Path:
+    return home / "run" / "casegraph-server.json"
+
+
+def password_file(home: Path) -> Path:
+    return home / "password"
+
+
+def read_state(home: Path) -> ServerState | None:
+    try:
+        data = json.loads(_state_file(home).read_text(encoding="utf-8"))
+        return ServerState(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def read_password(home: Path) -> str | None:
+    try:
+        return password_file(home).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def is_server_process(pid: int) -> bool:
+    """True when ``pid`` is alive and is a Neo4j server JVM (not a recycled pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            return False
+        return True  # no /proc (macOS): trust the pid
+    return ENTRY_POINT.encode() in cmdline
+
+
+def running_state(home: Path) -> ServerState | None:
+    state = read_state(home)
+    if state is not None and is_server_process(state.pid):
+        return state
+    return None
+
+
+# --- prerequisites ------------------------------------------------------------------------
+
+
+def find_java() -> Path:
+    """The java executable: ``$JAVA_HOME/bin/java`` when JAVA_HOME is set, else PATH."""
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home:
+        candidate = Path(java_home) / "bin" / "java"
+        if not os.access(candidate, os.X_OK):
+            raise JavaError(
+                f"JAVA_HOME={java_home} has no bin/java: point JAVA_HOME at a Java "
+                f"{MIN_JAVA}+ install (e.g. apt-get install openjdk-17-jre-headless), "
+                f"{DOCKER_HINT}"
+            )
+        return candidate
+    found = shutil.which("java")
+    if found is None:
+        raise JavaError(
+            f"no Java found on PATH: install Java {MIN_JAVA} or 21 "
+            f"(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME, {DOCKER_HINT}"
+        )
+    return Path(found)
+
+
+def java_major(java: Path) -> int:
+    try:
+        out = subprocess.run(
+            [str(java), "-version"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except OSError as exc:
+        raise JavaError(f"cannot run {java}: {exc.strerror}; {DOCKER_HINT}") from None
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        raise JavaError(f"cannot tell the version of {java}; install Java {MIN_JAVA}+")
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major
+
+
+def check_java() -> Path:
+    java = find_java()
+    major = java_major(java)
+    if major < MIN_JAVA:
+        raise JavaError(
+            f"{java} is Java {major}; Neo4j {NEO4J_VERSION} needs Java {MIN_JAVA} or 21: "
+            f"install one and set JAVA_HOME, {DOCKER_HINT}"
+        )
+    return java
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def check_ports(config: ServerConfig) -> None:
+    for name, port, flag in (
+        ("Bolt", config.bolt_port, "--bolt-port"),
+        ("HTTP", config.http_port, "--http-port"),
+    ):
+        if not port_free(port):
+            raise PortInUseError(
+                f"port {port} ({name}) on 127.0.0.1 is already taken: stop what uses it "
+                f"or choose another with {flag}"
+            )
+
+
+# --- jars ---------------------------------------------------------------------------------
+
+
+def lib_dir(version: str = NEO4J_VERSION) -> Path:
+    return cache_dir() / f"neo4j-{version}" / "lib"
+
+
+def jars_present(lib: Path) -> bool:
+    return lib.is_dir() and any(lib.glob("neo4j-kernel-*.jar"))
+
+
+def fetch_jars(log: Callable[[str], None] = lambda _: None) -> Path:
+    """Fetch the server and Browser jars with Maven into the cache; reuse them if there."""
+    lib = lib_dir()
+    if jars_present(lib):
+        return lib
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise MavenError(
+            "the Neo4j jars are not cached and Maven (mvn) is not installed: "
+            f"apt-get install maven, {DOCKER_HINT}"
+        )
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    log(f"Fetching Neo4j {NEO4J_VERSION} and Neo4j Browser {BROWSER_VERSION} with Maven...")
+    with tempfile.TemporaryDirectory(dir=lib.parent, prefix=".fetch-") as tmp:
+        pom = Path(tmp) / "pom.xml"
+        pom.write_text(POM_TEMPLATE.format(neo4j=NEO4J_VERSION, browser=BROWSER_VERSION))
+        target = Path(tmp) / "lib"
+        cmd = [
+            mvn,
+            "-B",
+            "-q",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={target}",
+        ]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
+        except subprocess.TimeoutExpired:
+            raise DownloadError(
+                "Maven did not finish fetching the Neo4j jars within 30 minutes: "
+                "check the network and retry"
+            ) from None
+        if done.returncode != 0 or not jars_present(target):
+            last = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["(no output)"]
+            raise DownloadError(
+                f"Maven could not fetch org.neo4j:neo4j:{NEO4J_VERSION}: {last[0][:300]} "
+                f"(check access to Maven Central and retry, {DOCKER_HINT})"
+            )
+        if lib.exists():
+            shutil.rmtree(lib)
+        target.rename(lib)
+    return lib
+
+
+# --- configuration and start --------------------------------------------------------------
+
+
+def render_conf(config: ServerConfig) -> str:
+    lines = [
+        "# Written by `casegraph neo4j start`; rewritten at every start.",
+        "server.default_listen_address=127.0.0.1",
+        "server.default_advertised_address=127.0.0.1",
+        f"server.bolt.listen_address=127.0.0.1:{config.bolt_port}",
+        f"server.bolt.advertised_address=127.0.0.1:{config.bolt_port}",
+        f"server.http.listen_address=127.0.0.1:{config.http_port}",
+        f"server.http.advertised_address=127.0.0.1:{config.http_port}",
+        "server.https.enabled=false",
+        "server.directories.data=data",
+        "server.directories.logs=logs",
+        "server.directories.run=run",
+        "server.directories.import=import",
+        "dbms.security.auth_enabled=true",
+        f"server.memory.heap.initial_size={config.heap}",
+        f"server.memory.heap.max_size={config.heap}",
+        f"server.memory.pagecache.size={config.pagecache}",
+        "dbms.usage_report.enabled=false",
+        "client.allow_telemetry=false",
+        "browser.remote_content_hostname_whitelist=localhost,127.0.0.1",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def java_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["NEO4J_HOME"] = str(home)
+    env["NEO4J_CONF"] = str(home / "conf")
+    return env
+
+
+def admin_command(java: Path, lib: Path, *args: str) -> list[str]:
+    """The command line of ``neo4j-admin`` (``org.neo4j.cli.AdminTool``) from the same jars."""
+    return [str(java), "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", *args]
+
+
+def _store_exists(home: Path) -> bool:
+    return (home / "data" / "dbms" / "auth.ini").exists() or (
+        home / "data" / "databases" / "system"
+    ).exists()
+
+
+def _ensure_password(java: Path, lib: Path, home: Path, log: Callable[[str], None]) -> None:
+    stored = read_password(home)
+    if _store_exists(home):
+        wanted = os.environ.get("NEO4J_PASSWORD")
+        if stored and wanted and wanted != stored:
+            log(
+                "NEO4J_PASSWORD differs from the password this server was created with; "
+                f"the server keeps the old one (stored in {password_file(home)})"
+            )
+        return
+    password = os.environ.get("NEO4J_PASSWORD") or stored
+    generated = password is None
+    if password is None:
+        password = secrets.token_urlsafe(12)
+    if len(password) < 8:
+        raise StartError("NEO4J_PASSWORD must have at least 8 characters for Neo4j 5")
+    done = subprocess.run(
+        admin_command(java, lib, "dbms", "set-initial-password", password),
+        env=java_env(home),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        reason = next(
+            (line for line in (done.stderr + done.stdout).splitlines() if "Exception" in line),
+            f"exit {done.returncode}",
+        )
+        raise StartError(f"neo4j-admin could not set the initial password: {reason[:300]}")
+    pw_file = password_file(home)
+    pw_file.write_text(password + "\n", encoding="utf-8")
+    pw_file.chmod(0o600)
+    if generated:
+        log(f"Generated password for user neo4j: {password} (stored in {pw_file})")
+
+
+def tail(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _wait_for_bolt(
+    state: ServerState, password: str, timeout: float, proc: subprocess.Popen[bytes]
+) -> str:
+    """Wait until Bolt answers a query; returns the server version."""
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StartError(f"exited with code {proc.returncode}")
+        try:
+            with GraphDatabase.driver(
+                f"bolt://127.0.0.1:{state.bolt_port}",
+                auth=("neo4j", password),
+                connection_timeout=5,
+            ) as driver:
+                driver.verify_connectivity()
+                records, _, _ = driver.execute_query(
+                    "CALL dbms.components() YIELD versions RETURN versions[0] AS v",
+                    database_="system",
+                )
+                return str(records[0]["v"])
+        except AuthError as exc:
+            raise StartError(f"the server refused the stored password: {exc.message}") from None
+        except (ServiceUnavailable, Neo4jError, OSError) as exc:
+            last = exc
+        time.sleep(0.5)
+    raise StartError(f"Bolt did not answer within {timeout:.0f}s ({type(last).__name__})")
+
+
+def start(config: ServerConfig, log: Callable[[str], None] = lambda _: None) -> ServerState:
+    """Fetch (once), configure and start the server; return when Bolt answers."""
+    home = config.home
+    state = running_state(home)
+    if state is not None:
+        log(f"Neo4j is already running (pid {state.pid}).")
+        return state
+    java = check_java()
+    check_ports(config)
+    lib = fetch_jars(log)
+    for sub in ("conf", "data", "logs", "run", "import"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    (home / "conf" / "neo4j.conf").write_text(render_conf(config), encoding="utf-8")
+    _ensure_password(java, lib, home, log)
+    password = read_password(home) or ""
+    console = home / "logs" / "console.log"
+    cmd = [
+        str(java),
+        "-cp",
+        f"{home / 'conf'}/*:{lib}/*",
+        f"-Xms{config.heap}",
+        f"-Xmx{config.heap}",
+        *JVM_OPTIONS,
+        ENTRY_POINT,
+        f"--home-dir={home}",
+        f"--config-dir={home / 'conf'}",
+        "--console-mode",
+    ]
+    log(f"Starting Neo4j {NEO4J_VERSION} (home {home})...")
+    began = time.time()
+    with console.open("ab") as out:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=home,
+            env=java_env(home),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    state = ServerState(
+        pid=proc.pid,
+        bolt_port=config.bolt_port,
+        http_port=config.http_port,
+        version=NEO4J_VERSION,
+        started_at=began,
+    )
+    _state_file(home).write_text(json.dumps(asdict(state)), encoding="utf-8")
+    try:
+        state.version = _wait_for_bolt(state, password, config.timeout, proc)
+    except StartError as exc:
+        _terminate(proc.pid, 20)
+        _state_file(home).unlink(missing_ok=True)
+        raise StartError(f"Neo4j did not come up: {exc}; log {console}:\n{tail(console)}") from None
+    _state_file(home).write_text(json.dumps(asdict(state)), encoding="utf-8")
+    return state
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return is_server_process(pid)
+
+
+def _terminate(pid: int, timeout: float) -> bool:
+    """SIGTERM (Neo4j shuts down cleanly on it), then SIGKILL after ``timeout``."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return True
+        time.sleep(0.2)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return True
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    return False
+
+
+def stop(home: Path, timeout: float = 90.0) -> ServerState | None:
+    """Stop the server of ``home`` and wait until its process is gone. None if not running."""
+    state = running_state(home)
+    if state is None:
+        _state_file(home).unlink(missing_ok=True)
+        return None
+    clean = _terminate(state.pid, timeout)
+    if _alive(state.pid):
+        raise ServerError(f"Neo4j (pid {state.pid}) did not stop; kill it by hand")
+    _state_file(home).unlink(missing_ok=True)
+    if not clean:
+        raise ServerError(
+            f"Neo4j (pid {state.pid}) ignored SIGTERM for {timeout:.0f}s and was killed"
+        )
+    return state

@@ -1,0 +1,191 @@
+"""Test fixtures: one real Neo4j for the whole session, never a mock.
+
+The server is chosen in this order:
+1. ``NEO4J_URI`` (with ``NEO4J_USERNAME``/``NEO4J_PASSWORD``/``NEO4J_DATABASE``) when set;
+2. testcontainers (``neo4j:5.26-community``) when a Docker engine answers;
+3. ``casegraph neo4j start`` on free ports in a temporary home (jars from Maven Central).
+
+With ``CASEGRAPH_REQUIRE_NEO4J=1`` (CI sets it) a missing server fails the run instead of
+skipping the tests that need one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from neo4j import Driver, GraphDatabase
+
+from loader import localserver
+from loader.cypher import quote_server_name
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+TEST_PASSWORD = "casegraph-test-pw"
+
+
+@dataclass
+class Neo4jServer:
+    uri: str
+    username: str
+    password: str
+    database: str
+    kind: str
+    version: str = "?"
+    home: Path | None = None
+
+    def env(self) -> dict[str, str]:
+        """Environment for a casegraph subprocess that should use this server."""
+        env = dict(os.environ)
+        env.update(
+            NEO4J_URI=self.uri,
+            NEO4J_USERNAME=self.username,
+            NEO4J_PASSWORD=self.password,
+            NEO4J_DATABASE=self.database,
+        )
+        return env
+
+
+def _require() -> bool:
+    return os.environ.get("CASEGRAPH_REQUIRE_NEO4J") == "1"
+
+
+def _docker_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        done = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
+def _start_server(tmp_root: Path) -> Iterator[Neo4jServer]:
+    uri = os.environ.get("NEO4J_URI")
+    if uri:
+        yield Neo4jServer(
+            uri=uri,
+            username=os.environ.get("NEO4J_USERNAME", "neo4j"),
+            password=os.environ.get("NEO4J_PASSWORD", ""),
+            database=os.environ.get("NEO4J_DATABASE", "neo4j"),
+            kind="NEO4J_URI",
+        )
+        return
+    if _docker_answers():
+        from testcontainers.neo4j import Neo4jContainer
+
+        with Neo4jContainer("neo4j:5.26-community", password=TEST_PASSWORD) as container:
+            yield Neo4jServer(
+                uri=container.get_connection_url(),
+                username="neo4j",
+                password=TEST_PASSWORD,
+                database="neo4j",
+                kind="testcontainers",
+            )
+        return
+    home = tmp_root / "neo4j-home"
+    home.mkdir(parents=True, exist_ok=True)
+    localserver.password_file(home).write_text(TEST_PASSWORD + "\n", encoding="utf-8")
+    config = localserver.ServerConfig(
+        home=home,
+        bolt_port=localserver.free_port(),
+        http_port=localserver.free_port(),
+        heap="1g",
+        pagecache="512m",
+    )
+    saved = os.environ.pop("NEO4J_PASSWORD", None)
+    try:
+        state = localserver.start(config)
+    finally:
+        if saved is not None:
+            os.environ["NEO4J_PASSWORD"] = saved
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with (ARTIFACTS / "server-pids").open("a", encoding="utf-8") as pids:
+        pids.write(f"{state.pid}\n")  # .ci/run stops it should the session die
+    try:
+        yield Neo4jServer(
+            uri=state.bolt_uri,
+            username="neo4j",
+            password=TEST_PASSWORD,
+            database="neo4j",
+            kind="local (casegraph neo4j start)",
+            home=home,
+        )
+    finally:
+        localserver.stop(home)
+
+
+_SERVER_INFO: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
+    gen = _start_server(tmp_path_factory.mktemp("server"))
+    try:
+        server = next(gen)
+    except Exception as exc:
+        message = f"no Neo4j server for the tests: {type(exc).__name__}: {exc}"
+        if _require():
+            pytest.fail(message + " (CASEGRAPH_REQUIRE_NEO4J=1)", pytrace=False)
+        pytest.skip(message)
+    with GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as driver:
+        records, _, _ = driver.execute_query(
+            "CALL dbms.components() YIELD name, versions, edition "
+            "RETURN name, versions[0] AS version, edition",
+            database_="system",
+        )
+        server.version = f"{records[0]['name']} {records[0]['version']} {records[0]['edition']}"
+    _SERVER_INFO.update(version=server.version, kind=server.kind, uri=server.uri)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "neo4j-version.txt").write_text(
+        f"{server.version} ({server.kind}, {server.uri})\n", encoding="utf-8"
+    )
+    yield server
+    gen.close()
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_server: Neo4jServer) -> Iterator[Driver]:
+    with GraphDatabase.driver(
+        neo4j_server.uri, auth=(neo4j_server.username, neo4j_server.password)
+    ) as drv:
+        yield drv
+
+
+def wipe(driver: Driver, database: str) -> None:
+    """Remove all data, constraints and indexes: every writing test starts from empty."""
+    with driver.session(database=database) as session:
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+        for record in session.run("SHOW CONSTRAINTS YIELD name RETURN name").data():
+            session.run(f"DROP CONSTRAINT {quote_server_name(record['name'])}").consume()
+        for record in session.run(
+            "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name"
+        ).data():
+            session.run(f"DROP INDEX {quote_server_name(record['name'])}").consume()
+
+
+@pytest.fixture
+def empty_db(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
+    """The session's server with an empty database (data and schema wiped)."""
+    wipe(driver, neo4j_server.database)
+    return neo4j_server
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _SERVER_INFO:
+        terminalreporter.write_line(
+            f"Neo4j for these tests: {_SERVER_INFO['version']} "
+            f"({_SERVER_INFO['kind']}, {_SERVER_INFO['uri']})"
+        )

@@ -1,0 +1,180 @@
+"""`casegraph neo4j start | stop | status`, on a server of its own, and its failure paths."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError
+
+from loader import localserver
+
+PASSWORD = "lifecycle-pw-1"
+
+
+def casegraph(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loader", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+
+
+def error_lines(done: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in done.stderr.splitlines() if line.strip()]
+
+
+def process_gone(pid: int, timeout: float = 10.0) -> bool:
+    """True once ``pid`` has exited (a zombie waiting for init to reap it counts as gone)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return True
+        if stat.rsplit(")", 1)[1].split()[0] in {"Z", "X"}:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        yield int(sock.getsockname()[1])
+
+
+def test_missing_java_home_is_one_line(tmp_path: Path) -> None:
+    env = dict(os.environ, JAVA_HOME=str(tmp_path / "nowhere"))
+    done = casegraph("neo4j", "start", "--home", str(tmp_path / "home"), env=env)
+    assert done.returncode == 1
+    assert error_lines(done) == [
+        f"Error: JAVA_HOME={tmp_path / 'nowhere'} has no bin/java: point JAVA_HOME at a "
+        "Java 17+ install (e.g. apt-get install openjdk-17-jre-headless), or run Neo4j "
+        "with Docker instead: `docker compose up -d`"
+    ]
+
+
+def test_no_java_on_path_is_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env["PATH"] = str(tmp_path)  # an empty folder: no java there
+    done = casegraph("neo4j", "start", "--home", str(tmp_path / "home"), env=env)
+    assert done.returncode == 1
+    lines = error_lines(done)
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: no Java found on PATH: install Java 17 or 21")
+    assert "docker compose up -d" in lines[0]
+
+
+def test_old_java_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "jdk" / "bin" / "java"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\necho 'openjdk version \"11.0.22\" 2024-01-16' >&2\n")
+    fake.chmod(0o755)
+    env = dict(os.environ, JAVA_HOME=str(tmp_path / "jdk"))
+    done = casegraph("neo4j", "start", "--home", str(tmp_path / "home"), env=env)
+    assert done.returncode == 1
+    lines = error_lines(done)
+    assert len(lines) == 1
+    assert f"is Java 11; Neo4j {localserver.NEO4J_VERSION} needs Java 17 or 21" in lines[0]
+
+
+def test_bolt_port_taken_is_one_line(tmp_path: Path, taken_port: int) -> None:
+    done = casegraph(
+        "neo4j", "start", "--home", str(tmp_path / "home"), "--bolt-port", str(taken_port)
+    )
+    assert done.returncode == 1
+    assert error_lines(done) == [
+        f"Error: port {taken_port} (Bolt) on 127.0.0.1 is already taken: stop what uses it "
+        "or choose another with --bolt-port"
+    ]
+
+
+def test_http_port_taken_is_one_line(tmp_path: Path, taken_port: int) -> None:
+    done = casegraph(
+        "neo4j", "start", "--home", str(tmp_path / "home"),
+        "--bolt-port", str(localserver.free_port()), "--http-port", str(taken_port),
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert error_lines(done) == [
+        f"Error: port {taken_port} (HTTP) on 127.0.0.1 is already taken: stop what uses it "
+        "or choose another with --http-port"
+    ]
+
+
+def test_no_maven_and_no_cached_jars(tmp_path: Path) -> None:
+    java = localserver.find_java()
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "java").symlink_to(java)
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env.update(PATH=str(bindir), CASEGRAPH_CACHE=str(tmp_path / "empty-cache"))
+    done = casegraph(
+        "neo4j", "start", "--home", str(tmp_path / "home"),
+        "--bolt-port", str(localserver.free_port()), "--http-port", str(localserver.free_port()),
+        env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    lines = error_lines(done)
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: the Neo4j jars are not cached and Maven (mvn) is not")
+
+
+def test_status_when_stopped(tmp_path: Path) -> None:
+    done = casegraph("neo4j", "status", "--home", str(tmp_path))
+    assert done.returncode == 1
+    assert "Neo4j is not running" in done.stdout
+
+
+@pytest.mark.slow
+def test_start_status_browser_auth_stop(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    bolt, http = localserver.free_port(), localserver.free_port()
+    env = dict(os.environ, NEO4J_PASSWORD=PASSWORD)
+    started = casegraph(
+        "neo4j", "start", "--home", str(home), "--bolt-port", str(bolt),
+        "--http-port", str(http), "--heap", "512m", "--pagecache", "256m", env=env,
+    )  # fmt: skip
+    state = localserver.read_state(home)
+    try:
+        assert started.returncode == 0, started.stderr
+        assert state is not None
+        assert PASSWORD not in started.stdout + started.stderr
+        status = casegraph("neo4j", "status", "--home", str(home))
+        assert status.returncode == 0
+        assert "is running" in status.stdout
+        assert f"neo4j://127.0.0.1:{bolt}" in status.stdout
+        assert f"http://127.0.0.1:{http}/browser/" in status.stdout
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{http}/browser/", timeout=30) as resp:
+            assert resp.status == 200
+            assert b"Neo4j Browser" in resp.read()
+
+        with GraphDatabase.driver(f"neo4j://127.0.0.1:{bolt}", auth=("neo4j", PASSWORD)) as drv:
+            records, _, _ = drv.execute_query("RETURN 1 AS one")
+            assert records[0]["one"] == 1
+        with (
+            GraphDatabase.driver(f"bolt://127.0.0.1:{bolt}", auth=("neo4j", "wrong-pw-1")) as drv,
+            pytest.raises(AuthError),
+        ):
+            drv.verify_connectivity()
+    finally:
+        stopped = casegraph("neo4j", "stop", "--home", str(home))
+    assert stopped.returncode == 0, stopped.stderr
+    assert "Neo4j stopped" in stopped.stdout
+    assert process_gone(state.pid)
+    again = casegraph("neo4j", "status", "--home", str(home))
+    assert again.returncode == 1

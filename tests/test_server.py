@@ -1,0 +1,45 @@
+"""The real Neo4j the tests run against."""
+
+from __future__ import annotations
+
+import pytest
+from neo4j import Driver, GraphDatabase
+from neo4j.exceptions import AuthError
+
+from tests.conftest import Neo4jServer
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_server_is_neo4j_5_26(driver: Driver) -> None:
+    records, _, _ = driver.execute_query(
+        "CALL dbms.components() YIELD name, versions RETURN name, versions[0] AS version",
+        database_="system",
+    )
+    assert records[0]["name"] == "Neo4j Kernel"
+    assert records[0]["version"].startswith("5.26.")
+
+
+def test_wrong_password_is_refused(neo4j_server: Neo4jServer) -> None:
+    with (
+        GraphDatabase.driver(neo4j_server.uri, auth=(neo4j_server.username, "not-it-123")) as drv,
+        pytest.raises(AuthError),
+    ):
+        drv.verify_connectivity()
+
+
+def test_empty_db_fixture_wipes_data_and_schema(empty_db: Neo4jServer, driver: Driver) -> None:
+    driver.execute_query("CREATE (:Thing {id: 'x'})", database_=empty_db.database)
+    driver.execute_query(
+        "CREATE CONSTRAINT thing_id IF NOT EXISTS FOR (n:Thing) REQUIRE n.id IS UNIQUE",
+        database_=empty_db.database,
+    )
+    from tests.conftest import wipe
+
+    wipe(driver, empty_db.database)
+    records, _, _ = driver.execute_query(
+        "MATCH (n) RETURN count(n) AS n", database_=empty_db.database
+    )
+    assert records[0]["n"] == 0
+    records, _, _ = driver.execute_query("SHOW CONSTRAINTS", database_=empty_db.database)
+    assert records == []
