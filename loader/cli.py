@@ -11,13 +11,21 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from loader import __version__, localserver
 from loader.errors import CasegraphError, InputError
+
+if TYPE_CHECKING:
+    from neo4j import Driver
+
+    from loader.graph import Graph
+    from loader.ontology import Ontology
+    from loader.plan import Plan
+    from loader.writer import LoadReport
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -147,6 +155,162 @@ def neo4j_status(home: HomeOption = None) -> None:
     out.print(f"  Bolt:    {state.bolt_uri}")
     out.print(f"  Browser: {state.browser_url}")
     out.print(f"  Home:    {_home(home)}")
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Seed files or directories (every *.yaml/*.yml under them).", show_default=False
+    ),
+]
+OntologyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ontology",
+        envvar="CASEGRAPH_ONTOLOGY",
+        help="Ontology YAML. Default: the one shipped in loader/ontology.yaml.",
+        show_default=False,
+    ),
+]
+DatasetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset", help="Dataset name; default: the files' 'dataset:' key.", show_default=False
+    ),
+]
+
+
+def _read(
+    paths: list[Path] | None, ontology: Path | None, dataset: str | None
+) -> tuple[Ontology, Graph]:
+    from loader.ontology import load_ontology
+    from loader.validate import read_graph
+
+    ont = load_ontology(ontology)
+    return ont, read_graph(paths or [Path("seed")], ont, dataset)
+
+
+@app.command()
+@friendly
+def validate(
+    paths: PathsArg = None, ontology: OntologyOption = None, dataset: DatasetOption = None
+) -> None:
+    """Check seed YAML against the ontology without a database.
+
+    Prints every problem as path:line:col: message and exits 1 when there is one.
+    """
+    _, graph = _read(paths, ontology, dataset)
+    out.print(
+        f"OK: {len(graph.files)} file(s), {len(graph.nodes)} nodes and "
+        f"{len(graph.rels)} relationships in dataset {graph.dataset!r}."
+    )
+
+
+def _print_report(report: LoadReport) -> None:
+    from rich.table import Table
+
+    verb = "Would load" if report.dry_run else "Loaded"
+    table = Table(title=f"{verb} dataset {report.dataset!r} (run {report.run}, {report.mode})")
+    for column in ("kind", "name", "created", "changed", "unchanged", "deleted"):
+        table.add_column(column, justify="left" if column in {"kind", "name"} else "right")
+    for kind, rows in (("node", report.nodes), ("relationship", report.relationships)):
+        for name, c in sorted(rows.items()):
+            table.add_row(
+                kind, name, str(c.created), str(c.changed), str(c.unchanged), str(c.deleted)
+            )
+    t = report.totals
+    table.add_section()
+    table.add_row("total", "", str(t.created), str(t.changed), str(t.unchanged), str(t.deleted))
+    out.print(table)
+    if report.kept:
+        out.print(
+            f"{report.kept} node(s) no longer in the YAML were kept: data casegraph did not "
+            "write is linked to them."
+        )
+
+
+@app.command()
+@friendly
+def load(
+    paths: PathsArg = None,
+    dataset: DatasetOption = None,
+    batch_size: Annotated[int, typer.Option(help="Rows per UNWIND batch.", min=1)] = 5000,
+    single_limit: Annotated[
+        int,
+        typer.Option(
+            help="Loads up to this many elements run in one transaction (all-or-nothing).", min=1
+        ),
+    ] = 100_000,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune", help="Delete this dataset's nodes and relationships no longer in the YAML."
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ontology: OntologyOption = None,
+    uri: Annotated[
+        str | None,
+        typer.Option(
+            help="Bolt URI [env: NEO4J_URI; default: the local server].", show_default=False
+        ),
+    ] = None,
+    username: Annotated[
+        str | None, typer.Option(help="[env: NEO4J_USERNAME; default: neo4j]", show_default=False)
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="[env: NEO4J_DATABASE; default: neo4j]", show_default=False)
+    ] = None,
+) -> None:
+    """Validate seed YAML, then load it into Neo4j: idempotent, all-or-nothing.
+
+    The password comes from NEO4J_PASSWORD (or the local server's stored one); it is
+    never printed. Exit codes: 0 done, 1 invalid data or failed load, 2 usage,
+    3 database unreachable or authentication failed.
+    """
+    import json
+    import sys
+
+    from loader import connection, writer
+    from loader.plan import build_plan
+
+    ont, graph = _read(paths, ontology, dataset)
+    plan = build_plan(graph, ont, batch_size)
+    conn = connection.resolve(uri=uri, username=username, database=database)
+    with connection.open_driver(conn) as driver:
+        if dry_run:
+            report = writer.dry_run(driver, conn.database, plan, prune=prune)
+        else:
+            show = sys.stderr.isatty() and not as_json and plan.size > 10_000
+            report = _load_with_progress(driver, conn.database, plan, prune, single_limit, show)
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report)
+
+
+def _load_with_progress(
+    driver: Driver, database: str, plan: Plan, prune: bool, single_limit: int, show: bool
+) -> LoadReport:
+    from loader import writer
+
+    if not show:
+        return writer.load(driver, database, plan, prune=prune, single_limit=single_limit)
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("Loading", total=plan.size)
+        return writer.load(
+            driver,
+            database,
+            plan,
+            prune=prune,
+            single_limit=single_limit,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
 
 
 def main() -> None:

@@ -65,12 +65,15 @@ def resolve(
 def open_driver(conn: Connection) -> Iterator[Driver]:
     """A driver that has proven it can reach the server and the database."""
     try:
-        driver = GraphDatabase.driver(conn.uri, auth=(conn.username, conn.password))
+        driver = GraphDatabase.driver(
+            conn.uri, auth=(conn.username, conn.password), notifications_min_severity="OFF"
+        )
     except (ValueError, ConfigurationError) as exc:
         raise DatabaseUnavailableError(f"bad Neo4j URI {conn.uri!r}: {exc}") from None
     try:
         try:
-            driver.verify_connectivity(database=conn.database)
+            driver.verify_connectivity()
+            driver.execute_query("RETURN 1", database_=conn.database)
         except AuthError:
             raise DatabaseUnavailableError(
                 f"Neo4j at {conn.uri} refused user {conn.username!r}: check NEO4J_USERNAME "

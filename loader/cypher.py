@@ -34,6 +34,13 @@ def quote(name: str, allowed: Collection[str]) -> str:
     return f"`{name}`"
 
 
+def object_name(parts: Collection[str], allowed: Collection[str]) -> str:
+    """``casegraph_<part>_<part>``, quoted, for constraints and indexes; parts are checked."""
+    for part in parts:
+        quote(part, allowed)
+    return "`casegraph_" + "_".join(parts) + "`"
+
+
 def quote_server_name(name: str) -> str:
     """Quote a name the server itself reported (a constraint or index name) for DROP."""
     return "`" + name.replace("`", "``") + "`"

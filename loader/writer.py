@@ -1,0 +1,317 @@
+"""Plan -> Neo4j. Schema first, then the batches, all-or-nothing up to a size.
+
+- Loads of up to ``single_limit`` elements run in one transaction (``execute_write``,
+  which retries transient errors; every statement is a MERGE, so a retry is harmless):
+  any failure leaves the data exactly as it was.
+- Larger loads commit batch by batch. A failure is recorded on the ``(:LoadRun)`` node
+  as ``failed``; running the same load again converges to the exact graph.
+- Every element gets ``dataset``, ``load_run``, ``first_seen``, ``last_seen`` and
+  ``content_hash``; unchanged elements keep their properties, so a rerun reports 0
+  created and 0 changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, LiteralString
+
+from neo4j import Driver, ManagedTransaction, unit_of_work
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from loader.errors import DatabaseUnavailableError, LoadError
+from loader.plan import PARAM_HEAD, Plan, Statement
+
+DEFAULT_SINGLE_LIMIT = 100_000
+
+RUN_START = """CREATE (l:LoadRun {id: $run, dataset: $dataset, started_at: $now,
+  status: 'running', checksum: $checksum, mode: $mode, elements: $size})"""
+RUN_END = """MATCH (l:LoadRun {id: $run})
+SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error = $error"""
+
+Progress = Callable[[int, int], None]
+
+
+def _q(text: str) -> LiteralString:
+    """Query text built from constant templates and names quoted by ``Ontology.quote``."""
+    return text  # type checkers that know LiteralString are told so by the signature
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.created += other.created
+        self.changed += other.changed
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+
+
+@dataclass
+class LoadReport:
+    run: str
+    dataset: str
+    checksum: str
+    mode: str
+    dry_run: bool = False
+    status: str = "running"
+    nodes: dict[str, Counts] = field(default_factory=dict)
+    relationships: dict[str, Counts] = field(default_factory=dict)
+    kept: int = 0  # stale nodes kept because data casegraph did not write links to them
+
+    def count(self, kind: str, name: str) -> Counts:
+        table = self.nodes if kind == "node" else self.relationships
+        return table.setdefault(name, Counts())
+
+    @property
+    def totals(self) -> Counts:
+        total = Counts()
+        for counts in [*self.nodes.values(), *self.relationships.values()]:
+            total.add(counts)
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        def table(t: dict[str, Counts]) -> dict[str, dict[str, int]]:
+            return {name: vars(c) for name, c in sorted(t.items())}
+
+        return {
+            "run": self.run,
+            "dataset": self.dataset,
+            "status": self.status,
+            "dry_run": self.dry_run,
+            "mode": self.mode,
+            "checksum": self.checksum,
+            "totals": vars(self.totals),
+            "nodes": table(self.nodes),
+            "relationships": table(self.relationships),
+            "kept_linked_nodes": self.kept,
+        }
+
+
+def _params(plan: Plan, report: LoadReport, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "run": report.run,
+        "dataset": plan.dataset,
+        "now": now,
+        "checksum": plan.checksum,
+        "mode": report.mode,
+        "size": plan.size,
+    }
+
+
+def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
+    clashes: list[str] = []
+    for stmt in plan.owners:
+        for record in tx.run(_q(stmt.text), stmt.params):
+            owner = record["owner"]
+            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
+            clashes.append(f"{record['id']!r} (belongs to {who})")
+    if clashes:
+        raise LoadError(
+            f"ids already used in the database by other data: {', '.join(clashes[:5])}; "
+            f"dataset {plan.dataset!r} may not overwrite them (use other ids)"
+        )
+
+
+def _run_batch(tx: ManagedTransaction, text: str, rows: list[Any], base: dict[str, Any]) -> Counts:
+    record = tx.run(_q(PARAM_HEAD + text), base, rows=rows).single(strict=True)
+    if record["rows"] != len(rows):
+        raise LoadError(f"a batch wrote {record['rows']} of {len(rows)} rows")  # a bug
+    return Counts(
+        created=record["created"],
+        changed=record["changed"],
+        unchanged=len(rows) - record["created"] - record["changed"],
+    )
+
+
+def _prune(tx: ManagedTransaction, plan: Plan, report: LoadReport, count_only: bool) -> None:
+    for step in plan.prune:  # relationships come first in the plan
+        query = step.count if count_only else step.delete
+        record = tx.run(_q(query), dataset=plan.dataset, keep=step.keep).single(strict=True)
+        if record["deleted"]:
+            report.count(step.kind, step.name).deleted += record["deleted"]
+        if step.kept and not count_only:
+            kept = tx.run(_q(step.kept), dataset=plan.dataset, keep=step.keep).single(strict=True)
+            report.kept += kept["kept"]
+
+
+def _apply_schema(driver: Driver, database: str, schema: list[Statement]) -> None:
+    with driver.session(database=database) as session:
+        for stmt in schema:
+            session.run(_q(stmt.text), stmt.params).consume()
+
+
+def _connection_lost(exc: Exception) -> bool:
+    return isinstance(exc, ServiceUnavailable | SessionExpired)
+
+
+def new_report(plan: Plan, single_limit: int, dry_run: bool = False) -> LoadReport:
+    return LoadReport(
+        run=uuid.uuid4().hex,
+        dataset=plan.dataset,
+        checksum=plan.checksum,
+        mode="single" if plan.size <= single_limit else "batched",
+        dry_run=dry_run,
+    )
+
+
+def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> LoadReport:
+    """What a load would create, change and (with prune) delete; writes nothing."""
+    report = new_report(plan, DEFAULT_SINGLE_LIMIT, dry_run=True)
+
+    @unit_of_work(metadata={"app": "casegraph", "action": "dry-run", "dataset": plan.dataset})
+    def work(tx: ManagedTransaction) -> None:
+        _check_owners(tx, plan)
+        for batch in plan.batches:
+            record = tx.run(_q(batch.diff), rows=batch.rows).single(strict=True)
+            counts = Counts(
+                created=record["created"],
+                changed=record["changed"],
+                unchanged=record["rows"] - record["created"] - record["changed"],
+            )
+            report.count(batch.kind, batch.name).add(counts)
+        if prune:
+            _prune(tx, plan, report, count_only=True)
+
+    try:
+        with driver.session(database=database) as session:
+            session.execute_read(work)
+    except (Neo4jError, DriverError) as exc:
+        raise LoadError(f"dry run failed: {exc}") from None
+    report.status = "dry-run"
+    return report
+
+
+def load(
+    driver: Driver,
+    database: str,
+    plan: Plan,
+    *,
+    prune: bool = False,
+    single_limit: int = DEFAULT_SINGLE_LIMIT,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Write the plan; see the module docstring for what a failure leaves behind."""
+    report = new_report(plan, single_limit)
+    metadata = {"app": "casegraph", "load_run": report.run, "dataset": plan.dataset}
+    try:
+        _apply_schema(driver, database, plan.schema)
+    except (Neo4jError, DriverError) as exc:
+        if _connection_lost(exc):
+            raise DatabaseUnavailableError(
+                f"lost Neo4j while creating constraints: {exc}"
+            ) from None
+        raise LoadError(f"could not create constraints and indexes: {exc}") from None
+    if report.mode == "single":
+        return _load_single(driver, database, plan, report, prune, metadata, progress)
+    return _load_batched(driver, database, plan, report, prune, metadata, progress)
+
+
+def _load_single(
+    driver: Driver,
+    database: str,
+    plan: Plan,
+    report: LoadReport,
+    prune: bool,
+    metadata: dict[str, Any],
+    progress: Progress | None,
+) -> LoadReport:
+    @unit_of_work(metadata=metadata)
+    def work(tx: ManagedTransaction) -> LoadReport:
+        attempt = new_report(plan, DEFAULT_SINGLE_LIMIT)
+        attempt.run, attempt.mode = report.run, report.mode
+        base = _params(plan, attempt, dt.datetime.now(dt.UTC))
+        _check_owners(tx, plan)
+        tx.run(RUN_START, base).consume()
+        done = 0
+        for batch in plan.batches:
+            attempt.count(batch.kind, batch.name).add(_run_batch(tx, batch.body, batch.rows, base))
+            done += len(batch.rows)
+            if progress:
+                progress(done, plan.size)
+        if prune:
+            _prune(tx, plan, attempt, count_only=False)
+        attempt.status = "succeeded"
+        summary = json.dumps(attempt.to_dict()["totals"])
+        tx.run(RUN_END, run=attempt.run, status="succeeded", summary=summary, error=None).consume()
+        return attempt
+
+    try:
+        with driver.session(database=database) as session:
+            return session.execute_write(work)
+    except LoadError:
+        raise
+    except (Neo4jError, DriverError) as exc:
+        if _connection_lost(exc):
+            raise DatabaseUnavailableError(
+                f"lost the connection to Neo4j during the load; the transaction was not "
+                f"committed, so the database is unchanged ({type(exc).__name__})"
+            ) from None
+        raise LoadError(
+            f"the load failed and was rolled back; the database is unchanged: {exc}"
+        ) from None
+
+
+def _load_batched(
+    driver: Driver,
+    database: str,
+    plan: Plan,
+    report: LoadReport,
+    prune: bool,
+    metadata: dict[str, Any],
+    progress: Progress | None,
+) -> LoadReport:
+    base = _params(plan, report, dt.datetime.now(dt.UTC))
+    with driver.session(database=database) as session:
+        try:
+            session.execute_read(lambda tx: _check_owners(tx, plan))
+            session.execute_write(lambda tx: tx.run(RUN_START, base).consume())
+        except (Neo4jError, DriverError) as exc:
+            raise DatabaseUnavailableError(f"cannot start the load: {exc}") from None
+        done = 0
+        try:
+            for batch in plan.batches:
+
+                @unit_of_work(metadata={**metadata, "batch": done})
+                def work(
+                    tx: ManagedTransaction, text: str = batch.body, rows: Any = batch.rows
+                ) -> Counts:
+                    return _run_batch(tx, text, rows, base)
+
+                report.count(batch.kind, batch.name).add(session.execute_write(work))
+                done += len(batch.rows)
+                if progress:
+                    progress(done, plan.size)
+            if prune:
+                session.execute_write(lambda tx: _prune(tx, plan, report, count_only=False))
+        except Exception as exc:  # anything, even a bug: record the run as failed first
+            report.status = "failed"
+            message = f"{type(exc).__name__}: {exc}"
+            try:
+                session.execute_write(
+                    lambda tx: tx.run(
+                        RUN_END, run=report.run, status="failed", summary=None, error=message
+                    ).consume()
+                )
+                recorded = f"LoadRun {report.run} is marked failed"
+            except (Neo4jError, DriverError):
+                recorded = f"LoadRun {report.run} stays 'running' (Neo4j unreachable)"
+            raise LoadError(
+                f"the batched load failed after {done} of {plan.size} elements ({message}); "
+                f"{recorded}; run the same load again to complete it"
+            ) from None
+        report.status = "succeeded"
+        summary = json.dumps(report.to_dict()["totals"])
+        session.execute_write(
+            lambda tx: tx.run(
+                RUN_END, run=report.run, status="succeeded", summary=summary, error=None
+            ).consume()
+        )
+    return report

@@ -1,0 +1,40 @@
+"""Shared helpers for tests: run the CLI, load the small test ontology, copy fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from loader.ontology import Ontology, load_ontology
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+TEST_ONTOLOGY = DATA / "ontology.yaml"
+
+
+def mini_ontology() -> Ontology:
+    return load_ontology(TEST_ONTOLOGY)
+
+
+def copy_mini(dest: Path) -> Path:
+    target = dest / "mini"
+    shutil.copytree(DATA / "mini", target)
+    return target
+
+
+def casegraph(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    full_env = dict(env if env is not None else os.environ)
+    return subprocess.run(
+        [sys.executable, "-m", "loader", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=600,
+        check=False,
+    )
