@@ -1,0 +1,266 @@
+"""Every validation message, exactly, with its place. No database needed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from loader.errors import InputError
+from loader.validate import read_graph
+from tests.helpers import casegraph, mini_ontology
+
+HEAD = """dataset: t
+nodes:
+  - {id: src/a, type: Source, title: A}
+  - {id: p/1, type: Person, name: One, sources: [src/a]}
+  - {id: o/1, type: Org, name: Org}
+"""
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_graph([path], mini_ontology())
+    return [str(p).removeprefix(f"{path}:") for p in info.value.problems]
+
+
+CASES = [
+    pytest.param(
+        "nodes:\n  - {id: x/1, type: Robot, name: R}\n",
+        ["2:@Robot: unknown node type 'Robot' (known: Org, Person, Source)"],
+        id="unknown-type",
+    ),
+    pytest.param(
+        HEAD + "  - {id: o/2, type: Org, name: O, colour: red}\n",
+        ["6:@colour: unknown property 'colour' for Org 'o/2' (known: homepage, name)"],
+        id="unknown-property",
+    ),
+    pytest.param(
+        HEAD + "  - {id: o/2, type: Org}\n",
+        ["6:5: Org 'o/2' needs property 'name'"],
+        id="missing-required",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, age: 4.5, sources: [src/a]}\n",
+        ["6:@4.5: 'age': '4.5' is not an integer"],
+        id="wrong-int",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, verified: yes, sources: [src/a]}\n",
+        ["6:@yes: 'verified': 'yes' is not a boolean (use true or false)"],
+        id="yaml11-bool-refused",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, born: 2023-02-30, sources: [src/a]}\n",
+        ["6:@2023-02-30: 'born': 2023-02-30 is not a real date"],
+        id="impossible-date",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, born: 5 May 2023, sources: [src/a]}\n",
+        ["6:@5 May: 'born': '5 May 2023' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"],
+        id="bad-date",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, kind: secret, sources: [src/a]}\n",
+        ["6:@secret: 'kind': 'secret' is not one of official, private"],
+        id="unknown-enum",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, nationality: XX, sources: [src/a]}\n",
+        ["6:@XX: 'nationality': 'XX' is not an ISO 3166-1 alpha-2 country code"],
+        id="unknown-country",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, nationality: fr, sources: [src/a]}\n",
+        [
+            "6:@fr: 'nationality': 'fr' is not an ISO 3166-1 alpha-2 country code "
+            "(codes are upper case)"
+        ],
+        id="lowercase-country",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, region: FR-99, sources: [src/a]}\n",
+        ["6:@FR-99: 'region': 'FR-99' is not an ISO 3166-2 subdivision code"],
+        id="unknown-subdivision",
+    ),
+    pytest.param(
+        HEAD + "  - {id: o/2, type: Org, name: O, homepage: 'ftp://x'}\n",
+        ["6:@'ftp: 'homepage': 'ftp://x' is not an http(s) URL"],
+        id="bad-url",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/1, type: Org, name: Again}\n",
+        ["6:@p/1: duplicate id 'p/1' (first at {path}:4)"],
+        id="duplicate-id",
+    ),
+    pytest.param(
+        HEAD + "  - {id: 'bad id`', type: Org, name: O}\n",
+        [
+            "6:@'bad: id 'bad id`' must be 1-128 characters of letters, digits and . _ : / - "
+            "(starting with a letter or digit)"
+        ],
+        id="bad-id",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P}\n",
+        ["6:5: Person 'p/2' needs 'sources' (label Person states facts)"],
+        id="sources-required",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, sources: [src/zz]}\n",
+        ["6:@src/zz: Person 'p/2' cites unknown source 'src/zz'"],
+        id="unknown-source",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, sources: [o/1]}\n",
+        ["6:@o/1: Person 'p/2' cites 'o/1', a Org, not a Source"],
+        id="source-not-a-source",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n  - {type: WORKS_FOR, from: p/1, to: o/1, sources: [src/a]}\n",
+        ["7:5: WORKS_FOR relationship is a claim and needs a 'status'"],
+        id="claim-without-status",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n  - {type: WORKS_FOR, from: p/1, to: o/1, status: reported}\n",
+        ["7:5: WORKS_FOR relationship is a claim and needs 'sources'"],
+        id="claim-without-source",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n"
+        "  - {type: WORKS_FOR, from: p/1, to: o/1, status: proven, sources: [src/a]}\n",
+        ["7:@proven: unknown status 'proven' (one of alleged, convicted, reported)"],
+        id="unknown-status",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n  - {type: KNOWS, from: p/1, to: p/9}\n",
+        ["7:@p/9: 'to' refers to unknown id 'p/9'"],
+        id="unknown-endpoint",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n  - {type: KNOWS, from: p/1, to: o/1}\n",
+        ["7:5: KNOWS cannot go from Person to Org (allowed: Person->Person)"],
+        id="forbidden-endpoints",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n  - {type: LIKES, from: p/1, to: o/1}\n",
+        ["7:@LIKES: unknown relationship type 'LIKES' (known: KNOWS, WORKS_FOR)"],
+        id="unknown-rel-type",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n"
+        "  - {type: WORKS_FOR, from: p/1, to: o/1, status: reported, sources: [src/a]}\n"
+        "  - {type: WORKS_FOR, from: p/1, to: o/1, status: alleged, sources: [src/a]}\n",
+        [
+            "8:5: duplicate WORKS_FOR from 'p/1' to 'o/1' (first at {path}:7); tell them "
+            "apart with valid_from"
+        ],
+        id="duplicate-relationship",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: {first: P}, sources: [src/a]}\n",
+        ["6:@{first: 'name': a nested mapping is not allowed (Neo4j stores only values and lists)"],
+        id="nested-map",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: [P], sources: [src/a]}\n",
+        ["6:@[P]: 'name': a list is not allowed here (the property is not a list)"],
+        id="list-for-scalar",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, dataset: x, sources: [src/a]}\n",
+        [
+            "6:@dataset: unknown property 'dataset' for Person 'p/2' (known: age, aliases, bio, "
+            "born, height, kind, name, nationality, region, verified)"
+        ],
+        id="bookkeeping-key",
+    ),
+    pytest.param(
+        HEAD + '  - {id: p/2, type: Person, name: "a\\nb", sources: [src/a]}\n',
+        ["6:@\"a: 'name': a one-line string is expected (use type text for several lines)"],
+        id="newline-in-string",
+    ),
+    pytest.param(
+        HEAD + "people: []\n",
+        ["6:1: unknown top-level key 'people' (expected dataset, nodes, relationships)"],
+        id="unknown-top-key",
+    ),
+    pytest.param(
+        "- just\n- a list\n",
+        ["1:1: a seed file must be a mapping with 'nodes' and/or 'relationships'"],
+        id="list-not-mapping",
+    ),
+    pytest.param(
+        HEAD + "relationships:\n  - {type: KNOWS, from: p/1, to: p/1, since: soon}\n",
+        ["7:@soon: 'since': 'soon' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"],
+        id="rel-property-type",
+    ),
+]
+
+
+def place(text: str, expected: str) -> str:
+    """Expand ``L:@token:`` to ``L:C:``, C being where the token starts on line L."""
+    match = re.match(r"(\d+):@(.+?): ", expected)
+    if not match:
+        return expected
+    line = text.splitlines()[int(match.group(1)) - 1]
+    column = line.index(match.group(2)) + 1
+    return f"{match.group(1)}:{column}: " + expected[match.end() :]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_validation_message(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = tmp_path / "case.yaml"
+    assert problems(tmp_path, text) == [place(text, e).format(path=path) for e in expected]
+
+
+def test_problems_from_several_files_are_all_reported_sorted(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(HEAD + "  - {id: o/2, type: Org}\n")
+    (tmp_path / "b.yaml").write_text("nodes:\n  - {id: o/3, type: Org, name: O, x: 1}\n")
+    with pytest.raises(InputError) as info:
+        read_graph([tmp_path], mini_ontology())
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'a.yaml'}:6:5: Org 'o/2' needs property 'name'",
+        f"{tmp_path / 'b.yaml'}:2:35: unknown property 'x' for Org 'o/3' (known: homepage, name)",
+    ]
+
+
+def test_datasets_must_agree(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("dataset: one\nnodes:\n  - {id: o/1, type: Org, name: O}\n")
+    (tmp_path / "b.yaml").write_text("dataset: two\nnodes:\n  - {id: o/2, type: Org, name: O}\n")
+    with pytest.raises(InputError) as info:
+        read_graph([tmp_path], mini_ontology())
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'b.yaml'}:1:10: dataset 'two' differs from 'one' ({tmp_path / 'a.yaml'}); "
+        "one load is one dataset"
+    ]
+
+
+def test_directory_order_is_stable_and_recursive(tmp_path: Path) -> None:
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.yml").write_text("nodes:\n  - {id: o/2, type: Org, name: Two}\n")
+    (tmp_path / "a.yaml").write_text("nodes:\n  - {id: o/1, type: Org, name: One}\n")
+    (tmp_path / "notes.txt").write_text("not yaml")
+    graph = read_graph([tmp_path], mini_ontology())
+    assert graph.files == [str(tmp_path / "a.yaml"), str(tmp_path / "b" / "z.yml")]
+    assert [n.id for n in graph.nodes] == ["o/1", "o/2"]
+
+
+def test_validate_command_exit_codes(tmp_path: Path) -> None:
+    env_ont = str(Path(__file__).parent / "data" / "ontology.yaml")
+    import os
+
+    env = {**os.environ, "CASEGRAPH_ONTOLOGY": env_ont}
+    good = casegraph("validate", str(Path(__file__).parent / "data" / "mini"), env=env)
+    assert good.returncode == 0, good.stderr
+    assert "4 nodes and 3 relationships in dataset 'mini'" in good.stdout
+    (tmp_path / "bad.yaml").write_text("nodes:\n  - {id: o/1, type: Org}\n")
+    bad = casegraph("validate", str(tmp_path), env=env)
+    assert bad.returncode == 1
+    assert bad.stderr.splitlines() == [
+        f"{tmp_path / 'bad.yaml'}:2:5: Org 'o/1' needs property 'name'",
+        "Error: 1 problem in the input",
+    ]
