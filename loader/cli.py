@@ -7,17 +7,15 @@ Neo4j password).
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from loader import __version__, localserver
-from loader.errors import CasegraphError, InputError
+from loader.cli_common import CONTEXT, err, friendly, out
+from loader.query_cli import query_app
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -27,10 +25,6 @@ if TYPE_CHECKING:
     from loader.plan import Plan
     from loader.writer import LoadReport
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-CONTEXT = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
     help="Load investigative case data from YAML into Neo4j, and query it.",
     context_settings=CONTEXT,
@@ -44,32 +38,7 @@ neo4j_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(neo4j_app, name="neo4j")
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-
-def fail(message: str, code: int) -> typer.Exit:
-    err.print(f"Error: {message}", markup=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
-def friendly(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn casegraph's own errors into one line each and the error's exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            for problem in exc.problems:
-                err.print(str(problem), markup=False, soft_wrap=True)
-            raise fail(str(exc), exc.exit_code) from None
-        except CasegraphError as exc:
-            raise fail(str(exc), exc.exit_code) from None
-
-    return wrapper
-
+app.add_typer(query_app, name="query")
 
 HomeOption = Annotated[
     Path | None,
