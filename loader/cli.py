@@ -39,6 +39,12 @@ neo4j_app = typer.Typer(
 )
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(query_app, name="query")
+export_app = typer.Typer(
+    help="Write the load plan as a Cypher script or as CSVs for neo4j-admin import.",
+    context_settings=CONTEXT,
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
 
 HomeOption = Annotated[
     Path | None,
@@ -280,6 +286,51 @@ def _load_with_progress(
             single_limit=single_limit,
             progress=lambda done, total: bar.update(task, completed=done),
         )
+
+
+@export_app.command("cypher")
+@friendly
+def export_cypher(
+    file: Annotated[Path, typer.Argument(help="The script to write ('-' for stdout).")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Option("--input", "-i", help="Seed files or directories (default: seed/)."),
+    ] = None,
+    dataset: DatasetOption = None,
+    batch_size: Annotated[int, typer.Option(help="Rows per statement.", min=1)] = 1000,
+    ontology: OntologyOption = None,
+) -> None:
+    """An idempotent Cypher script (constraints + MERGE, no APOC) for cypher-shell or Browser."""
+    from loader.export import cypher_script
+    from loader.plan import build_plan
+
+    ont, graph = _read(paths, ontology, dataset)
+    script = cypher_script(build_plan(graph, ont, batch_size))
+    if str(file) == "-":
+        sys.stdout.write(script)
+        return
+    file.write_text(script, encoding="utf-8")
+    out.print(f"Wrote {file} ({len(graph.nodes)} nodes, {len(graph.rels)} relationships).")
+
+
+@export_app.command("admin-csv")
+@friendly
+def export_admin_csv(
+    directory: Annotated[Path, typer.Argument(help="Folder for the CSVs and README.md.")],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Option("--input", "-i", help="Seed files or directories (default: seed/)."),
+    ] = None,
+    dataset: DatasetOption = None,
+    ontology: OntologyOption = None,
+) -> None:
+    """CSVs with typed headers for `neo4j-admin database import full`, and the command."""
+    from loader.export import write_admin_csv
+    from loader.plan import build_plan
+
+    ont, graph = _read(paths, ontology, dataset)
+    write_admin_csv(build_plan(graph, ont), ont, directory)
+    out.print(f"Wrote {directory}: see {directory / 'README.md'} for the import command.")
 
 
 def main() -> None:

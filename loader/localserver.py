@@ -63,20 +63,28 @@ JVM_OPTIONS = (
 POM_TEMPLATE = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>casegraph.local</groupId>
-  <artifactId>neo4j-server-jars</artifactId>
+  <artifactId>jars</artifactId>
   <version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-    <dependency>
-      <groupId>org.neo4j</groupId><artifactId>neo4j</artifactId><version>{neo4j}</version>
-    </dependency>
-    <dependency>
-      <groupId>org.neo4j.client</groupId><artifactId>neo4j-browser</artifactId>
-      <version>{browser}</version>
-    </dependency>
+{dependencies}
   </dependencies>
 </project>
 """
+DEPENDENCY = (
+    "    <dependency><groupId>{}</groupId><artifactId>{}</artifactId>"
+    "<version>{}</version></dependency>"
+)
+
+# What each jar set holds; each goes to a folder of its own so class paths stay apart.
+JAR_SETS = {
+    "neo4j": (
+        ("org.neo4j", "neo4j", NEO4J_VERSION),
+        ("org.neo4j.client", "neo4j-browser", BROWSER_VERSION),
+    ),
+    "cypher-shell": (("org.neo4j", "cypher-shell", NEO4J_VERSION),),
+}
+MARKER_JAR = {"neo4j": "neo4j-kernel-*.jar", "cypher-shell": "cypher-shell-*.jar"}
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -255,18 +263,21 @@ def check_ports(config: ServerConfig) -> None:
 # --- jars ---------------------------------------------------------------------------------
 
 
-def lib_dir(version: str = NEO4J_VERSION) -> Path:
-    return cache_dir() / f"neo4j-{version}" / "lib"
+def lib_dir(kind: str = "neo4j") -> Path:
+    return cache_dir() / f"{kind}-{NEO4J_VERSION}" / "lib"
 
 
-def jars_present(lib: Path) -> bool:
-    return lib.is_dir() and any(lib.glob("neo4j-kernel-*.jar"))
+def jars_present(lib: Path, kind: str = "neo4j") -> bool:
+    return lib.is_dir() and any(lib.glob(MARKER_JAR[kind]))
 
 
-def fetch_jars(log: Callable[[str], None] = lambda _: None) -> Path:
-    """Fetch the server and Browser jars with Maven into the cache; reuse them if there."""
-    lib = lib_dir()
-    if jars_present(lib):
+def fetch_jars(log: Callable[[str], None] = lambda _: None, kind: str = "neo4j") -> Path:
+    """Fetch a jar set (the server and Browser, or cypher-shell) with Maven into the cache.
+
+    Reused when already there; a failed fetch leaves no half-filled folder behind.
+    """
+    lib = lib_dir(kind)
+    if jars_present(lib, kind):
         return lib
     mvn = shutil.which("mvn")
     if mvn is None:
@@ -275,10 +286,13 @@ def fetch_jars(log: Callable[[str], None] = lambda _: None) -> Path:
             f"apt-get install maven, {DOCKER_HINT}"
         )
     lib.parent.mkdir(parents=True, exist_ok=True)
-    log(f"Fetching Neo4j {NEO4J_VERSION} and Neo4j Browser {BROWSER_VERSION} with Maven...")
+    artifacts = JAR_SETS[kind]
+    names = ", ".join(f"{g}:{a}:{v}" for g, a, v in artifacts)
+    log(f"Fetching {names} with Maven (once)...")
     with tempfile.TemporaryDirectory(dir=lib.parent, prefix=".fetch-") as tmp:
         pom = Path(tmp) / "pom.xml"
-        pom.write_text(POM_TEMPLATE.format(neo4j=NEO4J_VERSION, browser=BROWSER_VERSION))
+        deps = "\n".join(DEPENDENCY.format(*artifact) for artifact in artifacts)
+        pom.write_text(POM_TEMPLATE.format(dependencies=deps))
         target = Path(tmp) / "lib"
         cmd = [
             mvn,
@@ -297,10 +311,10 @@ def fetch_jars(log: Callable[[str], None] = lambda _: None) -> Path:
                 "Maven did not finish fetching the Neo4j jars within 30 minutes: "
                 "check the network and retry"
             ) from None
-        if done.returncode != 0 or not jars_present(target):
+        if done.returncode != 0 or not jars_present(target, kind):
             last = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["(no output)"]
             raise DownloadError(
-                f"Maven could not fetch org.neo4j:neo4j:{NEO4J_VERSION}: {last[0][:300]} "
+                f"Maven could not fetch {names}: {last[0][:300]} "
                 f"(check access to Maven Central and retry, {DOCKER_HINT})"
             )
         if lib.exists():
@@ -343,6 +357,12 @@ def java_env(home: Path) -> dict[str, str]:
     env["NEO4J_HOME"] = str(home)
     env["NEO4J_CONF"] = str(home / "conf")
     return env
+
+
+def cypher_shell_command(java: Path, *args: str) -> list[str]:
+    """The command line of cypher-shell from its Maven jars (fetched on first use)."""
+    lib = fetch_jars(kind="cypher-shell")
+    return [str(java), "-cp", f"{lib}/*", "org.neo4j.shell.Main", *args]
 
 
 def admin_command(java: Path, lib: Path, *args: str) -> list[str]:

@@ -312,7 +312,7 @@ def read_graph(paths: list[Path], ontology: Ontology, dataset: str | None = None
             problems.extend(exc.problems)
             continue
         parsed.append((str(path), data))
-        digest.update(str(path).encode() + b"\0" + hashlib.sha256(raw).digest())
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(raw).digest())
     if problems:
         raise InputError(problems)
     graph = build_graph(parsed, ontology, dataset)

@@ -1,0 +1,197 @@
+"""Exporters that read the same plan as the Neo4j writer.
+
+- ``cypher_script``: constraints, then one statement per batch that binds the rows as a
+  literal list and runs the writer's own query body; idempotent (MERGE), no APOC, runs
+  in cypher-shell (``-f FILE``) and in Neo4j Browser.
+- ``write_admin_csv``: typed CSV files for ``neo4j-admin database import full``, with the
+  exact command and the constraints to create afterwards in a README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from loader.ontology import Ontology, PropertySpec
+from loader.plan import Plan
+from loader.values import CSV_TYPES
+
+ARRAY_DELIMITER = "\x1f"  # validation keeps control characters out of every value
+ARRAY_DELIMITER_ARG = "U+001F"
+_ESCAPES = {
+    "\\": "\\\\",
+    "'": "\\'",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\f": "\\f",
+}
+
+
+def _escape(ch: str) -> str:
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    if ord(ch) < 32 or ch in "\u2028\u2029":
+        return f"\\u{ord(ch):04x}"
+    return ch
+
+
+def literal(value: Any) -> str:
+    """A Cypher literal for a value (the exporter's only way to write a value into text)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value} as a Cypher literal")
+        return repr(value)
+    if isinstance(value, str):
+        return "'" + "".join(_escape(ch) for ch in value) + "'"
+    if isinstance(value, dt.datetime):
+        return f"datetime('{value.isoformat()}')"
+    if isinstance(value, dt.date):
+        return f"date('{value.isoformat()}')"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = (f"`{str(k).replace('`', '``')}`: {literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    raise TypeError(f"no Cypher literal for {type(value).__name__}")
+
+
+def export_run_id(plan: Plan) -> str:
+    return f"export-{plan.checksum[:16]}"
+
+
+def cypher_script(plan: Plan) -> str:
+    lines = [
+        f"// casegraph export of dataset {plan.dataset!r}, input checksum {plan.checksum}",
+        "// Idempotent: run it again and nothing changes. cypher-shell -f FILE, or Neo4j Browser.",
+        "",
+    ]
+    lines.extend(stmt.text + ";" for stmt in plan.schema)
+    head = (
+        f"WITH {{rows}} AS rows, {literal(plan.dataset)} AS dataset, "
+        f"{literal(export_run_id(plan))} AS run, datetime() AS now\n"
+    )
+    for batch in plan.batches:
+        lines.append("")
+        lines.append(f"// {batch.kind} {batch.name}: {len(batch.rows)} rows")
+        lines.append(head.replace("{rows}", literal(batch.rows), 1) + batch.body + ";")
+    return "\n".join(lines) + "\n"
+
+
+# --- neo4j-admin CSV ---------------------------------------------------------------------
+
+
+def _csv_field(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return (
+            '"' + ARRAY_DELIMITER.join(str(_csv_scalar(v)) for v in value).replace('"', '""') + '"'
+        )
+    return '"' + str(value).replace('"', '""') + '"'
+
+
+def _csv_scalar(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _columns(props: dict[str, PropertySpec]) -> list[tuple[str, str]]:
+    """(property, neo4j-admin type) for each stored property of an ontology type."""
+    columns = []
+    for name, spec in sorted(props.items()):
+        suffix = "[]" if spec.list else ""
+        columns.append((name, CSV_TYPES[spec.type] + suffix))
+        if spec.type == "date":
+            columns.append((f"{name}_precision", "string" + suffix))
+    return columns
+
+
+BOOKKEEPING = [
+    ("sources", "string[]"),
+    ("status", "string"),
+    ("dataset", "string"),
+    ("load_run", "string"),
+    ("first_seen", "datetime"),
+    ("last_seen", "datetime"),
+    ("content_hash", "string"),
+]
+
+
+def _write(path: Path, header: list[str], rows: Iterable[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(",".join(header) + "\n")
+        for row in rows:
+            out.write(",".join(row) + "\n")
+
+
+def write_admin_csv(
+    plan: Plan, ont: Ontology, directory: Path, now: dt.datetime | None = None
+) -> list[str]:
+    """Write the CSVs, constraints.cypher and README.md; return the import arguments."""
+    directory.mkdir(parents=True, exist_ok=True)
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    book = {"dataset": plan.dataset, "load_run": export_run_id(plan), "first_seen": now,
+            "last_seen": now}  # fmt: skip
+    args: list[str] = []
+    for label in sorted({b.name for b in plan.nodes}):
+        cols = _columns(ont.labels[label].properties) + BOOKKEEPING
+        header = ["id:ID"] + [f"{name}:{kind}" for name, kind in cols]
+        rows = (
+            [_csv_field(row["id"])]
+            + [_csv_field(book.get(n, row["props"].get(n))) for n, _ in cols[:-1]]
+            + [_csv_field(row["hash"])]
+            for batch in plan.nodes
+            if batch.name == label
+            for row in batch.rows
+        )
+        path = directory / f"nodes-{label}.csv"
+        _write(path, header, rows)
+        args.append(f"--nodes={ont.quote(label).strip('`')}={path.name}")
+    for rtype in sorted({b.name for b in plan.rels}):
+        cols = [("key", "string"), *_columns(ont.relationships[rtype].properties), *BOOKKEEPING]
+        header = [":START_ID", ":END_ID"] + [f"{name}:{kind}" for name, kind in cols]
+        rows = (
+            [_csv_field(row["start"]), _csv_field(row["end"])]
+            + [_csv_field(book.get(n, row["props"].get(n))) for n, _ in cols[:-1]]
+            + [_csv_field(row["hash"])]
+            for batch in plan.rels
+            if batch.name == rtype
+            for row in batch.rows
+        )
+        path = directory / f"relationships-{rtype}.csv"
+        _write(path, header, rows)
+        args.append(f"--relationships={ont.quote(rtype).strip('`')}={path.name}")
+    args += [f"--array-delimiter={ARRAY_DELIMITER_ARG}", "--multiline-fields=true"]
+    (directory / "constraints.cypher").write_text(
+        "\n".join(stmt.text + ";" for stmt in plan.schema) + "\n", encoding="utf-8"
+    )
+    command = " \\\n  ".join(["neo4j-admin database import full neo4j", *args,
+                              "--overwrite-destination"])  # fmt: skip
+    (directory / "README.md").write_text(
+        f"# neo4j-admin import of dataset `{plan.dataset}`\n\n"
+        "Written by `casegraph export admin-csv`. Stop the server, then run from this "
+        "folder (the database `neo4j` is replaced):\n\n"
+        f"```sh\n{command}\n```\n\n"
+        "Start the server and create the constraints (Community cannot create them "
+        "during the import):\n\n"
+        "```sh\ncypher-shell -f constraints.cypher\n```\n\n"
+        "Arrays use U+001F as delimiter and fields may span lines, hence the two options.\n",
+        encoding="utf-8",
+    )
+    return args
