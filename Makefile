@@ -16,7 +16,8 @@ $(VENV)/.installed: pyproject.toml
 # Start a local Neo4j (unless NEO4J_URI points at one), load seed/, print what was loaded.
 demo: venv
 	@if [ -z "$$NEO4J_URI" ]; then $(BIN)/casegraph neo4j start; fi
-	$(BIN)/casegraph neo4j status || [ -n "$$NEO4J_URI" ]
+	$(BIN)/casegraph load seed/
+	$(BIN)/casegraph browser
 
 lint: venv
 	$(BIN)/ruff check .

@@ -288,6 +288,28 @@ def _load_with_progress(
         )
 
 
+@app.command()
+@friendly
+def browser(home: HomeOption = None) -> None:
+    """Print how to open the case graph in Neo4j Browser."""
+    import os
+
+    from loader.browser import browser_url
+
+    state = localserver.running_state(_home(home))
+    env_uri = os.environ.get("NEO4J_URI")
+    uri = env_uri or (state.bolt_uri if state else None)
+    if uri is None:
+        out.print("No Neo4j found: start one with `casegraph neo4j start` or set NEO4J_URI.")
+        raise typer.Exit(3)
+    user = os.environ.get("NEO4J_USERNAME", "neo4j")
+    http_port = state.http_port if state and not env_uri else 7474
+    url = browser_url(uri, http_port, user, os.environ.get("NEO4J_DATABASE", "neo4j"))
+    out.print(f"Neo4j Browser: {url}")
+    out.print(f"  user {user}; the password is NEO4J_PASSWORD or, for the local server, in")
+    out.print(f"  {localserver.password_file(_home(home))}")
+
+
 @export_app.command("cypher")
 @friendly
 def export_cypher(

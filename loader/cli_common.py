@@ -16,7 +16,7 @@ R = TypeVar("R")
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 

@@ -41,3 +41,14 @@ def test_python_dash_m_loader_prints_help() -> None:
     assert done.returncode == 0
     assert "Usage:" in done.stdout
     assert "neo4j" in done.stdout
+
+
+def test_browser_url_for_a_bolt_uri() -> None:
+    from loader.browser import browser_url
+
+    assert browser_url("neo4j://127.0.0.1:7688", 7475, "neo4j", "neo4j") == (
+        "http://127.0.0.1:7475/browser/?dbms=neo4j://neo4j@127.0.0.1:7688&db=neo4j"
+    )
+    assert browser_url("bolt://db.example:7687", 7474, "reader", "case db") == (
+        "http://db.example:7474/browser/?dbms=bolt://reader@db.example:7687&db=case%20db"
+    )
