@@ -187,7 +187,9 @@ def _print_report(report: LoadReport) -> None:
     verb = "Would load" if report.dry_run else "Loaded"
     table = Table(title=f"{verb} dataset {report.dataset!r} (run {report.run}, {report.mode})")
     for column in ("kind", "name", "created", "changed", "unchanged", "deleted"):
-        table.add_column(column, justify="left" if column in {"kind", "name"} else "right")
+        table.add_column(
+            column, justify="left" if column in {"kind", "name"} else "right", overflow="fold"
+        )
     for kind, rows in (("node", report.nodes), ("relationship", report.relationships)):
         for name, c in sorted(rows.items()):
             table.add_row(
