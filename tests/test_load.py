@@ -151,7 +151,8 @@ def test_prune_removes_only_this_datasets_stale_elements(
     people = seed / "people.yaml"
     text = people.read_text()
     text = text.replace(
-        "  - id: person/bob\n    type: Person\n    name: Bob Example\n    sources: [src/paper]\n", ""
+        "  - id: person/bob\n    type: Person\n    name: Bob Example\n    sources: [src/paper]\n",
+        "",
     )
     text = text.replace(
         "  - type: KNOWS\n    from: person/ada\n    to: person/bob\n    since: 2001\n", ""
@@ -189,8 +190,10 @@ def test_prune_keeps_nodes_linked_by_foreign_data(
     text = people.read_text()
     start = text.index("  - id: org/acme")
     text = text[:start] + text[text.index("relationships:") :]
-    text = text.split("relationships:")[0] + "relationships:\n" + (
-        "  - type: KNOWS\n    from: person/ada\n    to: person/bob\n    since: 2001\n"
+    text = (
+        text.split("relationships:")[0]
+        + "relationships:\n"
+        + ("  - type: KNOWS\n    from: person/ada\n    to: person/bob\n    since: 2001\n")
     )
     people.write_text(text)
     report = load_dir(empty_db, seed, "--prune")
@@ -299,9 +302,7 @@ def test_failed_batched_load_is_recorded_and_a_rerun_converges(
     wipe(driver, empty_db.database)
     plan = build_plan(read_graph([seed], ont), ont, batch_size=1)
     with pytest.raises(LoadError, match=r"failed after 3 of 7 elements .* marked failed"):
-        writer.load(
-            driver, empty_db.database, plan, single_limit=2, progress=_explode_after(3)
-        )
+        writer.load(driver, empty_db.database, plan, single_limit=2, progress=_explode_after(3))
     records, _, _ = driver.execute_query(
         "MATCH (l:LoadRun) RETURN l.status AS status, l.error AS error",
         database_=empty_db.database,
