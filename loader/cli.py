@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loader import __version__, localserver
-from loader.cli_common import CONTEXT, err, friendly, out
+from loader.cli_common import CONTEXT, err, fail, friendly, out
 from loader.query_cli import query_app
 
 if TYPE_CHECKING:
@@ -312,6 +312,28 @@ def browser(home: HomeOption = None) -> None:
     out.print(f"  {localserver.password_file(_home(home))}")
 
 
+@app.command()
+@friendly
+def docs(
+    root: Annotated[Path, typer.Option(help="The project folder that holds docs/.")] = Path("."),
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when a file is out of date.")
+    ] = False,
+    ontology: OntologyOption = None,
+) -> None:
+    """Generate docs/schema.md and the ontology picture from the ontology."""
+    from loader.ontology import load_ontology
+    from loader.schemadoc import write_docs
+
+    paths = write_docs(root, load_ontology(ontology), check=check)
+    if check and paths:
+        raise fail(f"out of date: {', '.join(paths)}; run `casegraph docs`", 1)
+    if check:
+        out.print("docs are up to date.")
+    else:
+        out.print(f"Wrote {', '.join(paths)}." if paths else "docs were already up to date.")
+
+
 @export_app.command("cypher")
 @friendly
 def export_cypher(
@@ -358,6 +380,12 @@ def export_admin_csv(
 
 
 def main() -> None:
+    import logging
+
+    # the driver logs each retry; the CLI reports the outcome as one line instead
+    driver_log = logging.getLogger("neo4j")
+    driver_log.addHandler(logging.NullHandler())
+    driver_log.propagate = False
     try:
         app()
     except KeyboardInterrupt:
