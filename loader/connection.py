@@ -61,12 +61,23 @@ def resolve(
     )
 
 
+def retry_seconds() -> float:
+    """How long a transaction is retried on transient errors (``CASEGRAPH_RETRY_SECONDS``)."""
+    try:
+        return float(os.environ.get("CASEGRAPH_RETRY_SECONDS", "30"))
+    except ValueError:
+        return 30.0
+
+
 @contextmanager
 def open_driver(conn: Connection) -> Iterator[Driver]:
     """A driver that has proven it can reach the server and the database."""
     try:
         driver = GraphDatabase.driver(
-            conn.uri, auth=(conn.username, conn.password), notifications_min_severity="OFF"
+            conn.uri,
+            auth=(conn.username, conn.password),
+            notifications_min_severity="OFF",
+            max_transaction_retry_time=retry_seconds(),
         )
     except (ValueError, ConfigurationError) as exc:
         raise DatabaseUnavailableError(f"bad Neo4j URI {conn.uri!r}: {exc}") from None

@@ -234,7 +234,10 @@ def check_java() -> Path:
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could listen on the port (as Neo4j does, with SO_REUSEADDR, so
+    connections of a previous server still in TIME_WAIT do not count)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -511,7 +514,8 @@ def start(config: ServerConfig, log: Callable[[str], None] = lambda _: None) -> 
     return state
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while ``pid`` runs the server; reaps it when it is our exited child."""
     try:
         waited, _ = os.waitpid(pid, os.WNOHANG)
         if waited == pid:
@@ -535,7 +539,7 @@ def _terminate(pid: int, timeout: float) -> bool:
         return True
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not process_alive(pid):
             return True
         time.sleep(0.2)
     try:
@@ -543,7 +547,7 @@ def _terminate(pid: int, timeout: float) -> bool:
     except ProcessLookupError:
         return True
     for _ in range(50):
-        if not _alive(pid):
+        if not process_alive(pid):
             break
         time.sleep(0.1)
     return False
@@ -556,7 +560,7 @@ def stop(home: Path, timeout: float = 90.0) -> ServerState | None:
         _state_file(home).unlink(missing_ok=True)
         return None
     clean = _terminate(state.pid, timeout)
-    if _alive(state.pid):
+    if process_alive(state.pid):
         raise ServerError(f"Neo4j (pid {state.pid}) did not stop; kill it by hand")
     _state_file(home).unlink(missing_ok=True)
     if not clean:

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction, unit_of_work
@@ -225,8 +225,7 @@ def _load_single(
 ) -> LoadReport:
     @unit_of_work(metadata=metadata)
     def work(tx: ManagedTransaction) -> LoadReport:
-        attempt = new_report(plan, DEFAULT_SINGLE_LIMIT)
-        attempt.run, attempt.mode = report.run, report.mode
+        attempt = replace(report, nodes={}, relationships={})  # a retry starts afresh
         base = _params(plan, attempt, dt.datetime.now(dt.UTC))
         _check_owners(tx, plan)
         tx.run(RUN_START, base).consume()

@@ -1,0 +1,169 @@
+"""The server killed mid-load (kill -9): after a restart and a rerun, the exact graph.
+
+Runs on a server of its own, since it kills it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver, GraphDatabase
+
+from loader import localserver
+from loader.dump import canonical_dump
+from tests.conftest import Neo4jServer, wipe
+from tests.helpers import ROOT, TEST_ONTOLOGY, casegraph
+
+pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
+PASSWORD = "fault-test-pw-1"
+PEOPLE = 6000
+
+
+def write_seed(folder: Path) -> Path:
+    folder.mkdir()
+    lines = ["dataset: faults", "nodes:", "  - {id: src/s, type: Source, title: S}"]
+    lines += [
+        f"  - {{id: p/{i}, type: Person, name: Person {i}, age: {i % 90}, sources: [src/s]}}"
+        for i in range(PEOPLE)
+    ]
+    lines.append("relationships:")
+    lines += [
+        f"  - {{type: KNOWS, from: p/{i}, to: p/{(i * 7 + 1) % PEOPLE}}}" for i in range(PEOPLE)
+    ]
+    (folder / "people.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[tuple[localserver.ServerConfig, Neo4jServer]]:
+    config = localserver.ServerConfig(
+        home=tmp_path / "home",
+        bolt_port=localserver.free_port(),
+        http_port=localserver.free_port(),
+        heap="512m",
+        pagecache="256m",
+    )
+    config.home.mkdir()
+    localserver.password_file(config.home).write_text(PASSWORD + "\n")
+    saved = os.environ.pop("NEO4J_PASSWORD", None)
+    try:
+        state = localserver.start(config)
+    finally:
+        if saved is not None:
+            os.environ["NEO4J_PASSWORD"] = saved
+    server = Neo4jServer(state.bolt_uri, "neo4j", PASSWORD, "neo4j", "own")
+    try:
+        yield config, server
+    finally:
+        localserver.stop(config.home)
+
+
+def start_load(server: Neo4jServer, seed: Path, *args: str) -> subprocess.Popen[str]:
+    env = server.env()
+    env.update(CASEGRAPH_ONTOLOGY=str(TEST_ONTOLOGY), CASEGRAPH_RETRY_SECONDS="3")
+    return subprocess.Popen(
+        [sys.executable, "-m", "loader", "load", str(seed), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def kill_when(server: Neo4jServer, pid: int, query: str, timeout: float = 120) -> int:
+    """SIGKILL the server once ``query`` returns a positive count; return that count."""
+    deadline = time.monotonic() + timeout
+    auth = (server.username, server.password)
+    with GraphDatabase.driver(server.uri, auth=auth, notifications_min_severity="OFF") as drv:
+        while time.monotonic() < deadline:
+            count = drv.execute_query(query, database_="neo4j").records[0][0]
+            if count:
+                os.kill(pid, signal.SIGKILL)
+                return int(count)
+            time.sleep(0.02)
+    raise AssertionError("the load never reached the point to kill the server")
+
+
+def expected_dump(session_server: Neo4jServer, driver: Driver, seed: Path) -> object:
+    wipe(driver, session_server.database)
+    env = session_server.env()
+    env["CASEGRAPH_ONTOLOGY"] = str(TEST_ONTOLOGY)
+    done = casegraph("load", str(seed), env=env)
+    assert done.returncode == 0, done.stderr
+    return canonical_dump(driver, session_server.database)
+
+
+def dump_of(server: Neo4jServer) -> object:
+    with GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as drv:
+        return canonical_dump(drv, "neo4j")
+
+
+def restart(config: localserver.ServerConfig) -> None:
+    state = localserver.read_state(config.home)
+    assert state is not None
+    for _ in range(300):  # the killed JVM must be gone before its ports are reused
+        if not localserver.process_alive(state.pid) and localserver.port_free(state.bolt_port):
+            break
+        time.sleep(0.1)
+    localserver.start(config)
+
+
+def test_kill_9_during_a_batched_load_then_rerun(
+    own_server: tuple[localserver.ServerConfig, Neo4jServer],
+    neo4j_server: Neo4jServer,
+    driver: Driver,
+    tmp_path: Path,
+) -> None:
+    config, server = own_server
+    seed = write_seed(tmp_path / "seed")
+    expected = expected_dump(neo4j_server, driver, seed)
+    state = localserver.read_state(config.home)
+    assert state is not None
+    load = start_load(server, seed, "--single-limit", "100", "--batch-size", "200")
+    written = kill_when(server, state.pid, "MATCH (p:Person) RETURN count(p)")
+    _, stderr = load.communicate(timeout=300)
+    assert load.returncode in {1, 3}
+    assert stderr.startswith("Error: "), stderr
+    assert len(stderr.strip().splitlines()) == 1
+    restart(config)
+    partial = dump_of(server)
+    assert 0 < written <= len(partial["nodes"]) < len(expected["nodes"])  # type: ignore[index]
+    with GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as drv:
+        runs = drv.execute_query("MATCH (l:LoadRun) RETURN l.status AS s").records
+    assert [r["s"] for r in runs] == ["running"]  # the server died: nobody could mark it
+    rerun = start_load(server, seed, "--single-limit", "100", "--batch-size", "200")
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
+    assert dump_of(server) == expected  # no duplicates, nothing missing
+
+
+def test_kill_9_during_a_single_transaction_load_leaves_nothing(
+    own_server: tuple[localserver.ServerConfig, Neo4jServer], tmp_path: Path
+) -> None:
+    config, server = own_server
+    seed = write_seed(tmp_path / "seed")
+    state = localserver.read_state(config.home)
+    assert state is not None
+    load = start_load(server, seed, "--batch-size", "200")
+    # the LoadRun node is written first in the same transaction: kill once the load is
+    # under way, seen from outside as a running transaction with casegraph's metadata
+    kill_when(
+        server,
+        state.pid,
+        "SHOW TRANSACTIONS YIELD metaData WHERE metaData.app = 'casegraph' RETURN count(*)",
+    )
+    _, stderr = load.communicate(timeout=300)
+    assert load.returncode in {1, 3}
+    assert len(stderr.strip().splitlines()) == 1, stderr
+    restart(config)
+    assert dump_of(server) == {"nodes": [], "relationships": []}
+    with GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as drv:
+        assert drv.execute_query("MATCH (l:LoadRun) RETURN count(l)").records[0][0] == 0
