@@ -1,7 +1,7 @@
 """A canonical dump of what casegraph wrote: compare two databases or two runs exactly.
 
 Bookkeeping that differs between runs (``load_run``, ``first_seen``, ``last_seen``) and
-the ``(:LoadRun)`` nodes are left out; everything else is kept, values as text.
+the ``(:LoadRun)`` and ``(:LoadLock)`` nodes are left out; everything else is kept, values as text.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from neo4j import Driver
 
 VOLATILE = frozenset({"load_run", "first_seen", "last_seen"})
 
-NODES = """MATCH (n) WHERE NOT n:LoadRun
+NODES = """MATCH (n) WHERE NOT n:LoadRun AND NOT n:LoadLock
 RETURN labels(n) AS labels, properties(n) AS props"""
 RELS = """MATCH (a)-[r]->(b) WHERE NOT a:LoadRun AND NOT b:LoadRun
 RETURN type(r) AS type, a.id AS start, b.id AS end, properties(r) AS props"""
@@ -32,7 +32,7 @@ def _props(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def canonical_dump(driver: Driver, database: str) -> dict[str, list[Any]]:
-    """Every node and relationship (but LoadRuns), sorted, with stable properties."""
+    """Every node and relationship (but casegraph's own), sorted, with stable properties."""
     nodes, _, _ = driver.execute_query(NODES, database_=database)
     rels, _, _ = driver.execute_query(RELS, database_=database)
     node_rows = [[sorted(r["labels"]), _props(r["props"])] for r in nodes]

@@ -24,7 +24,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from loader.errors import (
@@ -112,6 +112,7 @@ class ServerConfig:
     heap: str = "1g"
     pagecache: str = "1g"
     timeout: float = 180.0
+    settings: dict[str, str] = field(default_factory=dict)  # more neo4j.conf settings
 
     @property
     def bolt_uri(self) -> str:
@@ -350,6 +351,7 @@ def render_conf(config: ServerConfig) -> str:
         "dbms.usage_report.enabled=false",
         "client.allow_telemetry=false",
         "browser.remote_content_hostname_whitelist=localhost,127.0.0.1",
+        *(f"{name}={value}" for name, value in sorted(config.settings.items())),
         "",
     ]
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from loader.yamlread import Mark, YList, YMap, read_file
 DEFAULT_PATH = Path(__file__).with_name("ontology.yaml")
 
 # Labels casegraph writes for itself; an ontology cannot declare them.
-SYSTEM_LABELS = frozenset({"LoadRun", "SavedQuery"})
+SYSTEM_LABELS = frozenset({"LoadRun", "LoadLock", "SavedQuery"})
 # Record keys and casegraph's bookkeeping properties; no ontology property may use them.
 RESERVED = frozenset(
     {

@@ -164,6 +164,13 @@ def schema_statements(ont: Ontology) -> list[Statement]:
         out.append(
             Statement(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{q}) REQUIRE n.id IS UNIQUE")
         )
+    lock = ont.quote("LoadLock")
+    out.append(
+        Statement(
+            f"CREATE CONSTRAINT {ont.object_name('LoadLock', 'dataset')} IF NOT EXISTS "
+            f"FOR (n:{lock}) REQUIRE n.dataset IS UNIQUE"
+        )
+    )
     for label, spec in sorted(ont.labels.items()):
         for prop in spec.indexes:
             name, q, p = ont.object_name(label, prop), ont.quote(label), ont.quote(prop)

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, LiteralString
 
-from neo4j import Driver, ManagedTransaction, unit_of_work
+from neo4j import Driver, ManagedTransaction, Session, Transaction, unit_of_work
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+from loader.connection import retry_seconds
 from loader.errors import DatabaseUnavailableError, LoadError
 from loader.plan import PARAM_HEAD, Plan, Statement
 
@@ -29,6 +32,7 @@ DEFAULT_SINGLE_LIMIT = 100_000
 
 RUN_START = """CREATE (l:LoadRun {id: $run, dataset: $dataset, started_at: $now,
   status: 'running', checksum: $checksum, mode: $mode, elements: $size})"""
+LOCK = """MERGE (k:LoadLock {dataset: $dataset}) SET k.run = $run"""
 RUN_END = """MATCH (l:LoadRun {id: $run})
 SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error = $error"""
 
@@ -65,6 +69,7 @@ class LoadReport:
     nodes: dict[str, Counts] = field(default_factory=dict)
     relationships: dict[str, Counts] = field(default_factory=dict)
     kept: int = 0  # stale nodes kept because data casegraph did not write links to them
+    halvings: int = 0  # batches split in two after a transaction memory limit
 
     def count(self, kind: str, name: str) -> Counts:
         table = self.nodes if kind == "node" else self.relationships
@@ -92,6 +97,7 @@ class LoadReport:
             "nodes": table(self.nodes),
             "relationships": table(self.relationships),
             "kept_linked_nodes": self.kept,
+            "batch_halvings": self.halvings,
         }
 
 
@@ -120,7 +126,9 @@ def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
         )
 
 
-def _run_batch(tx: ManagedTransaction, text: str, rows: list[Any], base: dict[str, Any]) -> Counts:
+def _run_batch(
+    tx: ManagedTransaction | Transaction, text: str, rows: list[Any], base: dict[str, Any]
+) -> Counts:
     record = tx.run(_q(PARAM_HEAD + text), base, rows=rows).single(strict=True)
     if record["rows"] != len(rows):
         raise LoadError(f"a batch wrote {record['rows']} of {len(rows)} rows")  # a bug
@@ -144,8 +152,12 @@ def _prune(tx: ManagedTransaction, plan: Plan, report: LoadReport, count_only: b
 
 def _apply_schema(driver: Driver, database: str, schema: list[Statement]) -> None:
     with driver.session(database=database) as session:
-        for stmt in schema:
-            session.run(_q(stmt.text), stmt.params).consume()
+        for stmt in schema:  # one per transaction; retried on transient errors (deadlocks)
+
+            def create(tx: ManagedTransaction, stmt: Statement = stmt) -> None:
+                tx.run(_q(stmt.text), stmt.params).consume()
+
+            session.execute_write(create)
 
 
 def _connection_lost(exc: Exception) -> bool:
@@ -214,6 +226,28 @@ def load(
     return _load_batched(driver, database, plan, report, prune, metadata, progress)
 
 
+class TransactionMemoryError(LoadError):
+    """A transaction needed more memory than the server allows (not worth retrying as is)."""
+
+
+def _is_memory_error(exc: BaseException) -> bool:
+    return isinstance(exc, Neo4jError) and str(exc.code or "").endswith("OutOfMemoryError")
+
+
+def _memory_error(exc: Neo4jError | DriverError) -> TransactionMemoryError:
+    code = getattr(exc, "code", None)
+    return TransactionMemoryError(
+        f"the load needs more transaction memory than the server allows ({code}); it was "
+        "rolled back and the database is unchanged: load it in batches with --single-limit "
+        "(e.g. --single-limit 1000)"
+    )
+
+
+def _lock(tx: ManagedTransaction, plan: Plan, run: str) -> None:
+    """Write-lock the dataset's LoadLock node: loads of one dataset run one after another."""
+    tx.run(LOCK, dataset=plan.dataset, run=run).consume()
+
+
 def _load_single(
     driver: Driver,
     database: str,
@@ -227,11 +261,18 @@ def _load_single(
     def work(tx: ManagedTransaction) -> LoadReport:
         attempt = replace(report, nodes={}, relationships={})  # a retry starts afresh
         base = _params(plan, attempt, dt.datetime.now(dt.UTC))
+        _lock(tx, plan, attempt.run)
         _check_owners(tx, plan)
         tx.run(RUN_START, base).consume()
         done = 0
         for batch in plan.batches:
-            attempt.count(batch.kind, batch.name).add(_run_batch(tx, batch.body, batch.rows, base))
+            try:
+                counts = _run_batch(tx, batch.body, batch.rows, base)
+            except Neo4jError as exc:
+                if _is_memory_error(exc):
+                    raise _memory_error(exc) from None
+                raise
+            attempt.count(batch.kind, batch.name).add(counts)
             done += len(batch.rows)
             if progress:
                 progress(done, plan.size)
@@ -253,9 +294,49 @@ def _load_single(
                 f"lost the connection to Neo4j during the load; the transaction was not "
                 f"committed, so the database is unchanged ({type(exc).__name__})"
             ) from None
+        if _is_memory_error(exc):
+            raise _memory_error(exc) from None
         raise LoadError(
             f"the load failed and was rolled back; the database is unchanged: {exc}"
         ) from None
+
+
+def _write_batch(
+    session: Session,
+    text: str,
+    rows: list[Any],
+    base: dict[str, Any],
+    metadata: dict[str, Any],
+    report: LoadReport,
+) -> Counts:
+    """One batch in its own transaction.
+
+    Transient errors (deadlocks, a leader switch) are retried with backoff for
+    ``CASEGRAPH_RETRY_SECONDS``; a batch that needs more memory than the server allows a
+    transaction is halved and retried instead, down to single rows.
+    """
+    deadline = time.monotonic() + retry_seconds()
+    delay = 0.1
+    while True:
+        try:
+            with session.begin_transaction(metadata=metadata) as tx:
+                counts = _run_batch(tx, text, rows, base)
+                tx.commit()
+            return counts
+        except Neo4jError as exc:
+            if _is_memory_error(exc) and len(rows) > 1:
+                report.halvings += 1
+                half = len(rows) // 2
+                first = _write_batch(session, text, rows[:half], base, metadata, report)
+                first.add(_write_batch(session, text, rows[half:], base, metadata, report))
+                return first
+            if not exc.is_retryable() or _is_memory_error(exc) or time.monotonic() > deadline:
+                raise
+        except (ServiceUnavailable, SessionExpired):
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
 
 
 def _load_batched(
@@ -268,23 +349,27 @@ def _load_batched(
     progress: Progress | None,
 ) -> LoadReport:
     base = _params(plan, report, dt.datetime.now(dt.UTC))
-    with driver.session(database=database) as session:
+    with (
+        driver.session(database=database) as lock_session,
+        driver.session(database=database) as session,
+    ):
+        # held open for the whole load and rolled back at the end: it leaves no trace, and
+        # if this process or the server dies, the server releases it with the connection
+        lock_tx = lock_session.begin_transaction(metadata={**metadata, "lock": True})
         try:
+            _lock(lock_tx, plan, report.run)  # type: ignore[arg-type]
             session.execute_read(lambda tx: _check_owners(tx, plan))
             session.execute_write(lambda tx: tx.run(RUN_START, base).consume())
         except (Neo4jError, DriverError) as exc:
+            lock_tx.close()
             raise DatabaseUnavailableError(f"cannot start the load: {exc}") from None
         done = 0
         try:
             for batch in plan.batches:
-
-                @unit_of_work(metadata={**metadata, "batch": done})
-                def work(
-                    tx: ManagedTransaction, text: str = batch.body, rows: Any = batch.rows
-                ) -> Counts:
-                    return _run_batch(tx, text, rows, base)
-
-                report.count(batch.kind, batch.name).add(session.execute_write(work))
+                counts = _write_batch(
+                    session, batch.body, batch.rows, base, {**metadata, "batch": done}, report
+                )
+                report.count(batch.kind, batch.name).add(counts)
                 done += len(batch.rows)
                 if progress:
                     progress(done, plan.size)
@@ -306,6 +391,9 @@ def _load_batched(
                 f"the batched load failed after {done} of {plan.size} elements ({message}); "
                 f"{recorded}; run the same load again to complete it"
             ) from None
+        finally:
+            with suppress(Neo4jError, DriverError):
+                lock_tx.close()  # rolls back: releases the lock
         report.status = "succeeded"
         summary = json.dumps(report.to_dict()["totals"])
         session.execute_write(

@@ -5,6 +5,7 @@ Runs on a server of its own, since it kills it.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -167,3 +168,70 @@ def test_kill_9_during_a_single_transaction_load_leaves_nothing(
     assert dump_of(server) == {"nodes": [], "relationships": []}
     with GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as drv:
         assert drv.execute_query("MATCH (l:LoadRun) RETURN count(l)").records[0][0] == 0
+
+
+def test_concurrent_loads_of_one_dataset_are_serialised(
+    empty_db: Neo4jServer, driver: Driver, tmp_path: Path
+) -> None:
+    seed = write_seed(tmp_path / "seed")
+    for args in ((), ("--single-limit", "100", "--batch-size", "500")):
+        wipe(driver, empty_db.database)
+        loads = [start_load(empty_db, seed, "--json", *args) for _ in range(2)]
+        outputs = [load.communicate(timeout=600) for load in loads]
+        assert [load.returncode for load in loads] == [0, 0], [err for _, err in outputs]
+        totals = sorted(
+            (json.loads(out)["totals"]["created"], json.loads(out)["totals"]["unchanged"])
+            for out, _ in outputs
+        )
+        elements = 1 + 2 * PEOPLE
+        assert totals == [(0, elements), (elements, 0)]  # one wrote it all, then the other
+        records, _, _ = driver.execute_query(
+            "MATCH (a)-[r:KNOWS]->(b) WITH a, b, count(r) AS c WHERE c > 1 RETURN count(*) AS d",
+            database_=empty_db.database,
+        )
+        assert records[0]["d"] == 0
+        records, _, _ = driver.execute_query(
+            "MATCH (p:Person) RETURN count(p) AS n", database_=empty_db.database
+        )
+        assert records[0]["n"] == PEOPLE
+
+
+@pytest.fixture
+def small_memory_server(tmp_path: Path) -> Iterator[Neo4jServer]:
+    config = localserver.ServerConfig(
+        home=tmp_path / "home",
+        bolt_port=localserver.free_port(),
+        http_port=localserver.free_port(),
+        heap="512m",
+        pagecache="256m",
+        settings={"db.memory.transaction.max": "8m"},
+    )
+    config.home.mkdir()
+    localserver.password_file(config.home).write_text(PASSWORD + "\n")
+    saved = os.environ.pop("NEO4J_PASSWORD", None)
+    try:
+        state = localserver.start(config)
+    finally:
+        if saved is not None:
+            os.environ["NEO4J_PASSWORD"] = saved
+    try:
+        yield Neo4jServer(state.bolt_uri, "neo4j", PASSWORD, "neo4j", "small memory")
+    finally:
+        localserver.stop(config.home)
+
+
+def test_transaction_memory_limit(small_memory_server: Neo4jServer, tmp_path: Path) -> None:
+    server = small_memory_server
+    seed = write_seed(tmp_path / "seed")
+    single = start_load(server, seed, "--batch-size", "5000")
+    _, err = single.communicate(timeout=600)
+    assert single.returncode == 1
+    assert err.startswith("Error: the load needs more transaction memory than the server allows")
+    assert "--single-limit" in err
+    assert dump_of(server) == {"nodes": [], "relationships": []}  # rolled back whole
+    batched = start_load(server, seed, "--json", "--single-limit", "100", "--batch-size", "5000")
+    out, err = batched.communicate(timeout=600)
+    assert batched.returncode == 0, err
+    report = json.loads(out)
+    assert report["batch_halvings"] > 0  # too-big batches were split, not given up
+    assert report["totals"]["created"] == 1 + 2 * PEOPLE

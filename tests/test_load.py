@@ -32,7 +32,7 @@ def load_dir(server: Neo4jServer, path: Path, *extra: str) -> dict[str, Any]:
 
 def counts(driver: Driver, database: str) -> tuple[int, int]:
     records, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:LoadRun WITH count(n) AS n "
+        "MATCH (n) WHERE NOT n:LoadRun AND NOT n:LoadLock WITH count(n) AS n "
         "OPTIONAL MATCH ()-[r]->() RETURN n, count(r) AS r",
         database_=database,
     )

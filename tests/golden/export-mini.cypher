@@ -5,6 +5,7 @@ CREATE CONSTRAINT `casegraph_LoadRun_id` IF NOT EXISTS FOR (n:`LoadRun`) REQUIRE
 CREATE CONSTRAINT `casegraph_Org_id` IF NOT EXISTS FOR (n:`Org`) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT `casegraph_Person_id` IF NOT EXISTS FOR (n:`Person`) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT `casegraph_Source_id` IF NOT EXISTS FOR (n:`Source`) REQUIRE n.id IS UNIQUE;
+CREATE CONSTRAINT `casegraph_LoadLock_dataset` IF NOT EXISTS FOR (n:`LoadLock`) REQUIRE n.dataset IS UNIQUE;
 CREATE INDEX `casegraph_Person_name` IF NOT EXISTS FOR (n:`Person`) ON (n.`name`);
 
 // node Org: 1 rows
