@@ -2,12 +2,193 @@
 
 from __future__ import annotations
 
+import csv
+import enum
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from loader.cli_common import CONTEXT
+from loader.cli_common import CONTEXT, friendly, out
+
+if TYPE_CHECKING:
+    from loader.queries import QueryResult, SavedQuery
 
 query_app = typer.Typer(
     help="The saved investigative queries (cypher/*.cypher): list, show, run.",
     context_settings=CONTEXT,
     no_args_is_help=True,
 )
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+QueriesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--queries",
+        envvar="CASEGRAPH_QUERIES",
+        help="Directory of saved queries. Default: cypher/ next to the loader package.",
+        show_default=False,
+    ),
+]
+NameArg = Annotated[str, typer.Argument(help="The query's name (see `casegraph query list`).")]
+
+
+def _library(queries: Path | None) -> dict[str, SavedQuery]:
+    from loader.queries import load_library
+
+    return load_library(queries)
+
+
+def _describe_params(query: SavedQuery) -> str:
+    from loader.queries import cypher_literal
+
+    parts = []
+    for param in query.params:
+        text = f"{param.name}: {param.type}"
+        if param.required:
+            text += f", required (e.g. {cypher_literal(param.sample())})"
+        else:
+            text += f" = {cypher_literal(param.default)}"
+        parts.append(text)
+    return "\n".join(parts)
+
+
+@query_app.command("list")
+@friendly
+def list_queries(queries: QueriesOption = None) -> None:
+    """List the saved queries: name, title, category and parameters."""
+    from rich.table import Table
+    from rich.text import Text
+
+    library = _library(queries)
+    if not library:
+        out.print("No saved queries.")
+        return
+    table = Table(title=f"{len(library)} saved queries", show_lines=True)
+    for column in ("name", "title", "category", "parameters"):
+        table.add_column(column, overflow="fold")
+    for query in library.values():
+        table.add_row(
+            *(
+                Text(text)
+                for text in (query.name, query.title, query.category, _describe_params(query))
+            )
+        )
+    out.print(table)
+
+
+@query_app.command("show")
+@friendly
+def show(
+    name: NameArg,
+    params: Annotated[
+        bool,
+        typer.Option(
+            "--params", help="Print only the ':params {...}' line to paste into Neo4j Browser."
+        ),
+    ] = False,
+    queries: QueriesOption = None,
+) -> None:
+    """Print a saved query's file as it is (paste it into Neo4j Browser or cypher-shell)."""
+    from loader.queries import browser_params, find
+
+    query = find(_library(queries), name)
+    if params:
+        out.out(browser_params(query), highlight=False)
+        return
+    text = query.path.read_text(encoding="utf-8")
+    out.out(text, end="" if text.endswith("\n") else "\n", highlight=False)
+
+
+@query_app.command("run")
+@friendly
+def run(
+    name: NameArg,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="A parameter as NAME=VALUE (repeatable); typed as the query's header says. "
+            "Dates: YYYY, YYYY-MM or YYYY-MM-DD; lists: a,b,c.",
+            show_default=False,
+        ),
+    ] = None,
+    output: Annotated[
+        Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = Format.table,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds before the server stops the query.", min=0.001)
+    ] = 30.0,
+    queries: QueriesOption = None,
+    uri: Annotated[
+        str | None,
+        typer.Option(
+            help="Bolt URI \\[env: NEO4J_URI; default: the local server].", show_default=False
+        ),
+    ] = None,
+    username: Annotated[
+        str | None,
+        typer.Option(help="User \\[env: NEO4J_USERNAME; default: neo4j].", show_default=False),
+    ] = None,
+    database: Annotated[
+        str | None,
+        typer.Option(help="Database \\[env: NEO4J_DATABASE; default: neo4j].", show_default=False),
+    ] = None,
+) -> None:
+    """Run a saved query read-only and print its rows (table, json or csv).
+
+    The password comes from NEO4J_PASSWORD (or the local server's stored one); it is never
+    printed. Exit codes: 0 done, 1 bad query library or query failed, 2 usage (unknown
+    query or parameter, bad value), 3 database unreachable or authentication failed.
+    """
+    from loader import connection
+    from loader.queries import bind_params, find, run_query, split_param_args
+
+    query = find(_library(queries), name)
+    values = bind_params(query, split_param_args(param or []))
+    conn = connection.resolve(uri=uri, username=username, database=database)
+    with connection.open_driver(conn) as driver:
+        result = run_query(driver, conn.database, query, values, timeout=timeout)
+    if output is Format.json:
+        print(json.dumps(result.rows, ensure_ascii=False, indent=2))
+    elif output is Format.csv:
+        print(_csv(result), end="")
+    else:
+        _print_table(query, result)
+
+
+def _csv(result: QueryResult) -> str:
+    from loader.queries import cell
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow([cell(row[column], "; ") for column in result.columns])
+    return buffer.getvalue()
+
+
+def _print_table(query: SavedQuery, result: QueryResult) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from loader.queries import cell
+
+    count = len(result.rows)
+    table = Table(
+        title=Text(query.title), caption=f"{count} row{'s' if count != 1 else ''}", show_lines=True
+    )
+    for column in result.columns:
+        table.add_column(column, overflow="fold")
+    for row in result.rows:
+        table.add_row(*(Text(cell(row[column])) for column in result.columns))
+    out.print(table)

@@ -1,0 +1,45 @@
+// The sources behind every claim about an entity
+// name: claim-sources
+// description: Every claim that involves an entity (the node itself, and each relationship from or
+//   to it), one row per source it cites: the source's title, publisher, kind and date, the
+//   documents that relay it (CITED_IN), the claim's status and the source's wording (note).
+// category: Provenance
+// param: entity string default='platform/coco' -- id of the node
+// tags: sources, provenance, claims, evidence
+
+MATCH (n {id: $entity})
+CALL (n) {
+  RETURN 0 AS rank, 'node' AS kind, null AS relation, null AS other, n.status AS status,
+         n.sources AS source_ids, null AS note
+  UNION ALL
+  MATCH (n)-[r]->(m)
+  WHERE r.sources IS NOT NULL
+  RETURN 1 AS rank, 'relationship' AS kind, '-[' + type(r) + ']->' AS relation,
+         coalesce(m.name, m.title, m.id) AS other, r.status AS status, r.sources AS source_ids,
+         r.note AS note
+  UNION ALL
+  MATCH (n)<-[r]-(m)
+  WHERE r.sources IS NOT NULL
+  RETURN 1 AS rank, 'relationship' AS kind, '<-[' + type(r) + ']-' AS relation,
+         coalesce(m.name, m.title, m.id) AS other, r.status AS status, r.sources AS source_ids,
+         r.note AS note
+}
+OPTIONAL MATCH (s:Source)
+WHERE s.id IN source_ids
+RETURN coalesce(n.name, n.title) AS entity,
+       kind,
+       relation,
+       other,
+       status,
+       s.id AS source,
+       s.title AS source_title,
+       s.publisher AS publisher,
+       s.kind AS source_kind,
+       CASE s.date_precision
+         WHEN 'year' THEN toString(s.date.year)
+         WHEN 'month' THEN left(toString(s.date), 7)
+         ELSE toString(s.date)
+       END AS source_date,
+       COLLECT { MATCH (s)-[:CITED_IN]->(v:Source) RETURN v.id ORDER BY v.id } AS relayed_by,
+       note
+ORDER BY rank, relation, other, source;

@@ -1,0 +1,35 @@
+// The neighbourhood of an entity
+// name: ego-network
+// description: Every node within `depth` hops (1 to 3) of an entity, at its shortest distance, with
+//   one shortest way to reach it (`via`) and the status and sources of the last hop. Nodes with
+//   an excluded label (by default the Source and LoadRun bookkeeping) are neither shown nor
+//   crossed.
+// category: Exploration
+// param: entity string default='platform/coco' -- id of the centre node
+// param: depth int default=1 -- how many hops out, 1 to 3 (more is capped at 3)
+// param: exclude list<string> default='Source,LoadRun' -- labels to leave out (comma-separated)
+// tags: neighbourhood, ego network, exploration, graph
+
+MATCH (c {id: $entity})
+MATCH p = (c)-[*1..3]-(n)
+WHERE length(p) <= $depth
+  AND n <> c
+  AND none(x IN nodes(p) WHERE any(l IN labels(x) WHERE l IN $exclude))
+WITH n, p,
+     trim(reduce(s = '', i IN range(0, length(p) - 1) |
+       s
+       + CASE WHEN startNode(relationships(p)[i]) = nodes(p)[i]
+           THEN ' -[' + type(relationships(p)[i]) + ']-> '
+           ELSE ' <-[' + type(relationships(p)[i]) + ']- '
+         END
+       + coalesce(nodes(p)[i + 1].name, nodes(p)[i + 1].title, nodes(p)[i + 1].id))) AS via
+ORDER BY length(p), via
+WITH n, collect({distance: length(p), via: via, last: last(relationships(p))})[0] AS best
+RETURN best.distance AS distance,
+       head(labels(n)) AS label,
+       coalesce(n.name, n.title) AS name,
+       n.id AS id,
+       best.via AS via,
+       best.last.status AS status,
+       best.last.sources AS sources
+ORDER BY distance, label, name;

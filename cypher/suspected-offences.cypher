@@ -1,0 +1,30 @@
+// Offences suspected in an investigation, with penalties and status
+// name: suspected-offences
+// description: The offences an investigation was opened for (SUSPECTED_OF), then the offences
+//   its targets are suspected of or said to have facilitated (SUSPECTED_OF, FACILITATED), with
+//   the maximum penalties a source states. Every row is a suspicion or an allegation, never a
+//   finding: read the status.
+// category: Investigation
+// param: investigation string default='investigation/coco' -- id of the Investigation node
+// tags: offences, penalties, suspicion, allegation
+
+MATCH (i:Investigation {id: $investigation})
+CALL (i) {
+  MATCH (i)-[r:SUSPECTED_OF]->(o:Offence)
+  RETURN 0 AS rank, i AS subject, r, o
+  UNION
+  MATCH (i)-[:INVESTIGATES]->(t)-[r:SUSPECTED_OF|FACILITATED]->(o:Offence)
+  RETURN 1 AS rank, t AS subject, r, o
+}
+RETURN subject.name AS subject,
+       head(labels(subject)) AS subject_type,
+       CASE type(r) WHEN 'SUSPECTED_OF' THEN 'suspected of' ELSE 'said to have facilitated' END
+         AS claim,
+       o.name AS offence,
+       o.name_en AS offence_en,
+       o.kind AS kind,
+       o.max_prison_years AS max_prison_years,
+       o.max_fine_eur AS max_fine_eur,
+       r.status AS status,
+       r.sources AS sources
+ORDER BY rank, subject, claim DESC, coalesce(max_prison_years, -1) DESC, offence;

@@ -1,0 +1,40 @@
+// Timeline of events
+// name: timeline
+// description: Events in date order, each date only as precise as the sources give it (2022,
+//   2023-12, 2024-06-11), with what each event concerns and where it took place. Events without
+//   a date come last.
+// category: Timeline
+// param: about string default='' -- id of an entity: only the events linked to it ('' for all)
+// param: undated bool default=true -- also list the events the sources give no date for
+// tags: timeline, events, dates
+
+MATCH (e:Event)
+WHERE ($about = '' OR EXISTS { (e)--({id: $about}) })
+  AND ($undated OR e.date IS NOT NULL)
+CALL (e) {
+  OPTIONAL MATCH (e)-[c:CONCERNS]->(x)
+  WITH c, x ORDER BY x.name
+  RETURN collect(x.name + coalesce(' (' + c.role + ')', '')) AS concerns
+}
+CALL (e) {
+  OPTIONAL MATCH (e)-[:OCCURRED_IN]->(j:Jurisdiction)
+  WITH j ORDER BY j.name
+  RETURN collect(j.name) AS places
+}
+RETURN CASE e.date_precision
+         WHEN 'year' THEN toString(e.date.year)
+         WHEN 'month' THEN left(toString(e.date), 7)
+         ELSE toString(e.date)
+       END AS date,
+       e.date_precision AS precision,
+       e.kind AS kind,
+       e.name AS event,
+       concerns,
+       places,
+       e.people_count AS people_count,
+       e.sources AS sources,
+       e.note AS note,
+       e.id AS id
+ORDER BY e.date,
+         CASE e.date_precision WHEN 'year' THEN 0 WHEN 'month' THEN 1 ELSE 2 END,
+         event;

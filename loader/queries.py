@@ -1,0 +1,704 @@
+"""Saved queries: the ``cypher/*.cypher`` library, its checks, typed parameters, a read-only runner.
+
+A saved query is one file: a title line, a header of ``// key: value`` comment lines, a blank
+line, then one read-only Cypher statement (the format is in docs/queries.md)::
+
+    // States and international bodies that cooperated in an investigation
+    // name: international-cooperation
+    // description: ...
+    // category: Investigation
+    // param: investigation string default='investigation/coco' -- id of the Investigation
+    // tags: cooperation, international
+
+    MATCH (i:Investigation {id: $investigation})-[r:COOPERATED_WITH]->(x) RETURN ...
+
+Loading the library checks every file and reports every problem at once as an
+``InputError`` (``path:line:col: message``): a bad header, a duplicate name, a parameter used
+but not declared or declared but not used, a clause that writes. The runner sends values as
+Cypher parameters, in a READ session (the server refuses any write), with a timeout and
+transaction metadata naming the query, and returns JSON-friendly rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, LiteralString, TypeVar
+
+import neo4j
+from neo4j import Driver, ManagedTransaction, unit_of_work
+from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.graph import Node, Relationship
+from neo4j.graph import Path as GraphPath
+from neo4j.spatial import Point
+from neo4j.time import Date, DateTime, Duration, Time
+
+from loader import values
+from loader.errors import (
+    CasegraphError,
+    DatabaseUnavailableError,
+    InputError,
+    Problem,
+    UsageError,
+)
+
+T = TypeVar("T")
+
+ENV_VAR = "CASEGRAPH_QUERIES"
+DEFAULT_TIMEOUT = 30.0
+PARAM_TYPES = ("string", "int", "float", "bool", "date", "list<string>")
+HEADER_KEYS = ("name", "description", "category", "param", "tags")
+REQUIRED_KEYS = ("name", "description", "category")
+
+_NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_FIELD_RE = re.compile(r"// ?([A-Za-z_][A-Za-z0-9_-]*):(.*)")
+_CONTINUATION_RE = re.compile(r"//  +(\S.*)")
+_PARAM_HEAD_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s+(\S+)")
+_PARAM_OPTION_RE = re.compile(r"([A-Za-z_]+)=(?:'((?:[^']|'')*)'|([^\s']\S*))(?=\s|$)")
+_PARAM_USE_RE = re.compile(r"\$(`|[A-Za-z0-9_]+)")
+# Clauses and commands that write or administer. Preceded by `.`, `:` or `$` (a property,
+# label or parameter) or followed by `:` (a map key) the word is a name, not a clause.
+_WRITE_RE = re.compile(
+    r"(?<![\w.$:])(CREATE|MERGE|SET|DELETE|REMOVE|DETACH|DROP|FOREACH|LOAD\s+CSV|GRANT|DENY"
+    r"|REVOKE|ALTER|RENAME|TERMINATE|(?:START|STOP)\s+DATABASE|(?:ENABLE|DEALLOCATE"
+    r"|REALLOCATE|DROP)\s+SERVERS?)(?![\w])(?!\s*:)"
+    r"|\}\s*(IN\s+(?:[^{}()]*?\s)?TRANSACTIONS)\b",
+    re.IGNORECASE,
+)
+_ALIAS_RE = re.compile(r"\bAS\s+$", re.IGNORECASE)
+# Procedures that write, import or export (APOC, the built-in db.create.* and dbms.*).
+_WRITE_PROC_RE = re.compile(
+    r"(?<![\w.])((?:apoc\.(?:create|merge|refactor|periodic|do|lock|trigger|atomic|load|import"
+    r"|export|graph\.fromDocument|nodes\.(?:delete|link|collapse)|schema\.assert"
+    r"|cypher\.(?:doIt|runWrite|runMany|runSchema|parallel))|db\.create|db\.index\.fulltext"
+    r"\.(?:create|drop)|dbms)\.[\w.]*)\s*\(",
+    re.IGNORECASE,
+)
+
+
+class QueryError(CasegraphError):
+    """A saved query failed on the server (syntax, timeout, a refused write)."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A declared parameter: its Cypher name, type, default (None: required) and example."""
+
+    name: str
+    type: str
+    default: Any = None
+    example: Any = None
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def sample(self) -> Any:
+        """A value to show or to EXPLAIN with: the example, else the default."""
+        return self.example if self.example is not None else self.default
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    name: str
+    title: str
+    description: str
+    category: str
+    params: tuple[QueryParam, ...]
+    tags: tuple[str, ...]
+    text: str  # the statement sent to the server: the file without its header and final ';'
+    path: Path
+
+    def param(self, name: str) -> QueryParam | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[dict[str, Any]]  # JSON-friendly values (see to_json)
+
+
+# -- values ---------------------------------------------------------------------------------
+
+
+def parse_value(type_: str, text: str) -> Any:
+    """Parse the text of a parameter value (from a header or --param) into its Python value.
+
+    Raises ``values.ValueProblem`` with a message for the user.
+    """
+    if type_ == "string":
+        return text
+    if type_ == "int":
+        return values.parse_int(text)
+    if type_ == "float":
+        return values.parse_float(text)
+    if type_ == "bool":
+        return values.parse_bool(text)
+    if type_ == "date":
+        return values.parse_date(text).value
+    if type_ == "list<string>":
+        items = [item.strip() for item in text.split(",")] if text.strip() else []
+        if any(not item for item in items):
+            raise values.ValueProblem(f"{text!r} has an empty item (use a,b,c)")
+        return items
+    raise ValueError(f"unknown parameter type {type_!r}")
+
+
+def cypher_literal(value: Any) -> str:
+    """A value as Cypher text, for Neo4j Browser's ``:params`` (never sent to the runner)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dt.date):
+        return f"date('{value.isoformat()}')"
+    if isinstance(value, list):
+        return "[" + ", ".join(cypher_literal(item) for item in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return "'" + text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "'"
+
+
+def browser_params(query: SavedQuery) -> str:
+    """The ``:params {...}`` line that sets the query's parameters in Neo4j Browser."""
+    pairs = ", ".join(f"{p.name}: {cypher_literal(p.sample())}" for p in query.params)
+    return f":params {{{pairs}}}"
+
+
+# -- parsing and checking -------------------------------------------------------------------
+
+
+def mask(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """``text`` with comments and the inside of strings and `names` blanked, same length.
+
+    What is left is the code a check can read without being fooled by ``'CREATE'`` in a
+    string or ``// SET`` in a comment. Also returns (offset, message) for unterminated ones.
+    """
+    out = list(text)
+    errors: list[tuple[int, str]] = []
+
+    def blank(start: int, end: int) -> None:
+        for k in range(start, end):
+            if out[k] != "\n":
+                out[k] = " "
+
+    i, n = 0, len(text)
+    while i < n:
+        two = text[i : i + 2]
+        char = text[i]
+        if two == "//":
+            end = text.find("\n", i)
+            end = n if end < 0 else end
+            blank(i, end)
+            i = end
+        elif two == "/*":
+            end = text.find("*/", i + 2)
+            if end < 0:
+                errors.append((i, "unterminated comment /*"))
+                end = n
+            else:
+                end += 2
+            blank(i, end)
+            i = end
+        elif char in "'\"`":
+            j = i + 1
+            while j < n and text[j] != char:
+                j += 2 if char != "`" and text[j] == "\\" else 1
+            if j >= n:
+                kind = "name" if char == "`" else "string literal"
+                errors.append((i, f"unterminated {kind} {char}"))
+                blank(i + 1, n)
+                break
+            blank(i + 1, j)
+            i = j + 1
+        else:
+            i += 1
+    return "".join(out), errors
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _parse_param(value: str) -> tuple[str, str, dict[str, str], str]:
+    """``NAME TYPE [default=V] [example=V] [-- description]`` -> its parts, or ValueError."""
+    head = _PARAM_HEAD_RE.match(value.strip())
+    if head is None:
+        raise ValueError(
+            "a param line is '// param: <name> <type> [default=<value>] [example=<value>] "
+            "[-- <description>]'"
+        )
+    name, type_ = head.groups()
+    rest = value.strip()[head.end() :]
+    options: dict[str, str] = {}
+    description = ""
+    while rest := rest.lstrip():
+        if rest.startswith("--"):
+            description = rest[2:].strip()
+            break
+        option = _PARAM_OPTION_RE.match(rest)
+        if option is None:
+            raise ValueError(
+                f"parameter '{name}': cannot read {rest.split()[0]!r}: options are "
+                "default=<value> and example=<value>, then -- <description>"
+            )
+        key, quoted, bare = option.groups()
+        if key not in ("default", "example"):
+            raise ValueError(f"parameter '{name}': unknown option '{key}' (default, example)")
+        if key in options:
+            raise ValueError(f"parameter '{name}': {key} given twice")
+        options[key] = quoted.replace("''", "'") if quoted is not None else bare
+        rest = rest[option.end() :]
+    return name, type_, options, description
+
+
+_KEYS_HINT = "(keys: " + ", ".join(HEADER_KEYS) + ")"
+
+
+@dataclass
+class _Header:
+    """What the header says, with the line of each field, and where the query starts."""
+
+    where: str
+    fields: dict[str, tuple[int, str]]
+    params: list[tuple[int, str]]
+    body_start: int = 0
+
+
+def _read_header(text: str, where: str) -> _Header:
+    """Read the title line and the ``// key: value`` lines up to the blank line.
+
+    Raises InputError on the first problem that stops the reading, or at the end with the
+    problems that did not (unknown or repeated keys, missing ones).
+    """
+    lines = text.split("\n")
+    first = lines[0]
+    title = first[2:].strip() if first.startswith("//") else ""
+    key_first = _FIELD_RE.fullmatch(first)
+    if not title or (key_first is not None and key_first.group(1) in HEADER_KEYS):
+        raise InputError([Problem(where, 1, 1, "the first line must be the title: // <Title>")])
+    header = _Header(where, {"title": (1, title)}, [])
+    problems: list[Problem] = []
+    last: str | None = None
+    index = 1
+    while index < len(lines) and lines[index].startswith("//"):
+        last = _header_line(header, lines[index].rstrip(), index + 1, last, problems)
+        index += 1
+    if index >= len(lines) or lines[index].strip():
+        problems.append(
+            Problem(where, index + 1, 1, "the header must end with a blank line, then the query")
+        )
+        raise InputError(problems)
+    for key in REQUIRED_KEYS:
+        if key not in header.fields:
+            problems.append(Problem(where, 1, 1, f"the header has no '{key}:' line"))
+        elif not header.fields[key][1]:
+            line = header.fields[key][0]
+            problems.append(Problem(where, line, 1, f"header key '{key}' is empty"))
+    if problems:
+        raise InputError(problems)
+    header.body_start = sum(len(line) + 1 for line in lines[: index + 1])
+    return header
+
+
+def _header_line(
+    header: _Header, line: str, number: int, last: str | None, problems: list[Problem]
+) -> str | None:
+    """Take one header line into ``header``; return the key a continuation line would extend."""
+    more = _CONTINUATION_RE.fullmatch(line)
+    field = _FIELD_RE.fullmatch(line)
+    if more is not None and last is not None:
+        table = header.params if last == "param" else None
+        if table is not None:
+            at, value = table[-1]
+            table[-1] = (at, f"{value} {more.group(1)}")
+        else:
+            at, value = header.fields[last]
+            header.fields[last] = (at, f"{value} {more.group(1)}".strip())
+        return last
+    if field is None:
+        problems.append(
+            Problem(header.where, number, 1, f"a header line is '// key: value' {_KEYS_HINT}")
+        )
+        raise InputError(problems)
+    key, value = field.group(1), field.group(2).strip()
+    if key not in HEADER_KEYS:
+        problems.append(
+            Problem(header.where, number, 1, f"unknown header key '{key}' {_KEYS_HINT}")
+        )
+        return None
+    if key == "param":
+        header.params.append((number, value))
+    elif key in header.fields:
+        problems.append(Problem(header.where, number, 1, f"header key '{key}' given twice"))
+    else:
+        header.fields[key] = (number, value)
+    return key
+
+
+def _params(header: _Header, problems: list[Problem]) -> tuple[list[QueryParam], dict[str, int]]:
+    """The declared parameters, and the header line of each."""
+    params: list[QueryParam] = []
+    lines: dict[str, int] = {}
+    for line, value in header.params:
+
+        def problem(message: str, line: int = line) -> None:
+            problems.append(Problem(header.where, line, 1, message))
+
+        try:
+            name, type_, options, description = _parse_param(value)
+        except ValueError as exc:
+            problem(str(exc))
+            continue
+        if type_ not in PARAM_TYPES:
+            types = ", ".join(PARAM_TYPES)
+            problem(f"parameter '{name}': unknown type '{type_}' (types: {types})")
+            continue
+        if name in lines:
+            problem(f"parameter '{name}' declared twice")
+            continue
+        parsed: dict[str, Any] = {}
+        for key, raw in options.items():
+            try:
+                parsed[key] = parse_value(type_, raw)
+            except values.ValueProblem as exc:
+                problem(f"parameter '{name}': bad {key}: {exc}")
+        if not options:
+            problem(f"parameter '{name}' needs a default or an example")
+        lines[name] = line
+        default, example = parsed.get("default"), parsed.get("example")
+        params.append(QueryParam(name, type_, default, example, description))
+    return params, lines
+
+
+def _check_code(
+    text: str, header: _Header, declared: Mapping[str, int], problems: list[Problem]
+) -> int:
+    """Check the query after the header; return where its statement ends (before any ';')."""
+    start = header.body_start
+
+    def problem(offset: int, message: str) -> None:
+        line, col = _line_col(text, start + offset)
+        problems.append(Problem(header.where, line, col, message))
+
+    masked, unterminated = mask(text)
+    for offset, message in unterminated:
+        problem(offset - start, message)
+    code = masked[start:]
+    if not code.strip():
+        problem(0, "no query after the header")
+    end = len(code.rstrip())
+    if code[:end].endswith(";"):
+        end -= 1
+    extra = code.find(";", 0, end)
+    if extra >= 0:
+        problem(extra, "more than one statement: a saved query is one statement")
+    for match in _WRITE_RE.finditer(code):
+        group = 1 if match.group(1) else 2
+        if _ALIAS_RE.search(code, max(0, match.start() - 40), match.start()):
+            continue  # `... AS remove`: a variable named like a clause
+        word = " ".join(match.group(group).upper().split())
+        problem(match.start(group), f"write clause {word}: saved queries are read-only")
+    for match in _WRITE_PROC_RE.finditer(code):
+        problem(
+            match.start(1), f"procedure {match.group(1)} may write: saved queries are read-only"
+        )
+    used: set[str] = set()
+    for match in _PARAM_USE_RE.finditer(code):
+        name = match.group(1)
+        if name == "`":
+            name = text[start + match.end() : text.find("`", start + match.end())]
+        if name not in declared and name not in used:
+            problem(
+                match.start(),
+                f"parameter ${name} is used but not declared (add '// param: {name} <type> ...')",
+            )
+        used.add(name)
+    for name, line in declared.items():
+        if name not in used:
+            message = f"parameter '{name}' is declared but not used in the query"
+            problems.append(Problem(header.where, line, 1, message))
+    return start + end
+
+
+def parse_query(path: Path, text: str) -> SavedQuery:
+    """Parse and check one saved query; raise InputError with every problem found."""
+    header = _read_header(text, str(path))
+    problems: list[Problem] = []
+    name_line, name = header.fields["name"]
+    if not _NAME_RE.fullmatch(name):
+        message = f"bad query name '{name}': use lower-case letters, digits and '-'"
+        problems.append(Problem(header.where, name_line, 1, message))
+    params, declared = _params(header, problems)
+    end = _check_code(text, header, declared, problems)
+    if problems:
+        raise InputError(problems)
+    fields = header.fields
+    tags = tuple(tag.strip() for tag in fields.get("tags", (0, ""))[1].split(",") if tag.strip())
+    return SavedQuery(
+        name=name,
+        title=fields["title"][1],
+        description=fields["description"][1],
+        category=fields["category"][1],
+        params=tuple(params),
+        tags=tags,
+        text=text[header.body_start : end].strip(),
+        path=path,
+    )
+
+
+# -- the library ----------------------------------------------------------------------------
+
+
+def library_dir(directory: Path | None = None) -> Path:
+    """The library: ``directory``, else $CASEGRAPH_QUERIES, else cypher/ next to the package."""
+    if directory is not None:
+        return directory
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "cypher"
+
+
+def load_library(directory: Path | None = None) -> dict[str, SavedQuery]:
+    """Every ``*.cypher`` file of the library, checked, by name (sorted by category, name).
+
+    Raises InputError with the problems of all files at once, UsageError when the directory
+    does not exist.
+    """
+    root = library_dir(directory)
+    if not root.is_dir():
+        raise UsageError(f"no query library at {root}: pass --queries DIR or set {ENV_VAR}")
+    problems: list[Problem] = []
+    found: dict[str, SavedQuery] = {}
+    for path in sorted(root.rglob("*.cypher")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(str(path), 1, 1, "not UTF-8 text"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(str(path), 1, 1, f"cannot read: {exc.strerror}"))
+            continue
+        try:
+            query = parse_query(path, text)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if query.name in found:
+            line = _line_col(text, text.find("name:"))[0]
+            other = found[query.name].path
+            problems.append(
+                Problem(
+                    str(path), line, 1, f"duplicate query name '{query.name}' (also in {other})"
+                )
+            )
+            continue
+        found[query.name] = query
+    if problems:
+        raise InputError(problems)
+    return dict(sorted(found.items(), key=lambda item: (item[1].category, item[0])))
+
+
+def find(library: Mapping[str, SavedQuery], name: str) -> SavedQuery:
+    query = library.get(name)
+    if query is None:
+        close = difflib.get_close_matches(name, list(library), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UsageError(f"unknown query '{name}' ({hint}see `casegraph query list`)")
+    return query
+
+
+# -- parameters -----------------------------------------------------------------------------
+
+
+def split_param_args(args: Sequence[str]) -> dict[str, str]:
+    """``["k=v", ...]`` (the --param options) -> {k: v}; UsageError on a malformed one."""
+    given: dict[str, str] = {}
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--param {arg!r}: expected NAME=VALUE")
+        if key in given:
+            raise UsageError(f"--param {key} given twice")
+        given[key] = value
+    return given
+
+
+def bind_params(query: SavedQuery, given: Mapping[str, str]) -> dict[str, Any]:
+    """Typed parameter values for ``query``: the given texts parsed, defaults for the rest."""
+    names = [p.name for p in query.params]
+    for key in given:
+        if key not in names:
+            takes = f"its parameters: {', '.join(names)}" if names else "it takes no parameters"
+            raise UsageError(f"query '{query.name}' has no parameter '{key}' ({takes})")
+    bound: dict[str, Any] = {}
+    for param in query.params:
+        if param.name in given:
+            try:
+                bound[param.name] = parse_value(param.type, given[param.name])
+            except values.ValueProblem as exc:
+                raise UsageError(
+                    f"parameter '{param.name}' of query '{query.name}' ({param.type}): {exc}"
+                ) from None
+        elif param.required:
+            example = param.sample()
+            hint = f" (e.g. {param.name}={_as_text(example)})" if example is not None else ""
+            raise UsageError(
+                f"query '{query.name}' needs parameter '{param.name}' ({param.type}): "
+                f"--param {param.name}=VALUE{hint}"
+            )
+        else:
+            bound[param.name] = param.default
+    return bound
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+def run_query(
+    driver: Driver,
+    database: str,
+    query: SavedQuery,
+    params: Mapping[str, Any],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> QueryResult:
+    """Run a saved query read-only (READ session, read transaction) with a timeout.
+
+    The transaction carries metadata ``{"app": "casegraph", "query": <name>}`` so it can be
+    found in ``SHOW TRANSACTIONS``. Rows come back with JSON-friendly values.
+    """
+
+    @unit_of_work(timeout=timeout, metadata={"app": "casegraph", "query": query.name})
+    def work(tx: ManagedTransaction) -> QueryResult:
+        result = tx.run(_text(query.text), dict(params))
+        columns = list(result.keys())
+        rows = [{key: to_json(record[key]) for key in columns} for record in result]
+        return QueryResult(columns, rows)
+
+    return _read(driver, database, query, work)
+
+
+def explain_query(driver: Driver, database: str, query: SavedQuery) -> str:
+    """EXPLAIN the query on the server (nothing is read); return its type: 'r' for read."""
+
+    @unit_of_work(timeout=DEFAULT_TIMEOUT, metadata={"app": "casegraph", "query": query.name})
+    def work(tx: ManagedTransaction) -> str:
+        result = tx.run(_text("EXPLAIN " + query.text))
+        return str(result.consume().query_type or "")
+
+    return _read(driver, database, query, work)
+
+
+def _text(text: str) -> LiteralString:
+    """Query text read from the library: checked read-only, values travel as parameters."""
+    return text  # type checkers that know LiteralString are told so by the signature
+
+
+def _read(
+    driver: Driver, database: str, query: SavedQuery, work: Callable[[ManagedTransaction], T]
+) -> T:
+    try:
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+            return session.execute_read(work)
+    except (ServiceUnavailable, SessionExpired) as exc:
+        raise DatabaseUnavailableError(f"lost Neo4j while running '{query.name}': {exc}") from None
+    except Neo4jError as exc:
+        code = exc.code or ""
+        message = " ".join((exc.message or str(exc)).split())
+        if "TimedOut" in code:
+            raise QueryError(f"query '{query.name}' timed out: {message}") from None
+        if code.endswith("AccessMode") or "Forbidden" in code:
+            raise QueryError(
+                f"query '{query.name}' tried to write and was refused: saved queries run in "
+                f"read-only transactions ({message})"
+            ) from None
+        raise QueryError(f"query '{query.name}' failed: {code}: {message}") from None
+    except DriverError as exc:
+        raise QueryError(f"query '{query.name}' failed: {exc}") from None
+
+
+# -- output ---------------------------------------------------------------------------------
+
+
+def to_json(value: Any) -> Any:
+    """A Neo4j value as plain JSON data: temporal values as ISO text, nodes, relationships and
+    paths as objects with their properties."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, Node | Relationship | GraphPath):
+        return _graph_json(value)
+    if isinstance(value, Date | DateTime | Time | Duration):  # before tuple: Duration is one
+        return value.iso_format()
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, Point):  # before tuple: Point is one
+        return {"srid": value.srid, "coordinates": list(value)}
+    if isinstance(value, Mapping):
+        return {str(key): to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, bytes | bytearray):
+        return value.hex()
+    return str(value)
+
+
+def _graph_json(value: Node | Relationship | GraphPath) -> dict[str, Any]:
+    if isinstance(value, Node):
+        return {
+            "labels": sorted(value.labels),
+            "properties": {key: to_json(value[key]) for key in sorted(value.keys())},
+        }
+    if isinstance(value, Relationship):
+        return {
+            "type": value.type,
+            "start": _node_key(value.start_node),
+            "end": _node_key(value.end_node),
+            "properties": {key: to_json(value[key]) for key in sorted(value.keys())},
+        }
+    return {
+        "nodes": [to_json(node) for node in value.nodes],
+        "relationships": [to_json(rel) for rel in value.relationships],
+    }
+
+
+def _node_key(node: Node | None) -> Any:
+    if node is None:
+        return None
+    return node.get("id", node.element_id)
+
+
+def cell(value: Any, sep: str = ", ") -> str:
+    """A JSON-friendly value as the text of a table or CSV cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return sep.join(cell(item, sep) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
