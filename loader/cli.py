@@ -232,14 +232,16 @@ def load(
     uri: Annotated[
         str | None,
         typer.Option(
-            help="Bolt URI [env: NEO4J_URI; default: the local server].", show_default=False
+            help="Bolt URI. Env: NEO4J_URI; default: the local server.", show_default=False
         ),
     ] = None,
     username: Annotated[
-        str | None, typer.Option(help="[env: NEO4J_USERNAME; default: neo4j]", show_default=False)
+        str | None,
+        typer.Option(help="User. Env: NEO4J_USERNAME; default: neo4j.", show_default=False),
     ] = None,
     database: Annotated[
-        str | None, typer.Option(help="[env: NEO4J_DATABASE; default: neo4j]", show_default=False)
+        str | None,
+        typer.Option(help="Database. Env: NEO4J_DATABASE; default: neo4j.", show_default=False),
     ] = None,
 ) -> None:
     """Validate seed YAML, then load it into Neo4j: idempotent, all-or-nothing.

@@ -10,8 +10,9 @@ CasegraphError                  exit 1 unless said otherwise
  │    ├── DownloadError         Maven could not fetch the jars
  │    └── StartError            the server did not come up
  ├── DatabaseUnavailableError   exit 3: unreachable, authentication failed, no such database
- └── LoadError                  exit 1: the load was refused or failed; the message says
-                                what the database holds now
+ ├── LoadError                  exit 1: the load was refused or failed; the message says
+ │                              what the database holds now
+ └── QueryError                 exit 1: a saved query failed on the server
 """
 
 from __future__ import annotations
@@ -83,3 +84,7 @@ class DatabaseUnavailableError(CasegraphError):
 
 class LoadError(CasegraphError):
     """A load was refused or failed after validation passed."""
+
+
+class QueryError(CasegraphError):
+    """A saved query failed on the server (syntax, timeout, a refused write)."""

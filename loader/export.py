@@ -10,60 +10,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from loader.cypher import literal
 from loader.ontology import Ontology, PropertySpec
 from loader.plan import Plan
 from loader.values import CSV_TYPES
 
 ARRAY_DELIMITER = "\x1f"  # validation keeps control characters out of every value
 ARRAY_DELIMITER_ARG = "U+001F"
-_ESCAPES = {
-    "\\": "\\\\",
-    "'": "\\'",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
-
-
-def _escape(ch: str) -> str:
-    if ch in _ESCAPES:
-        return _ESCAPES[ch]
-    if ord(ch) < 32 or ch in "\u2028\u2029":
-        return f"\\u{ord(ch):04x}"
-    return ch
-
-
-def literal(value: Any) -> str:
-    """A Cypher literal for a value (the exporter's only way to write a value into text)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"cannot write {value} as a Cypher literal")
-        return repr(value)
-    if isinstance(value, str):
-        return "'" + "".join(_escape(ch) for ch in value) + "'"
-    if isinstance(value, dt.datetime):
-        return f"datetime('{value.isoformat()}')"
-    if isinstance(value, dt.date):
-        return f"date('{value.isoformat()}')"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = (f"`{str(k).replace('`', '``')}`: {literal(v)}" for k, v in value.items())
-        return "{" + ", ".join(items) + "}"
-    raise TypeError(f"no Cypher literal for {type(value).__name__}")
 
 
 def export_run_id(plan: Plan) -> str:

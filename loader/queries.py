@@ -41,11 +41,12 @@ from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
 from loader import values
+from loader.cypher import literal as cypher_literal
 from loader.errors import (
-    CasegraphError,
     DatabaseUnavailableError,
     InputError,
     Problem,
+    QueryError,
     UsageError,
 )
 
@@ -81,10 +82,6 @@ _WRITE_PROC_RE = re.compile(
     r"\.(?:create|drop)|dbms)\.[\w.]*)\s*\(",
     re.IGNORECASE,
 )
-
-
-class QueryError(CasegraphError):
-    """A saved query failed on the server (syntax, timeout, a refused write)."""
 
 
 @dataclass(frozen=True)
@@ -151,20 +148,6 @@ def parse_value(type_: str, text: str) -> Any:
             raise values.ValueProblem(f"{text!r} has an empty item (use a,b,c)")
         return items
     raise ValueError(f"unknown parameter type {type_!r}")
-
-
-def cypher_literal(value: Any) -> str:
-    """A value as Cypher text, for Neo4j Browser's ``:params`` (never sent to the runner)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, dt.date):
-        return f"date('{value.isoformat()}')"
-    if isinstance(value, list):
-        return "[" + ", ".join(cypher_literal(item) for item in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return "'" + text.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + "'"
 
 
 def browser_params(query: SavedQuery) -> str:

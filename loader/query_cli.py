@@ -48,7 +48,7 @@ def _library(queries: Path | None) -> dict[str, SavedQuery]:
 
 
 def _describe_params(query: SavedQuery) -> str:
-    from loader.queries import cypher_literal
+    from loader.cypher import literal as cypher_literal
 
     parts = []
     for param in query.params:

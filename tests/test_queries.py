@@ -26,13 +26,13 @@ import yaml
 from neo4j import Driver
 
 from loader import localserver
+from loader.cypher import literal as cypher_literal
 from loader.errors import InputError, Problem, ServerError, UsageError
 from loader.queries import (
     QueryError,
     SavedQuery,
     bind_params,
     browser_params,
-    cypher_literal,
     explain_query,
     find,
     load_library,
