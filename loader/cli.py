@@ -199,6 +199,11 @@ def _print_report(report: LoadReport) -> None:
     table.add_section()
     table.add_row("total", "", str(t.created), str(t.changed), str(t.unchanged), str(t.deleted))
     out.print(table)
+    if report.mode == "skipped":
+        out.print(
+            "The input is the same as at the last successful load: nothing was written "
+            "(--force writes anyway)."
+        )
     if report.kept:
         out.print(
             f"{report.kept} node(s) no longer in the YAML were kept: data casegraph did not "
@@ -228,6 +233,12 @@ def load(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write even when the input is the same as the last successful load."
+        ),
+    ] = False,
     ontology: OntologyOption = None,
     uri: Annotated[
         str | None,
@@ -264,7 +275,9 @@ def load(
             report = writer.dry_run(driver, conn.database, plan, prune=prune)
         else:
             show = sys.stderr.isatty() and not as_json and plan.size > 10_000
-            report = _load_with_progress(driver, conn.database, plan, prune, single_limit, show)
+            report = _load_with_progress(
+                driver, conn.database, plan, prune, single_limit, show, force
+            )
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -272,12 +285,20 @@ def load(
 
 
 def _load_with_progress(
-    driver: Driver, database: str, plan: Plan, prune: bool, single_limit: int, show: bool
+    driver: Driver,
+    database: str,
+    plan: Plan,
+    prune: bool,
+    single_limit: int,
+    show: bool,
+    force: bool,
 ) -> LoadReport:
     from loader import writer
 
     if not show:
-        return writer.load(driver, database, plan, prune=prune, single_limit=single_limit)
+        return writer.load(
+            driver, database, plan, prune=prune, single_limit=single_limit, force=force
+        )
     from rich.progress import Progress
 
     with Progress(console=err, transient=True) as bar:
@@ -289,6 +310,7 @@ def _load_with_progress(
             prune=prune,
             single_limit=single_limit,
             progress=lambda done, total: bar.update(task, completed=done),
+            force=force,
         )
 
 

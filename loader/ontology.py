@@ -6,9 +6,10 @@ them. The ontology is checked when it is read, every problem reported with its p
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,7 @@ class Ontology:
     labels: dict[str, LabelSpec]
     relationships: dict[str, RelSpec]
     names: frozenset[str] = field(default=frozenset())
+    checksum: str = ""  # of the YAML it was read from: a load's checksum includes it
 
     def quote(self, name: str) -> str:
         """Quote a label, relationship type or property key of this schema for Cypher."""
@@ -352,5 +354,5 @@ def parse_ontology(data: Any, path: str) -> Ontology:
 
 def load_ontology(path: Path | None = None) -> Ontology:
     path = path or default_path()
-    data, _ = read_file(path)
-    return parse_ontology(data, str(path))
+    data, raw = read_file(path)
+    return replace(parse_ontology(data, str(path)), checksum=hashlib.sha256(raw).hexdigest())

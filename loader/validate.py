@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+from loader import __version__
 from loader.errors import InputError, Problem
 from loader.graph import Graph, Node, Rel
 from loader.ontology import Ontology, PropertySpec
@@ -304,15 +306,21 @@ def read_graph(paths: list[Path], ontology: Ontology, dataset: str | None = None
     files = collect_files(paths)
     problems: list[Problem] = []
     parsed: list[tuple[str, Any]] = []
-    digest = hashlib.sha256()
-    for path in files:
-        try:
-            data, raw = read_file(path)
-        except InputError as exc:
-            problems.extend(exc.problems)
-            continue
-        parsed.append((str(path), data))
-        digest.update(path.name.encode() + b"\0" + hashlib.sha256(raw).digest())
+    digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
+    gc_was_on = gc.isenabled()
+    gc.disable()  # parsing makes many small objects and no cycles: the collector only costs
+    try:
+        for path in files:
+            try:
+                data, raw = read_file(path)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            parsed.append((str(path), data))
+            digest.update(path.name.encode() + b"\0" + hashlib.sha256(raw).digest())
+    finally:
+        if gc_was_on:
+            gc.enable()
     if problems:
         raise InputError(problems)
     graph = build_graph(parsed, ontology, dataset)

@@ -31,7 +31,13 @@ from loader.plan import PARAM_HEAD, Plan, Statement
 DEFAULT_SINGLE_LIMIT = 100_000
 
 RUN_START = """CREATE (l:LoadRun {id: $run, dataset: $dataset, started_at: $now,
-  status: 'running', checksum: $checksum, mode: $mode, elements: $size})"""
+  status: 'running', checksum: $checksum, mode: $mode, elements: $size, pruned: $prune})"""
+LAST_RUN = """MATCH (l:LoadRun {dataset: $dataset})
+WHERE l.status = 'succeeded'
+RETURN l.checksum AS checksum, l.elements AS elements, coalesce(l.pruned, false) AS pruned
+ORDER BY l.ended_at DESC LIMIT 1"""
+DATASET_NODES = """MATCH (n) WHERE n.dataset = $dataset AND NOT n:LoadRun AND NOT n:LoadLock
+RETURN count(n) AS n"""
 LOCK = """MERGE (k:LoadLock {dataset: $dataset}) SET k.run = $run"""
 RUN_END = """MATCH (l:LoadRun {id: $run})
 SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error = $error"""
@@ -70,6 +76,7 @@ class LoadReport:
     relationships: dict[str, Counts] = field(default_factory=dict)
     kept: int = 0  # stale nodes kept because data casegraph did not write links to them
     halvings: int = 0  # batches split in two after a transaction memory limit
+    pruned: bool = False
 
     def count(self, kind: str, name: str) -> Counts:
         table = self.nodes if kind == "node" else self.relationships
@@ -103,6 +110,7 @@ class LoadReport:
 
 def _params(plan: Plan, report: LoadReport, now: dt.datetime) -> dict[str, Any]:
     return {
+        "prune": report.pruned,
         "run": report.run,
         "dataset": plan.dataset,
         "now": now,
@@ -201,6 +209,23 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
     return report
 
 
+def _unchanged_since_last_run(driver: Driver, database: str, plan: Plan, prune: bool) -> bool:
+    """The same input (files, ontology, casegraph version) loaded successfully last time,
+    and the dataset still has its nodes: nothing to write."""
+
+    def check(tx: ManagedTransaction) -> bool:
+        last = tx.run(LAST_RUN, dataset=plan.dataset).single()
+        if last is None or last["checksum"] != plan.checksum or last["elements"] != plan.size:
+            return False
+        if prune and not last["pruned"]:
+            return False
+        nodes = tx.run(DATASET_NODES, dataset=plan.dataset).single(strict=True)["n"]
+        return bool(nodes == sum(len(b.rows) for b in plan.nodes))
+
+    with driver.session(database=database) as session:
+        return session.execute_read(check)
+
+
 def load(
     driver: Driver,
     database: str,
@@ -209,9 +234,24 @@ def load(
     prune: bool = False,
     single_limit: int = DEFAULT_SINGLE_LIMIT,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> LoadReport:
-    """Write the plan; see the module docstring for what a failure leaves behind."""
+    """Write the plan; see the module docstring for what a failure leaves behind.
+
+    Unless ``force``, an input identical to the last successful load of the dataset
+    (checksum of the files, the ontology and casegraph's version) is not written again.
+    """
     report = new_report(plan, single_limit)
+    report.pruned = prune
+    try:
+        skip = not force and _unchanged_since_last_run(driver, database, plan, prune)
+    except (Neo4jError, DriverError) as exc:
+        raise DatabaseUnavailableError(f"cannot read the last load of the dataset: {exc}") from None
+    if skip:
+        report.mode, report.status = "skipped", "unchanged"
+        for batch in plan.batches:
+            report.count(batch.kind, batch.name).unchanged += len(batch.rows)
+        return report
     metadata = {"app": "casegraph", "load_run": report.run, "dataset": plan.dataset}
     try:
         _apply_schema(driver, database, plan.schema)

@@ -87,9 +87,31 @@ def test_second_load_changes_nothing(empty_db: Neo4jServer, driver: Driver, tmp_
     load_dir(empty_db, seed)
     before = canonical_dump(driver, empty_db.database)
     first_counts = counts(driver, empty_db.database)
+    runs = driver.execute_query("MATCH (l:LoadRun) RETURN count(l) AS c").records[0]["c"]
     again = load_dir(empty_db, seed)
     assert again["totals"] == {"created": 0, "changed": 0, "unchanged": 7, "deleted": 0}
+    assert again["mode"] == "skipped"  # same input as the last successful load: no write
+    assert driver.execute_query("MATCH (l:LoadRun) RETURN count(l) AS c").records[0]["c"] == runs
     assert counts(driver, empty_db.database) == first_counts
+    assert canonical_dump(driver, empty_db.database) == before
+    forced = load_dir(empty_db, seed, "--force")
+    assert forced["mode"] == "single"
+    assert forced["totals"] == {"created": 0, "changed": 0, "unchanged": 7, "deleted": 0}
+    assert canonical_dump(driver, empty_db.database) == before
+
+
+def test_unchanged_input_is_written_when_data_went_missing(
+    empty_db: Neo4jServer, driver: Driver, tmp_path: Path
+) -> None:
+    seed = copy_mini(tmp_path)
+    load_dir(empty_db, seed)
+    before = canonical_dump(driver, empty_db.database)
+    driver.execute_query(
+        "MATCH (p:Person {id: 'person/bob'}) DETACH DELETE p", database_=empty_db.database
+    )
+    report = load_dir(empty_db, seed)
+    assert report["mode"] == "single"
+    assert report["totals"] == {"created": 2, "changed": 0, "unchanged": 5, "deleted": 0}
     assert canonical_dump(driver, empty_db.database) == before
 
 
