@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver, GraphDatabase, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, ConfigurationError, ServiceUnavailable
 
 from loader import localserver
@@ -69,6 +69,10 @@ def retry_seconds() -> float:
         return 30.0
 
 
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200].rstrip(":")
+
+
 @contextmanager
 def open_driver(conn: Connection) -> Iterator[Driver]:
     """A driver that has proven it can reach the server and the database."""
@@ -84,16 +88,16 @@ def open_driver(conn: Connection) -> Iterator[Driver]:
     try:
         try:
             driver.verify_connectivity()
-            driver.execute_query("RETURN 1", database_=conn.database)
+            driver.execute_query("RETURN 1", database_=conn.database, routing_=RoutingControl.READ)
         except AuthError:
             raise DatabaseUnavailableError(
                 f"Neo4j at {conn.uri} refused user {conn.username!r}: check NEO4J_USERNAME "
                 "and NEO4J_PASSWORD"
             ) from None
-        except ServiceUnavailable:
+        except ServiceUnavailable as exc:
             raise DatabaseUnavailableError(
-                f"cannot reach Neo4j at {conn.uri}: start it with `casegraph neo4j start` "
-                "(or `docker compose up -d`), or set NEO4J_URI"
+                f"cannot reach Neo4j at {conn.uri} ({_first_line(exc)}): start it with "
+                "`casegraph neo4j start` (or `docker compose up -d`), or set NEO4J_URI"
             ) from None
         except ClientError as exc:
             raise DatabaseUnavailableError(

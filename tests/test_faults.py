@@ -42,14 +42,16 @@ def write_seed(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def own_server(tmp_path: Path) -> Iterator[tuple[localserver.ServerConfig, Neo4jServer]]:
+def run_own_server(
+    tmp_path: Path, settings: dict[str, str] | None = None
+) -> Iterator[tuple[localserver.ServerConfig, Neo4jServer]]:
     config = localserver.ServerConfig(
         home=tmp_path / "home",
         bolt_port=localserver.free_port(),
         http_port=localserver.free_port(),
         heap="512m",
         pagecache="256m",
+        settings=settings or {},
     )
     config.home.mkdir()
     localserver.password_file(config.home).write_text(PASSWORD + "\n")
@@ -64,6 +66,11 @@ def own_server(tmp_path: Path) -> Iterator[tuple[localserver.ServerConfig, Neo4j
         yield config, server
     finally:
         localserver.stop(config.home)
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[tuple[localserver.ServerConfig, Neo4jServer]]:
+    yield from run_own_server(tmp_path)
 
 
 def start_load(server: Neo4jServer, seed: Path, *args: str) -> subprocess.Popen[str]:
@@ -198,26 +205,8 @@ def test_concurrent_loads_of_one_dataset_are_serialised(
 
 @pytest.fixture
 def small_memory_server(tmp_path: Path) -> Iterator[Neo4jServer]:
-    config = localserver.ServerConfig(
-        home=tmp_path / "home",
-        bolt_port=localserver.free_port(),
-        http_port=localserver.free_port(),
-        heap="512m",
-        pagecache="256m",
-        settings={"db.memory.transaction.max": "8m"},
-    )
-    config.home.mkdir()
-    localserver.password_file(config.home).write_text(PASSWORD + "\n")
-    saved = os.environ.pop("NEO4J_PASSWORD", None)
-    try:
-        state = localserver.start(config)
-    finally:
-        if saved is not None:
-            os.environ["NEO4J_PASSWORD"] = saved
-    try:
-        yield Neo4jServer(state.bolt_uri, "neo4j", PASSWORD, "neo4j", "small memory")
-    finally:
-        localserver.stop(config.home)
+    for _, server in run_own_server(tmp_path, {"db.memory.transaction.max": "8m"}):
+        yield server
 
 
 def test_transaction_memory_limit(small_memory_server: Neo4jServer, tmp_path: Path) -> None:
