@@ -151,7 +151,8 @@ def run(
     query or parameter, bad value), 3 database unreachable or authentication failed.
     """
     from loader import connection
-    from loader.queries import bind_params, find, run_query, split_param_args
+    from loader.queries import find
+    from loader.query_run import bind_params, run_query, split_param_args
 
     query = find(_library(queries), name)
     values = bind_params(query, split_param_args(param or []))
@@ -167,7 +168,7 @@ def run(
 
 
 def _csv(result: QueryResult) -> str:
-    from loader.queries import cell
+    from loader.query_run import cell
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -181,7 +182,7 @@ def _print_table(query: SavedQuery, result: QueryResult) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from loader.queries import cell
+    from loader.query_run import cell
 
     count = len(result.rows)
     table = Table(

@@ -27,20 +27,16 @@ from neo4j import Driver
 
 from loader import localserver
 from loader.cypher import literal as cypher_literal
-from loader.errors import InputError, Problem, ServerError, UsageError
+from loader.errors import InputError, Problem, QueryError, ServerError, UsageError
 from loader.queries import (
-    QueryError,
     SavedQuery,
-    bind_params,
     browser_params,
-    explain_query,
     find,
     load_library,
     mask,
     parse_query,
-    run_query,
-    split_param_args,
 )
+from loader.query_run import bind_params, explain_query, run_query, split_param_args
 from tests.conftest import Neo4jServer, wipe
 
 pytestmark = pytest.mark.neo4j  # the library-check tests at the top need no server
