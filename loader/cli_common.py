@@ -16,8 +16,8 @@ R = TypeVar("R")
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, emoji=False)
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -53,10 +53,10 @@ OPTIONAL MATCH (:{start} {{id: row.start}})-[r:{type} {{key: row.key}}]->(:{end}
 RETURN count(*) AS rows, count(CASE WHEN r IS NULL THEN 1 END) AS created,
        count(CASE WHEN r.content_hash <> row.hash THEN 1 END) AS changed"""
 
-OWNERS = """UNWIND $ids AS id
-MATCH (n:{label} {{id: id}})
-WHERE n.dataset IS NULL OR n.dataset <> $dataset
-RETURN n.id AS id, n.dataset AS owner LIMIT 5"""
+OWNERS = """UNWIND $nodes AS node
+MATCH (n:{label} {{id: node.id}})
+WHERE n.dataset IS NULL OR n.dataset <> $dataset OR node.label <> $label
+RETURN n.id AS id, n.dataset AS owner, $label AS label, node.label AS wanted LIMIT 5"""
 
 PRUNE_RELS = """MATCH (a)-[r:{type}]->(b)
 WHERE r.dataset = $dataset AND NOT [a.id, b.id, r.key] IN $keep
@@ -194,12 +194,11 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         body = NODE_BODY.format(label=q)
         diff = NODE_DIFF.format(label=q)
         nodes.extend(Batch("node", label, body, diff, chunk) for chunk in _chunks(rows, batch_size))
-        owners.append(
-            Statement(
-                OWNERS.format(label=q),
-                {"ids": [r["id"] for r in rows], "dataset": graph.dataset},
-            )
-        )
+    # ids are global: one owner (dataset) and one label each, whatever label the load gives
+    every = [{"id": n.id, "label": n.label} for n in graph.nodes]
+    for label in sorted(ont.labels):
+        params = {"nodes": every, "dataset": graph.dataset, "label": label}
+        owners.append(Statement(OWNERS.format(label=ont.quote(label)), params))
     rels: list[Batch] = []
     for rtype, start, end in sorted(by_type):
         rows = by_type[(rtype, start, end)]

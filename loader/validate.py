@@ -58,8 +58,8 @@ class _Builder:
                       "only values and lists)")  # fmt: skip
             return None
         if isinstance(raw, YList):
-            self.fail(mark, f"{spec.name!r}: a list is not allowed here (the property is not "
-                      "a list)")  # fmt: skip
+            why = "a list inside a list" if spec.list else "a list (the property is not a list)"
+            self.fail(mark, f"{spec.name!r}: {why} is not allowed here")
             return None
         if raw is None:
             return None
@@ -184,7 +184,7 @@ class _Builder:
         if spec.claim:
             if "status" not in props and record.get("status") is None:
                 self.fail(record.mark, f"{what} is a claim and needs a 'status'")
-            if "sources" not in props and record.get("sources") is None:
+            if "sources" not in props and not _malformed_sources(record):
                 self.fail(record.mark, f"{what} is a claim and needs 'sources'")
         if start is None or end is None:
             return
@@ -255,6 +255,12 @@ class _Builder:
             else:
                 self.fail(mark, f"each entry of {key!r} must be a mapping")
         return out
+
+
+def _malformed_sources(record: YMap) -> bool:
+    """'sources' is there but not a list of ids (already reported as such)."""
+    raw = record.get("sources")
+    return raw is not None and not (isinstance(raw, YList) and all(isinstance(s, str) for s in raw))
 
 
 def _identity_value(props: dict[str, Any], name: str) -> Any:

@@ -96,12 +96,12 @@ def parse_date(text: str) -> PartialDate:
 
 
 def parse_url(text: str) -> str:
-    parts = urlsplit(text)
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or any(c.isspace() for c in text)
-    ):
+    try:
+        parts = urlsplit(text)
+        ok = parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [ in an IPv6 host
+        ok = False
+    if not ok or any(c.isspace() for c in text):
         raise ValueProblem(f"{text!r} is not an http(s) URL")
     return text
 

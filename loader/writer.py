@@ -126,7 +126,14 @@ def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
         for record in tx.run(_q(stmt.text), stmt.params):
             owner = record["owner"]
             who = f"dataset {owner!r}" if owner else "data casegraph did not write"
-            clashes.append(f"{record['id']!r} (belongs to {who})")
+            if owner == plan.dataset:  # same dataset, another label: a change of type
+                clashes.append(
+                    f"{record['id']!r} (a {record['label']} in the database, a "
+                    f"{record['wanted']} in the input: to change its type, remove it with "
+                    "--prune first)"
+                )
+            else:
+                clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
     if clashes:
         raise LoadError(
             f"ids already used in the database by other data: {', '.join(clashes[:5])}; "

@@ -129,6 +129,10 @@ class _Walker:
             if key == "<<":
                 self.fail(key_node, "YAML merge keys (<<) are not allowed")
                 continue
+            problems = len(self.problems)
+            self.walk(key_node, depth + 1)  # an aliased or tagged key is reported there
+            if len(self.problems) > problems:
+                continue
             if key in result.key_marks:
                 first = result.key_marks[key]
                 self.fail(key_node, f"duplicate key {key!r} (first at line {first.line})")
@@ -145,7 +149,8 @@ def _decode(path: str, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before[before.rfind(b"\n") + 1 :]
+        column = len(line_start.decode("utf-8", errors="replace")) + 1  # in characters
         raise InputError(
             [
                 Problem(

@@ -349,7 +349,7 @@ def test_ids_of_another_dataset_are_refused(
     env["CASEGRAPH_ONTOLOGY"] = str(TEST_ONTOLOGY)
     done = casegraph("load", str(seed), "--dataset", "thief", env=env)
     assert done.returncode == 1
-    assert "belongs to dataset 'mini'" in done.stderr
+    assert "(a Person of dataset 'mini')" in done.stderr
     assert canonical_dump(driver, empty_db.database) == before
 
 

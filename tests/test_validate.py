@@ -167,7 +167,7 @@ CASES = [
     ),
     pytest.param(
         HEAD + "  - {id: p/2, type: Person, name: [P], sources: [src/a]}\n",
-        ["6:@[P]: 'name': a list is not allowed here (the property is not a list)"],
+        ["6:@[P]: 'name': a list (the property is not a list) is not allowed here"],
         id="list-for-scalar",
     ),
     pytest.param(
