@@ -1,0 +1,1 @@
+"""Benchmarks: a synthetic case generator and the loader comparison (see README.md here)."""

@@ -1,0 +1,278 @@
+"""Benchmark results: the printed table, the JSON file and a hand-written SVG plot."""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+A_ADMIN = "a neo4j-admin import"
+B_NAIVE = "b naive loop"
+C_PY2NEO = "c py2neo bulk"
+D_LIB = "d casegraph"
+D_CLI = "d casegraph CLI"
+E_SAME = "e reload unchanged"
+E_FORCE = "e reload unchanged --force"
+E_CHANGED = "e reload 1% changed"
+
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+          "#bcbd22", "#17becf")  # fmt: skip
+
+
+def _num(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            return "-"
+        return f"{value:,.{digits}f}"
+    return f"{value:,}"
+
+
+def print_run(console: Console, run: dict[str, Any]) -> None:
+    """One table per (size, shape): each approach's times, rates, memory and counts."""
+    gen = run["generator"]
+    table = Table(
+        title=f"{gen['entities']:,} entities, {gen['relationships']:,} relationships "
+        f"({run['shape']}, {gen['files']} files)",
+        title_justify="left",
+    )
+    columns = (
+        "approach",
+        "parse+validate s",
+        "plan s",
+        "write s",
+        "total s",
+        "nodes/s",
+        "rels/s",
+        "peak RSS MB",
+        "server nodes",
+        "server rels",
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "approach" else "right")
+    notes = []
+    for a in run["approaches"]:
+        if a.get("error"):
+            table.add_row(a["name"], *["-"] * (len(columns) - 1))
+            notes.append(f"{a['name']}: FAILED: {a['error']}")
+            continue
+        table.add_row(
+            a["name"],
+            _num(a.get("parse_s"), 2),
+            _num(a.get("plan_s"), 2),
+            _num(a.get("write_s"), 2),
+            _num(a.get("total_s"), 2),
+            _num(a.get("nodes_per_s"), 0),
+            _num(a.get("rels_per_s"), 0),
+            _num(a.get("peak_rss_mb"), 0),
+            _num(a.get("server_nodes")),
+            _num(a.get("server_rels")),
+        )
+        if a.get("note"):
+            notes.append(f"{a['name']}: {a['note']}")
+    console.print(table)
+    for line in [*notes, *run["summary"]]:
+        console.print("  " + line, markup=False, highlight=False, soft_wrap=True)
+
+
+def svg_plot(results: dict[str, Any], path: Path) -> None:
+    """Throughput (records per second, log scale) against entities (log scale)."""
+    series: dict[str, list[tuple[float, float]]] = {}
+    for run in results["runs"]:
+        for a in run["approaches"]:
+            rate = a.get("records_per_s")
+            if rate and rate > 0 and not a.get("error"):
+                name = f"{a['name']} ({run['shape']})"
+                series.setdefault(name, []).append((run["generator"]["entities"], rate))
+    width, height, left, right, top, bottom = 860, 460, 80, 300, 40, 60
+    xs = [x for points in series.values() for x, _ in points] or [1.0, 10.0]
+    ys = [y for points in series.values() for _, y in points] or [1.0, 10.0]
+    x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)))
+    y0, y1 = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)))
+    x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
+
+    def px(x: float) -> float:
+        return left + (math.log10(x) - x0) / (x1 - x0) * (width - left - right)
+
+    def py(y: float) -> float:
+        return height - bottom - (math.log10(y) - y0) / (y1 - y0) * (height - top - bottom)
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="22" font-size="14">casegraph benchmark: records (nodes + '
+        f"relationships) loaded per second, by size</text>",
+    ]
+    for e in range(x0, x1 + 1):
+        x = px(10**e)
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#ddd"/>'
+        )
+        out.append(
+            f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{10**e:,}</text>'
+        )
+    for e in range(y0, y1 + 1):
+        y = py(10**e)
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>'
+        )
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{10**e:,}</text>')
+    out.append(
+        f'<text x="{(left + width - right) / 2}" y="{height - 15}" '
+        'text-anchor="middle">entities (log scale)</text>'
+    )
+    out.append(
+        f'<text x="18" y="{(top + height - bottom) / 2}" text-anchor="middle" '
+        f'transform="rotate(-90 18 {(top + height - bottom) / 2})">records/s (log scale)'
+        "</text>"
+    )
+    for i, (name, points) in enumerate(sorted(series.items())):
+        color = COLORS[i % len(COLORS)]
+        dash = ' stroke-dasharray="5,3"' if "powerlaw" in name else ""
+        coords = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in sorted(points))
+        out.append(
+            f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2"{dash}/>'
+        )
+        for x, y in points:
+            out.append(
+                f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="4" fill="{color}">'
+                f"<title>{html.escape(name)}: {y:,.0f}/s at {x:,}</title></circle>"
+            )
+        ly = top + 10 + i * 20
+        lx = width - right + 15
+        out.append(
+            f'<line x1="{lx}" y1="{ly}" x2="{lx + 24}" y2="{ly}" stroke="{color}" '
+            f'stroke-width="2"{dash}/>'
+        )
+        out.append(f'<text x="{lx + 30}" y="{ly + 4}">{html.escape(name)}</text>')
+    out.append("</svg>")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+def _get(run: dict[str, Any], name: str) -> dict[str, Any] | None:
+    return next((a for a in run["approaches"] if a["name"] == name and not a.get("error")), None)
+
+
+def checks(run: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Correctness (equal counts, idempotent reload, ~1% changed) and the ratios."""
+    stats = run["generator"]
+    expected = (stats["entities"], stats["relationships"])
+    full = [a for a in run["approaches"] if not a.get("error") and a["name"] != B_NAIVE]
+    counts = {a["name"]: (a.get("server_nodes"), a.get("server_rels")) for a in full}
+    equal = bool(counts) and all(c == expected for c in counts.values())
+    out: dict[str, Any] = {"expected_counts": expected, "counts": counts, "counts_equal": equal}
+    lines = [
+        f"Server counts equal across approaches ({expected[0]:,} nodes, "
+        f"{expected[1]:,} relationships): {'yes' if equal else f'NO: {counts}'}"
+    ]
+    naive = _get(run, B_NAIVE)
+    if naive:
+        sample = (naive["sample_nodes"], naive["sample_rels"])
+        got = (naive["server_nodes"], naive["server_rels"])
+        out["naive_sample_equal"] = sample == got
+        how = "extrapolated linearly from the sample" if naive["extrapolated"] else "full run"
+        lines.append(
+            f"Naive loop: loaded {sample[0]:,} nodes + {sample[1]:,} rels, server has "
+            f"{got[0]:,} + {got[1]:,} ({'equal' if sample == got else 'DIFFERENT'}); "
+            f"its full time is {how}"
+        )
+    for key, name in (("reload_unchanged", E_SAME), ("reload_unchanged_force", E_FORCE)):
+        same = _get(run, name)
+        if same:
+            t = same["totals"]
+            out[key] = {"created": t["created"], "changed": t["changed"]}
+            lines.append(
+                f"{name}: {t['created']} created, {t['changed']} changed (expected 0 and 0; "
+                f"{same.get('status')})"
+            )
+    changed = _get(run, E_CHANGED)
+    if changed:
+        t = changed["totals"]
+        out["reload_changed"] = {
+            "created": t["created"],
+            "changed": t["changed"],
+            "expected_changed": run["changed_entities"],
+        }
+        lines.append(
+            f"Reload with 1% changed: {t['created']} created, {t['changed']:,} changed "
+            f"(expected 0 and {run['changed_entities']:,})"
+        )
+    a, b, d = _get(run, A_ADMIN), _get(run, B_NAIVE), _get(run, D_LIB)
+    ratios: dict[str, float] = {}
+    if a and d:
+        ratios["d_over_a"] = d["total_s"] / a["total_s"]
+        ratios["d_write_over_a_import"] = d["write_s"] / a["write_s"]
+    if b and d:
+        ratios["b_over_d"] = b["total_s"] / d["total_s"]
+    out["ratios"] = ratios
+    if ratios:
+        lines.append(
+            "Ratios (total times): "
+            + ", ".join(f"{k.replace('_over_', '/')} = {v:,.2f}" for k, v in ratios.items())
+        )
+    if d:
+        n = d["nodes"] + d["rels"]
+        cost = {"parse_validate_us": d["parse_s"] / n * 1e6, "plan_us": d["plan_s"] / n * 1e6}
+        if d.get("encode_s") is not None:
+            cost["encode_us"] = d["encode_s"] / n * 1e6
+        cost["total_us"] = sum(cost.values())
+        if d.get("yaml_read_s") is not None:  # the parse+validate split, timed apart
+            cost["of_which_yaml_read_us"] = d["yaml_read_s"] / n * 1e6
+            cost["of_which_validate_us"] = d["validate_s"] / n * 1e6
+        out["client_us_per_record"] = cost
+        lines.append(
+            "Client-side cost per record (no server): "
+            + ", ".join(
+                f"{k.removesuffix('_us').replace('_', ' ')} {v:,.1f} µs" for k, v in cost.items()
+            )
+        )
+    return out, lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The results as Markdown tables (what docs/performance.md shows)."""
+    out = []
+    for run in results["runs"]:
+        gen = run["generator"]
+        out.append(
+            f"**{gen['entities']:,} entities, {gen['relationships']:,} relationships** "
+            f"({run['shape']}, {gen['files']} files, {gen['bytes'] / 1e6:.1f} MB of YAML)\n"
+        )
+        out.append(
+            "| approach | parse+validate s | plan s | write s | total s | nodes/s | "
+            "rels/s | peak RSS MB | server nodes / rels |"
+        )
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for a in run["approaches"]:
+            if a.get("error"):
+                out.append(f"| {a['name']} | failed: {a['error']} |||||||| ")
+                continue
+            counts = f"{_num(a.get('server_nodes'))} / {_num(a.get('server_rels'))}"
+            out.append(
+                f"| {a['name']} | {_num(a.get('parse_s'), 2)} | {_num(a.get('plan_s'), 2)} | "
+                f"{_num(a.get('write_s'), 2)} | {_num(a.get('total_s'), 2)} | "
+                f"{_num(a.get('nodes_per_s'), 0)} | {_num(a.get('rels_per_s'), 0)} | "
+                f"{_num(a.get('peak_rss_mb'), 0)} | {counts} |"
+            )
+        out.append("")
+        out.extend(f"- {a['name']}: {a['note']}" for a in run["approaches"] if a.get("note"))
+        out.extend(f"- {line}" for line in run["summary"])
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m benchmarks.report [--svg] results/NAME.json ...
+    import json
+    import sys
+
+    for name in [a for a in sys.argv[1:] if a != "--svg"]:
+        data = json.loads(Path(name).read_text(encoding="utf-8"))
+        if "--svg" in sys.argv:
+            svg_plot(data, Path(name).with_suffix(".svg"))
+        print(markdown(data))
