@@ -6,6 +6,7 @@ import gc
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,19 @@ REL_KEYS = frozenset({"type", "from", "to", "sources", "status"})
 DEFAULT_DATASET = "default"
 
 
+@dataclass(slots=True)
+class _PendingRel:
+    """A relationship record checked on its own, waiting for every node to be read."""
+
+    type: str
+    start: str
+    end: str
+    props: dict[str, Any]
+    mark: Mark
+    from_mark: Mark
+    to_mark: Mark
+
+
 class _Builder:
     def __init__(self, ontology: Ontology) -> None:
         self.ont = ontology
@@ -30,6 +44,7 @@ class _Builder:
         self.nodes: dict[str, Node] = {}
         self.rels: dict[tuple[str, str, str, str], Rel] = {}
         self.pending_sources: list[tuple[list[tuple[str, Mark]], str]] = []
+        self.pending_rels: list[_PendingRel] = []
         self.datasets: dict[str, Mark] = {}
 
     def fail(self, mark: Mark, message: str) -> None:
@@ -188,28 +203,38 @@ class _Builder:
                 self.fail(record.mark, f"{what} is a claim and needs 'sources'")
         if start is None or end is None:
             return
+        # the ends may be in a file not read yet: resolved once every file is in
+        marks = (record.mark, record.at("from"), record.at("to"))
+        self.pending_rels.append(_PendingRel(rtype, start, end, props, *marks))
+
+    def resolve(self, pending: _PendingRel) -> None:
+        rtype, start, end, props = pending.type, pending.start, pending.end, pending.props
+        spec = self.ont.relationships[rtype]
         ends = []
-        for key, node_id in (("from", start), ("to", end)):
+        for key, node_id, mark in (
+            ("from", start, pending.from_mark),
+            ("to", end, pending.to_mark),
+        ):
             node = self.nodes.get(node_id)
             if node is None:
-                self.fail(record.at(key), f"{key!r} refers to unknown id {node_id!r}")
+                self.fail(mark, f"{key!r} refers to unknown id {node_id!r}")
             ends.append(node)
         a, b = ends
         if a is None or b is None:
             return
         if (a.label, b.label) not in spec.between:
             allowed = ", ".join(f"{x}->{y}" for x, y in sorted(spec.between))
-            self.fail(record.mark, f"{rtype} cannot go from {a.label} to {b.label} "
+            self.fail(pending.mark, f"{rtype} cannot go from {a.label} to {b.label} "
                       f"(allowed: {allowed})")  # fmt: skip
             return
         key = identity_key([_identity_value(props, p) for p in spec.identity])
         props["key"] = key
-        rel = Rel(rtype, start, end, a.label, b.label, key, props, record.mark)
+        rel = Rel(rtype, start, end, a.label, b.label, key, props, pending.mark)
         first = self.rels.get(rel.identity)
         if first is not None:
             apart = ", ".join(spec.identity) or "an identity property in the ontology"
             where = f"{first.mark.path}:{first.mark.line}"
-            self.fail(record.mark, f"duplicate {rtype} from {start!r} to {end!r} (first at "
+            self.fail(pending.mark, f"duplicate {rtype} from {start!r} to {end!r} (first at "
                       f"{where}); tell them apart with {apart}")  # fmt: skip
             return
         self.rels[rel.identity] = rel
@@ -223,6 +248,31 @@ class _Builder:
                 elif node.label != self.ont.source_label:
                     self.fail(mark, f"{what} cites {source!r}, a {node.label}, not a "
                               f"{self.ont.source_label}")  # fmt: skip
+
+    def add_file(self, data: Any, path: str) -> None:
+        """Check one parsed file; afterwards nothing refers to ``data`` any more."""
+        nodes, rels = self.file(data, path)
+        for record in nodes:
+            self.node(record)
+        for record in rels:
+            self.rel(record)
+
+    def finish(self, dataset: str | None, files: list[str]) -> Graph:
+        for pending in self.pending_rels:
+            self.resolve(pending)
+        self.pending_rels.clear()
+        self.check_sources()
+        if dataset is None:
+            if len(self.datasets) > 1:
+                names = sorted(self.datasets)
+                first = self.datasets[names[0]].path
+                for name in names[1:]:
+                    self.fail(self.datasets[name], f"dataset {name!r} differs from "
+                              f"{names[0]!r} ({first}); one load is one dataset")  # fmt: skip
+            dataset = next(iter(sorted(self.datasets)), DEFAULT_DATASET)
+        if self.problems:
+            raise InputError(self.problems)
+        return Graph(dataset, list(self.nodes.values()), list(self.rels.values()), files)
 
     def file(self, data: Any, path: str) -> tuple[list[YMap], list[YMap]]:
         if not isinstance(data, YMap):
@@ -282,36 +332,19 @@ def build_graph(
 ) -> Graph:
     """Validate parsed files (display path, data) into a graph, or raise InputError."""
     b = _Builder(ontology)
-    parsed = [(path, *b.file(data, path)) for path, data in sources]
-    for _, nodes, _ in parsed:
-        for record in nodes:
-            b.node(record)
-    for _, _, rels in parsed:
-        for record in rels:
-            b.rel(record)
-    b.check_sources()
-    if dataset is None:
-        if len(b.datasets) > 1:
-            names = sorted(b.datasets)
-            for name in names[1:]:
-                b.fail(b.datasets[name], f"dataset {name!r} differs from {names[0]!r} "
-                       f"({b.datasets[names[0]].path}); one load is one dataset")  # fmt: skip
-        dataset = next(iter(sorted(b.datasets)), DEFAULT_DATASET)
-    if b.problems:
-        raise InputError(b.problems)
-    return Graph(
-        dataset=dataset,
-        nodes=list(b.nodes.values()),
-        rels=list(b.rels.values()),
-        files=[path for path, _ in sources],
-    )
+    for path, data in sources:
+        b.add_file(data, path)
+    return b.finish(dataset, [path for path, _ in sources])
 
 
 def read_graph(paths: list[Path], ontology: Ontology, dataset: str | None = None) -> Graph:
-    """Read every file (all their problems at once), then validate them together."""
+    """Read and check the files one by one (all problems at once), then resolve references.
+
+    Only one file's YAML tree is in memory at a time; the graph keeps typed properties.
+    """
     files = collect_files(paths)
     problems: list[Problem] = []
-    parsed: list[tuple[str, Any]] = []
+    builder = _Builder(ontology)
     digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
     gc_was_on = gc.isenabled()
     gc.disable()  # parsing makes many small objects and no cycles: the collector only costs
@@ -322,13 +355,15 @@ def read_graph(paths: list[Path], ontology: Ontology, dataset: str | None = None
             except InputError as exc:
                 problems.extend(exc.problems)
                 continue
-            parsed.append((str(path), data))
             digest.update(path.name.encode() + b"\0" + hashlib.sha256(raw).digest())
+            if not problems:  # once a file is unreadable, only reading problems are reported
+                builder.add_file(data, str(path))  # file by file: its YAML tree is let go
+            del data
+        if problems:
+            raise InputError(problems)
+        graph = builder.finish(dataset, [str(path) for path in files])
     finally:
         if gc_was_on:
             gc.enable()
-    if problems:
-        raise InputError(problems)
-    graph = build_graph(parsed, ontology, dataset)
     graph.checksum = digest.hexdigest()
     return graph
