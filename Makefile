@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml
 demo: venv
 	@if [ -z "$$NEO4J_URI" ]; then $(BIN)/casegraph neo4j start; fi
 	$(BIN)/casegraph load seed/
+	$(BIN)/casegraph browser publish
+	$(BIN)/casegraph browser serve --background
 	$(BIN)/casegraph browser
 
 lint: venv
@@ -28,6 +30,7 @@ test: lint
 	$(BIN)/pytest
 
 stop: venv
+	$(BIN)/casegraph browser stop
 	$(BIN)/casegraph neo4j stop
 
 clean:

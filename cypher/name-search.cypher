@@ -12,7 +12,7 @@ WITH reduce(s = normalize(toLower(trim($text)), NFD),
             mark IN ['\u0300', '\u0301', '\u0302', '\u0303', '\u0308', '\u0327'] |
             replace(s, mark, '')) AS needle
 MATCH (n)
-WHERE needle <> '' AND NOT n:LoadRun
+WHERE needle <> '' AND NOT n:LoadRun AND NOT n:LoadLock AND NOT n:SavedQuery
 WITH n, needle,
      [v IN [n.name, n.title, n.acronym, n.iso_code, n.name_en] + coalesce(n.aliases, [])
        WHERE v IS NOT NULL] AS names

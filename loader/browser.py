@@ -1,8 +1,51 @@
-"""Neo4j Browser: where it is and the link that opens it connected to the case database."""
+"""Neo4j Browser: the link that opens it, and what casegraph gives it, built from the
+saved-query library (``cypher/``) and the ontology.
+
+- **favorites**: a zip of ``<Category>/<Title>.cypher`` files, each the query file itself
+  (its first line ``// <Title>`` names the favorite); dropped on Browser, it adds them all;
+- **guide**: one HTML page in the Browser 5 guide format (``<article class="guide">``, a
+  ``<carousel>`` of ``<slide>`` elements) for ``:play <url>`` or ``:guide <url>``: a slide per
+  question with its description, parameters, a runnable ``:param`` preset and the query;
+- **style**: a ``.grass`` sheet for ``:style <url>``: colour and caption of every label;
+- **publish**: the library written into the graph as ``(:SavedQuery)`` nodes, so everyone
+  on the server finds it (``MATCH (q:SavedQuery) RETURN q.title, q.query``).
+
+Files are deterministic: the same library and ontology give the same bytes. Browser 5
+facts this relies on (read in the 5.24 bundle): ``pre.runnable`` puts its text in the
+editor on click and runs it from its play icon; guides lose ``<script>`` and ``on*=``
+attributes; ``:params {...}`` is parsed in the browser (integers become floats, ``date()``
+a string), while ``:param x => expr`` is evaluated by the server, so presets use the latter;
+a ``.grass`` file has no comments and splits each declaration on ``:``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import html
+import io
+import json
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
+
+from neo4j import Driver, ManagedTransaction, unit_of_work
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+
+from loader.cypher import literal as cypher_literal
+from loader.errors import DatabaseUnavailableError, LoadError
+from loader.ontology import SYSTEM_LABELS, Ontology
+from loader.queries import SavedQuery, param_preset
+
+FAVORITES = "casegraph-favorites.zip"
+GUIDE = "guide.html"
+STYLE = "casegraph.grass"
+FILES = (FAVORITES, GUIDE, STYLE)
+DEFAULT_PORT = 8474
+DEFAULT_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORT}"
 
 
 def browser_url(bolt_uri: str, http_port: int, username: str, database: str) -> str:
@@ -14,3 +57,419 @@ def browser_url(bolt_uri: str, http_port: int, username: str, database: str) -> 
         f"http://{host}:{http_port}/browser/?dbms={quote(dbms, safe=':/@')}"
         f"&db={quote(database, safe='')}"
     )
+
+
+# -- favorites ------------------------------------------------------------------------------
+
+_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def safe_file_name(text: str, limit: int = 100) -> str:
+    """``text`` as a file or folder name that every system accepts (and Browser imports)."""
+    name = " ".join(_UNSAFE_RE.sub("_", text).split())[:limit].rstrip(" .")
+    if not name:
+        return "_"
+    if name.split(".")[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    return name
+
+
+def favorites(library: Mapping[str, SavedQuery]) -> list[tuple[str, bytes]]:
+    """(``<Category>/<Title>.cypher``, the query file) for every query, sorted by path.
+
+    Two titles of one category that give the same file name are told apart by the name.
+    """
+    paths: dict[str, SavedQuery] = {}
+    for query in library.values():
+        folder, stem = safe_file_name(query.category), safe_file_name(query.title)
+        path = f"{folder}/{stem}.cypher"
+        if path.casefold() in (p.casefold() for p in paths):
+            path = f"{folder}/{stem} ({query.name}).cypher"
+        paths[path] = query
+    return [(path, paths[path].path.read_bytes()) for path in sorted(paths)]
+
+
+def favorites_zip(library: Mapping[str, SavedQuery]) -> bytes:
+    """The favorites as a zip, byte for byte the same for the same library (stored, fixed
+    dates and modes), for drag-and-drop onto Neo4j Browser."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for path, data in favorites(library):
+            info = zipfile.ZipInfo(path, date_time=_ZIP_TIME)
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+# -- parameters -----------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def params_json(query: SavedQuery) -> str:
+    """The declared parameters as JSON text (a list of objects; dates as ISO text)."""
+    return json.dumps(
+        [
+            {
+                "name": p.name,
+                "type": p.type,
+                "required": p.required,
+                "default": _plain(p.default),
+                "example": _plain(p.example),
+                "description": p.description,
+            }
+            for p in query.params
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+# -- guide ----------------------------------------------------------------------------------
+
+# Browser's cleanHtml drops what looks like an event attribute anywhere in the page, text
+# included; such text gets its '=' written as an entity, which it does not match.
+_EVENT_ATTR_RE = re.compile(
+    r"""(\s+(on[^\s=]+)[^\s=]*\s*=\s*("[^"]*"|'[^']*'|[\w\-.:]+\s*))""", re.IGNORECASE
+)
+
+
+def _text(value: str) -> str:
+    out = html.escape(value, quote=False)
+    if _EVENT_ATTR_RE.search(out):
+        out = out.replace("=", "&#61;")
+    return out
+
+
+def _prose(value: str) -> str:
+    """Text of a description: `name` in backquotes becomes code."""
+    return _BACKQUOTED_RE.sub(r"<code>\1</code>", _text(value))
+
+
+_BACKQUOTED_RE = re.compile(r"`([^`]+)`")
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _runnable(code: str) -> str:
+    return f'<pre class="pre-scrollable code runnable">{_text(code)}</pre>'
+
+
+def _params_table(query: SavedQuery) -> list[str]:
+    if not query.params:
+        return ["<p>No parameters.</p>"]
+    rows = [
+        '<table class="table-condensed">',
+        "<tr><th>parameter</th><th>type</th><th>value</th><th>meaning</th></tr>",
+    ]
+    for p in query.params:
+        value = (
+            f"required, e.g. <code>{_text(cypher_literal(p.sample()))}</code>"
+            if p.required
+            else f"default <code>{_text(cypher_literal(p.default))}</code>"
+        )
+        rows.append(
+            f"<tr><td><code>${_text(p.name)}</code></td><td>{_text(p.type)}</td>"
+            f"<td>{value}</td><td>{_prose(p.description)}</td></tr>"
+        )
+    rows.append("</table>")
+    return rows
+
+
+def _query_slide(query: SavedQuery, number: int) -> list[str]:
+    preset = param_preset(query)
+    steps = []
+    if preset is not None:
+        steps += [
+            "<p>1. Set the parameters (click the block to edit it in the editor, or its "
+            "&#9654; icon to run it as it is):</p>",
+            _runnable(preset),
+            "<p>2. Run the question:</p>",
+        ]
+    else:
+        steps.append("<p>Run the question:</p>")
+    tags = ", ".join(query.tags)
+    code = f"// {query.title}\n{query.text}"
+    return [
+        '<slide class="row-fluid">',
+        '  <div class="col-sm-3">',
+        f"    <h3>{_text(query.title)}</h3>",
+        f'    <p class="lead">{_text(query.category)} &middot; <code>{_text(query.name)}</code>'
+        f" &middot; slide {number}</p>",
+        f"    <p>{_prose(query.description)}</p>",
+        *([f"    <p><small>Tags: {_text(tags)}</small></p>"] if tags else []),
+        "  </div>",
+        '  <div class="col-sm-9">',
+        *(f"    {line}" for line in _params_table(query)),
+        *(f"    {line}" for line in steps),
+        f"    {_runnable(code)}",
+        "  </div>",
+        "</slide>",
+    ]
+
+
+def _intro_slide(library: Mapping[str, SavedQuery], base_url: str) -> list[str]:
+    base = base_url.rstrip("/")
+    contents: dict[str, list[str]] = {}
+    for number, query in enumerate(library.values(), start=2):
+        link = f'<a play-topic="{_attr(f"{base}/{GUIDE}#slide-{number}")}">'
+        contents.setdefault(query.category, []).append(
+            f"<li>{link}{_text(query.title)}</a> <small>(slide {number})</small></li>"
+        )
+    toc = []
+    for category, items in contents.items():
+        toc += [f"<h4>{_text(category)}</h4>", "<ul>", *items, "</ul>"]
+    return [
+        '<slide class="row-fluid">',
+        '  <div class="col-sm-3">',
+        "    <h3>casegraph: saved investigative queries</h3>",
+        f'    <p class="lead">{len(library)} questions to ask of a case graph.</p>',
+        "    <p>Every relationship is a claim with a <code>status</code> and its "
+        "<code>sources</code>. A status is never a finding: only <code>convicted</code> "
+        "means that a court found something proven.</p>",
+        "    <p>On each slide, click a grey block to put it in the editor, or its &#9654; "
+        "icon to run it. Set the parameters first.</p>",
+        "  </div>",
+        '  <div class="col-sm-9">',
+        "    <p>Colours and captions for the case graph:</p>",
+        f"    {_runnable(f':style {base}/{STYLE}')}",
+        f'    <p>All the questions as favorites: download <a href="{_attr(f"{base}/{FAVORITES}")}"'
+        f' target="_blank">{FAVORITES}</a> and drop it on this window.</p>',
+        "    <p>The same library, shared in the graph:</p>",
+        f"    {_runnable(SAVED_QUERIES_QUERY)}",
+        "    <p>The questions (the &#9654; icon opens one in a new frame):</p>",
+        *(f"    {line}" for line in toc),
+        "  </div>",
+        "</slide>",
+    ]
+
+
+SAVED_QUERIES_QUERY = (
+    "MATCH (q:SavedQuery)\n"
+    "RETURN q.category AS category, q.title AS title, q.name AS name, q.description AS about\n"
+    "ORDER BY category, name"
+)
+
+
+def guide_html(library: Mapping[str, SavedQuery], base_url: str = DEFAULT_BASE_URL) -> str:
+    """The Browser guide: an introduction, then one slide per saved query, in library order.
+
+    ``base_url`` is where the guide, style and favorites are served (for the ``:style``
+    command and the links to slides).
+    """
+    lines = [
+        "<title>casegraph: saved investigative queries</title>",
+        '<article class="guide">',
+        '  <carousel class="deck container-fluid">',
+        *(f"    {line}" for line in _intro_slide(library, base_url)),
+    ]
+    for number, query in enumerate(library.values(), start=2):
+        lines += [f"    {line}" for line in _query_slide(query, number)]
+    lines += ["  </carousel>", "</article>", ""]
+    return "\n".join(lines)
+
+
+# -- style ----------------------------------------------------------------------------------
+
+# Neo4j Browser 5's own defaults and palette (colour -> outline, caption text), so that a
+# label coloured from the palette looks as Browser would draw it.
+_NODE_DEFAULTS = (
+    ("diameter", "50px"),
+    ("color", "#A5ABB6"),
+    ("border-color", "#9AA1AC"),
+    ("border-width", "2px"),
+    ("text-color-internal", "#FFFFFF"),
+    ("font-size", "10px"),
+)
+_RELATIONSHIP_DEFAULTS = (
+    ("color", "#A5ABB6"),
+    ("shaft-width", "1px"),
+    ("font-size", "8px"),
+    ("padding", "3px"),
+    ("text-color-external", "#000000"),
+    ("text-color-internal", "#FFFFFF"),
+    ("caption", '"<type>"'),
+)
+_PALETTE = {
+    "#A5ABB6": ("#9AA1AC", "#FFFFFF"),
+    "#604A0E": ("#423204", "#FFFFFF"),
+    "#C990C0": ("#B261A5", "#FFFFFF"),
+    "#F79767": ("#F36924", "#FFFFFF"),
+    "#57C7E3": ("#23B3D7", "#2A2C34"),
+    "#F16667": ("#EB2728", "#FFFFFF"),
+    "#D9C8AE": ("#C0A378", "#2A2C34"),
+    "#8DCC93": ("#5DB665", "#2A2C34"),
+    "#ECB5C9": ("#DA7298", "#2A2C34"),
+    "#4C8EDA": ("#2870C2", "#FFFFFF"),
+    "#FFC454": ("#D7A013", "#2A2C34"),
+    "#DA7194": ("#CC3C6C", "#FFFFFF"),
+    "#569480": ("#447666", "#FFFFFF"),
+}
+_DARK_TEXT = "#2A2C34"
+_LIGHT_TEXT = "#FFFFFF"
+_SYSTEM_CAPTIONS = {"LoadLock": "dataset", "LoadRun": "id", "SavedQuery": "title"}
+_SYSTEM_COLOR = "#A5ABB6"
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+def _luminance(color: str) -> float:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else float(((s + 0.055) / 1.055) ** 2.4)
+
+    r, g, b = (channel(c) for c in _rgb(color))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def node_colors(color: str) -> tuple[str, str, str]:
+    """(fill, outline, caption text) for a label colour: Browser's own pair for a colour of
+    its palette, else a darker outline and whichever of white or near-black reads better."""
+    fill = color.upper()
+    if fill in _PALETTE:
+        return (fill, *_PALETTE[fill])
+    border = "#" + "".join(f"{int(c * 0.8):02X}" for c in _rgb(fill))
+    lum = _luminance(fill)
+    on_white = 1.05 / (lum + 0.05)
+    on_dark = (lum + 0.05) / (_luminance(_DARK_TEXT) + 0.05)
+    return fill, border, _LIGHT_TEXT if on_white >= on_dark else _DARK_TEXT
+
+
+def _rule(selector: str, props: tuple[tuple[str, str], ...]) -> list[str]:
+    return [f"{selector} {{", *(f"  {key}: {value};" for key, value in props), "}"]
+
+
+def _node_rule(label: str, color: str, caption: str) -> list[str]:
+    fill, border, text = node_colors(color)
+    return _rule(
+        f"node.{label}",
+        (
+            ("color", fill),
+            ("border-color", border),
+            ("text-color-internal", text),
+            ("caption", f'"{{{caption}}}"'),
+        ),
+    )
+
+
+def grass(ontology: Ontology) -> str:
+    """The ``.grass`` style sheet: Browser's defaults, then a rule per label (its colour, an
+    outline, readable caption text, its caption property; casegraph's own labels in grey)
+    and per relationship type (captioned with the type)."""
+    lines = [*_rule("node", _NODE_DEFAULTS), *_rule("relationship", _RELATIONSHIP_DEFAULTS)]
+    for name, spec in sorted(ontology.labels.items()):
+        lines += _node_rule(name, spec.color, spec.caption)
+    for name in sorted(SYSTEM_LABELS):
+        lines += _node_rule(name, _SYSTEM_COLOR, _SYSTEM_CAPTIONS.get(name, "id"))
+    for name in sorted(ontology.relationships):
+        lines += _rule(f"relationship.{name}", (("caption", '"<type>"'),))
+    return "\n".join(lines) + "\n"
+
+
+# -- the files together ---------------------------------------------------------------------
+
+
+def build(
+    out_dir: Path,
+    library: Mapping[str, SavedQuery],
+    ontology: Ontology,
+    base_url: str = DEFAULT_BASE_URL,
+) -> list[Path]:
+    """Write the favorites zip, the guide and the style into ``out_dir``; return the paths.
+
+    Each file is written whole then renamed into place, so a server never serves half a file.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    contents = {
+        FAVORITES: favorites_zip(library),
+        GUIDE: guide_html(library, base_url).encode("utf-8"),
+        STYLE: grass(ontology).encode("utf-8"),
+    }
+    written = []
+    for name, data in contents.items():
+        path = out_dir / name
+        tmp = out_dir / f".{name}.tmp"
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        written.append(path)
+    return written
+
+
+# -- publish --------------------------------------------------------------------------------
+
+CONSTRAINT = (
+    "CREATE CONSTRAINT casegraph_SavedQuery_name IF NOT EXISTS "
+    "FOR (q:SavedQuery) REQUIRE q.name IS UNIQUE"
+)
+_EXISTING = "MATCH (q:SavedQuery) RETURN q.name AS name, properties(q) AS props"
+_UPSERT = "UNWIND $rows AS row MERGE (q:SavedQuery {name: row.name}) SET q = row"
+_REMOVE = "MATCH (q:SavedQuery) WHERE NOT q.name IN $names DETACH DELETE q"
+
+
+@dataclass
+class PublishReport:
+    created: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def saved_query_row(query: SavedQuery) -> dict[str, Any]:
+    """The properties of a query's ``(:SavedQuery)`` node."""
+    return {
+        "name": query.name,
+        "title": query.title,
+        "category": query.category,
+        "description": query.description,
+        "query": query.text,
+        "params": params_json(query),
+        "param_command": param_preset(query) or "",
+        "tags": list(query.tags),
+    }
+
+
+def publish(driver: Driver, database: str, library: Mapping[str, SavedQuery]) -> PublishReport:
+    """Make the ``(:SavedQuery)`` nodes the library: MERGE on name, properties replaced,
+    nodes of queries no longer in it removed; values travel as parameters. Idempotent."""
+    rows = [saved_query_row(q) for q in library.values()]
+
+    @unit_of_work(timeout=60, metadata={"app": "casegraph", "action": "publish-queries"})
+    def work(tx: ManagedTransaction) -> PublishReport:
+        existing = {r["name"]: r["props"] for r in tx.run(_EXISTING)}
+        report = PublishReport()
+        for row in rows:
+            old = existing.get(row["name"])
+            bucket = report.created if old is None else report.changed
+            (report.unchanged if old == row else bucket).append(row["name"])
+        report.removed = sorted(set(existing) - {row["name"] for row in rows})
+        todo = set(report.created) | set(report.changed)
+        if todo:
+            tx.run(_UPSERT, rows=[row for row in rows if row["name"] in todo]).consume()
+        if report.removed:
+            tx.run(_REMOVE, names=[row["name"] for row in rows]).consume()
+        return report
+
+    try:
+        driver.execute_query(CONSTRAINT, database_=database)
+        with driver.session(database=database) as session:
+            return session.execute_write(work)
+    except (ServiceUnavailable, SessionExpired) as exc:
+        raise DatabaseUnavailableError(f"lost Neo4j while publishing the queries: {exc}") from None
+    except Neo4jError as exc:
+        message = " ".join((exc.message or str(exc)).split())
+        raise LoadError(f"publishing the saved queries failed: {exc.code}: {message}") from None

@@ -137,10 +137,21 @@ def parse_value(type_: str, text: str) -> Any:
     raise ValueError(f"unknown parameter type {type_!r}")
 
 
-def browser_params(query: SavedQuery) -> str:
-    """The ``:params {...}`` line that sets the query's parameters in Neo4j Browser."""
-    pairs = ", ".join(f"{p.name}: {cypher_literal(p.sample())}" for p in query.params)
-    return f":params {{{pairs}}}"
+def param_preset(query: SavedQuery) -> str | None:
+    """The Neo4j Browser command that sets the query's parameters, evaluated by the server so
+    that integers stay integers and dates are dates; None when the query takes no parameter.
+
+    ``:param depth => 1``, or ``:param [{a, b}] => { RETURN 'x' AS a, 2 AS b }`` for several.
+    (Browser parses ``:params {...}`` itself: 25 becomes 25.0 and a date becomes text.)
+    """
+    if not query.params:
+        return None
+    if len(query.params) == 1:
+        param = query.params[0]
+        return f":param {param.name} => {cypher_literal(param.sample())}"
+    names = ", ".join(p.name for p in query.params)
+    values = ", ".join(f"{cypher_literal(p.sample())} AS {p.name}" for p in query.params)
+    return f":param [{{{names}}}] => {{ RETURN {values} }}"
 
 
 # -- parsing and checking -------------------------------------------------------------------

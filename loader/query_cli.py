@@ -92,17 +92,17 @@ def show(
     params: Annotated[
         bool,
         typer.Option(
-            "--params", help="Print only the ':params {...}' line to paste into Neo4j Browser."
+            "--params", help="Print only the ':param' command to paste into Neo4j Browser."
         ),
     ] = False,
     queries: QueriesOption = None,
 ) -> None:
     """Print a saved query's file as it is (paste it into Neo4j Browser or cypher-shell)."""
-    from loader.queries import browser_params, find
+    from loader.queries import find, param_preset
 
     query = find(_library(queries), name)
     if params:
-        out.out(browser_params(query), highlight=False)
+        out.out(param_preset(query) or "(this query takes no parameter)", highlight=False)
         return
     text = query.path.read_text(encoding="utf-8")
     out.out(text, end="" if text.endswith("\n") else "\n", highlight=False)

@@ -30,10 +30,10 @@ from loader.cypher import literal as cypher_literal
 from loader.errors import InputError, Problem, QueryError, ServerError, UsageError
 from loader.queries import (
     SavedQuery,
-    browser_params,
     find,
     load_library,
     mask,
+    param_preset,
     parse_query,
 )
 from loader.query_run import bind_params, explain_query, run_query, split_param_args
@@ -385,12 +385,13 @@ def test_bad_param_values() -> None:
     )
 
 
-def test_browser_params_line() -> None:
+def test_browser_param_preset() -> None:
     assert cypher_literal("it's a\\b\nc") == "'it\\'s a\\\\b\\nc'"
     assert cypher_literal([1, 2.5, True]) == "[1, 2.5, true]"
-    assert browser_params(LIBRARY["as-of"]) == ":params {asOf: date('2024-06-30')}"
-    assert browser_params(LIBRARY["ego-network"]) == (
-        ":params {entity: 'platform/coco', depth: 1, exclude: ['Source', 'LoadRun']}"
+    assert param_preset(LIBRARY["as-of"]) == ":param asOf => date('2024-06-30')"
+    assert param_preset(LIBRARY["ego-network"]) == (
+        ":param [{entity, depth, exclude}] => "
+        "{ RETURN 'platform/coco' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude }"
     )
 
 
@@ -418,6 +419,7 @@ def test_queries_are_generic_over_cases() -> None:
 
 TESTED = {
     "investigation-command",
+    "cooperating-states",
     "international-cooperation",
     "suspected-offences",
     "platform-footprint",
@@ -606,6 +608,17 @@ def test_investigation_command(run: Run) -> None:
         assert row["sources"] == [PRESS_RELEASE]
     assert {row["status"] for row in rows} == {"official"}
     assert {row["investigation"] for row in rows} == {INVESTIGATION_NAME}
+
+
+def test_cooperating_states(run: Run) -> None:
+    rows = run("cooperating-states", investigation="investigation/coco")
+    # "cinq pays européens : la Bulgarie, l'Allemagne, la Lituanie, les Pays-Bas et la Hongrie"
+    assert [row["iso_code"] for row in rows] == ["BG", "DE", "HU", "LT", "NL"]
+    assert [row["state"] for row in rows] == [
+        "Bulgarie", "Allemagne", "Hongrie", "Lituanie", "Pays-Bas"
+    ]  # fmt: skip
+    for row in rows:
+        assert (row["kind"], row["status"], row["sources"]) == ("state", "reported", [LE_PARISIEN])
 
 
 def test_international_cooperation(run: Run) -> None:

@@ -70,8 +70,17 @@ def test_show_prints_the_file_as_it_is() -> None:
     assert done.stdout == (CYPHER / "as-of.cypher").read_text(encoding="utf-8")
     done = casegraph("query", "show", "ego-network", "--params", env=_env())
     assert done.stdout == (
-        ":params {entity: 'platform/coco', depth: 1, exclude: ['Source', 'LoadRun']}\n"
+        ":param [{entity, depth, exclude}] => "
+        "{ RETURN 'platform/coco' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude }\n"
     )
+
+
+def test_run_cooperating_states_as_json_gives_exactly_the_five(case: Neo4jServer) -> None:
+    done = casegraph("query", "run", "cooperating-states", "--format", "json", env=_env(case))
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    # "cinq pays européens : la Bulgarie, l'Allemagne, la Lituanie, les Pays-Bas et la Hongrie"
+    assert [row["iso_code"] for row in rows] == ["BG", "DE", "HU", "LT", "NL"]
 
 
 def test_run_international_cooperation_as_json(case: Neo4jServer) -> None:
@@ -113,9 +122,9 @@ def test_run_as_table(case: Neo4jServer) -> None:
 
 
 def test_unknown_query_exits_2() -> None:
-    done = casegraph("query", "run", "cooperating-countries", env=_env())
+    done = casegraph("query", "run", "no-such-question", env=_env())
     assert _one_error(done, 2) == (
-        "Error: unknown query 'cooperating-countries' (see `casegraph query list`)"
+        "Error: unknown query 'no-such-question' (see `casegraph query list`)"
     )
     done = casegraph("query", "show", "timelne", env=_env())
     assert _one_error(done, 2) == (
