@@ -301,7 +301,8 @@ def _knows(draw: st.DrawFn, a: str, b: str, src_ids: list[str]) -> Record:
 def _files(
     draw: st.DrawFn, nodes: list[NodeRow], rels: list[RelRow], count: int
 ) -> list[list[str]]:
-    """Spread the records over ``count`` files; only the first must name the dataset."""
+    """Spread the records over ``count`` files; only the first must name the dataset, and
+    no file is empty (an empty file is an error)."""
     files: list[list[str]] = [[] for _ in range(count)]
     parts = [("nodes", r.yaml()) for *_, r in nodes] + [
         ("relationships", r.yaml()) for *_, r in rels
@@ -315,6 +316,8 @@ def _files(
             if mine:
                 lines.append(f"{key}:")
                 lines.extend(line for rec in mine for line in rec)
+        if not lines:  # an empty file is refused by design: give it the dataset at least
+            lines.append(f"dataset: {DATASET}")
     return files
 
 
