@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loader import __version__, localserver
-from loader.cli_common import CONTEXT, err, fail, friendly, out
+from loader.cli_common import (
+    CONTEXT,
+    DatabaseOption,
+    UriOption,
+    UserOption,
+    err,
+    fail,
+    friendly,
+    out,
+)
 from loader.query_cli import query_app
 
 if TYPE_CHECKING:
@@ -240,20 +249,9 @@ def load(
         ),
     ] = False,
     ontology: OntologyOption = None,
-    uri: Annotated[
-        str | None,
-        typer.Option(
-            help="Bolt URI. Env: NEO4J_URI; default: the local server.", show_default=False
-        ),
-    ] = None,
-    username: Annotated[
-        str | None,
-        typer.Option(help="User. Env: NEO4J_USERNAME; default: neo4j.", show_default=False),
-    ] = None,
-    database: Annotated[
-        str | None,
-        typer.Option(help="Database. Env: NEO4J_DATABASE; default: neo4j.", show_default=False),
-    ] = None,
+    uri: UriOption = None,
+    username: UserOption = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Validate seed YAML, then load it into Neo4j: idempotent, all-or-nothing.
 
@@ -472,20 +470,9 @@ def browser_stop() -> None:
 @friendly
 def browser_publish(
     queries: BrowserQueriesOption = None,
-    uri: Annotated[
-        str | None,
-        typer.Option(
-            help="Bolt URI. Env: NEO4J_URI; default: the local server.", show_default=False
-        ),
-    ] = None,
-    username: Annotated[
-        str | None,
-        typer.Option(help="User. Env: NEO4J_USERNAME; default: neo4j.", show_default=False),
-    ] = None,
-    database: Annotated[
-        str | None,
-        typer.Option(help="Database. Env: NEO4J_DATABASE; default: neo4j.", show_default=False),
-    ] = None,
+    uri: UriOption = None,
+    username: UserOption = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Write the saved queries into the graph as (:SavedQuery) nodes, shared by all its users.
 

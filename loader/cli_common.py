@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -15,6 +15,21 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+# Connection flags; flags override the NEO4J_* environment, then the local server is used.
+UriOption = Annotated[
+    str | None,
+    typer.Option(help="Bolt URI. Env: NEO4J_URI; default: the local server.", show_default=False),
+]
+UserOption = Annotated[
+    str | None,
+    typer.Option(help="User. Env: NEO4J_USERNAME; default: neo4j.", show_default=False),
+]
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(help="Database. Env: NEO4J_DATABASE; default: neo4j.", show_default=False),
+]
 
 out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, emoji=False)

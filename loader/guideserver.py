@@ -31,6 +31,7 @@ from typing import Any
 
 from loader.browser import FILES, GUIDE
 from loader.errors import PortInUseError, ServerError, StartError
+from loader.localserver import process_runs
 
 MODULE = "loader.guideserver"
 TYPES = {
@@ -151,15 +152,7 @@ def serve(directory: Path, host: str, port: int) -> None:
 
 
 def _is_ours(pid: int) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return False
-        return True  # no /proc (macOS): trust the pid
-    return MODULE.encode() in cmdline
+    return process_runs(pid, MODULE)
 
 
 def running(home: Path) -> GuideServer | None:

@@ -165,8 +165,8 @@ def read_password(home: Path) -> str | None:
         return None
 
 
-def is_server_process(pid: int) -> bool:
-    """True when ``pid`` is alive and is a Neo4j server JVM (not a recycled pid)."""
+def process_runs(pid: int, marker: str) -> bool:
+    """True when ``pid`` is alive and its command line holds ``marker`` (not a recycled pid)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
@@ -175,7 +175,12 @@ def is_server_process(pid: int) -> bool:
         except OSError:
             return False
         return True  # no /proc (macOS): trust the pid
-    return ENTRY_POINT.encode() in cmdline
+    return marker.encode() in cmdline
+
+
+def is_server_process(pid: int) -> bool:
+    """True when ``pid`` is alive and is a Neo4j server JVM."""
+    return process_runs(pid, ENTRY_POINT)
 
 
 def running_state(home: Path) -> ServerState | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loader.cli_common import CONTEXT, friendly, out
+from loader.cli_common import CONTEXT, DatabaseOption, UriOption, UserOption, friendly, out
 
 if TYPE_CHECKING:
     from loader.queries import QueryResult, SavedQuery
@@ -129,20 +129,9 @@ def run(
         float, typer.Option(help="Seconds before the server stops the query.", min=0.001)
     ] = 30.0,
     queries: QueriesOption = None,
-    uri: Annotated[
-        str | None,
-        typer.Option(
-            help="Bolt URI \\[env: NEO4J_URI; default: the local server].", show_default=False
-        ),
-    ] = None,
-    username: Annotated[
-        str | None,
-        typer.Option(help="User \\[env: NEO4J_USERNAME; default: neo4j].", show_default=False),
-    ] = None,
-    database: Annotated[
-        str | None,
-        typer.Option(help="Database \\[env: NEO4J_DATABASE; default: neo4j].", show_default=False),
-    ] = None,
+    uri: UriOption = None,
+    username: UserOption = None,
+    database: DatabaseOption = None,
 ) -> None:
     """Run a saved query read-only and print its rows (table, json or csv).
 
