@@ -48,4 +48,4 @@ RETURN aspect,
        END AS until,
        r.status AS status,
        r.sources AS sources
-ORDER BY rank, coalesce(r.valid_from, r.valid_to), entity;
+ORDER BY rank, coalesce(r.valid_from, r.valid_to), entity, aspect, jurisdiction;
