@@ -7,8 +7,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loader.ontology import Ontology, load_ontology
+
+if TYPE_CHECKING:
+    from neo4j import Driver
+
+    from tests.conftest import Neo4jServer
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -38,3 +44,13 @@ def casegraph(
         timeout=600,
         check=False,
     )
+
+
+def load_seed(server: Neo4jServer, driver: Driver) -> Neo4jServer:
+    """Empty the server's database and load seed/ into it with the CLI; must succeed."""
+    from tests.conftest import wipe
+
+    wipe(driver, server.database)
+    done = casegraph("load", "seed/", env=server.env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    return server

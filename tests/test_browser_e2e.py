@@ -28,8 +28,8 @@ from neo4j import Driver
 
 from loader import localserver
 from loader.queries import load_library
-from tests.conftest import ARTIFACTS, Neo4jServer, wipe
-from tests.helpers import ROOT, casegraph
+from tests.conftest import ARTIFACTS, Neo4jServer
+from tests.helpers import ROOT, casegraph, load_seed
 
 pytestmark = pytest.mark.neo4j
 
@@ -103,10 +103,7 @@ def case(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
     """The local test server, with seed/ loaded into an empty database."""
     if neo4j_server.home is None:
         pytest.skip(f"needs the local test server and its Browser (this one: {neo4j_server.kind})")
-    wipe(driver, neo4j_server.database)
-    done = casegraph("load", "seed/", env=neo4j_server.env())
-    assert done.returncode == 0, done.stdout + done.stderr
-    return neo4j_server
+    return load_seed(neo4j_server, driver)
 
 
 @pytest.fixture

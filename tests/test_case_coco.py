@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,8 @@ import pytest
 import yaml
 from neo4j import Driver
 
-from tests.conftest import Neo4jServer, wipe
+from tests.conftest import Neo4jServer
+from tests.helpers import casegraph, load_seed
 
 pytestmark = pytest.mark.neo4j
 
@@ -36,24 +36,13 @@ INTERIOR_DOC = "source/interior-ministry-doc"
 
 
 def _cli(server: Neo4jServer | None, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "loader", *args],
-        cwd=ROOT,
-        env=server.env() if server else None,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+    return casegraph(*args, env=server.env() if server else None)
 
 
 @pytest.fixture(scope="module")
 def case(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
     """An empty database into which seed/ was loaded once, successfully."""
-    wipe(driver, neo4j_server.database)
-    done = _cli(neo4j_server, "load", "seed/")
-    assert done.returncode == 0, done.stdout + done.stderr
-    return neo4j_server
+    return load_seed(neo4j_server, driver)
 
 
 @pytest.fixture

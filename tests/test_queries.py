@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,8 @@ from loader.queries import (
     parse_query,
 )
 from loader.query_run import bind_params, explain_query, run_query, split_param_args
-from tests.conftest import Neo4jServer, wipe
+from tests.conftest import Neo4jServer
+from tests.helpers import casegraph, load_seed
 
 pytestmark = pytest.mark.neo4j  # the library-check tests at the top need no server
 
@@ -440,25 +440,14 @@ TESTED = {
 }
 
 
-def _cli(server: Neo4jServer, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "loader", *args],
-        cwd=ROOT,
-        env=server.env(),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
-    )
+def _cli(server: Neo4jServer | None, *args: str) -> subprocess.CompletedProcess[str]:
+    return casegraph(*args, env=server.env() if server else None)
 
 
 @pytest.fixture(scope="module")
 def case(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
     """An empty database into which seed/ was loaded once, successfully."""
-    wipe(driver, neo4j_server.database)
-    done = _cli(neo4j_server, "load", "seed/")
-    assert done.returncode == 0, done.stdout + done.stderr
-    return neo4j_server
+    return load_seed(neo4j_server, driver)
 
 
 Run = Callable[..., list[dict[str, Any]]]

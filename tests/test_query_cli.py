@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from tests.conftest import Neo4jServer, wipe
-from tests.helpers import ROOT, casegraph
+from tests.conftest import Neo4jServer
+from tests.helpers import ROOT, casegraph, load_seed
 
 pytestmark = pytest.mark.neo4j
 
@@ -34,10 +34,7 @@ def _env(server: Neo4jServer | None = None, **extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def case(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
     """An empty database into which seed/ was loaded once, successfully."""
-    wipe(driver, neo4j_server.database)
-    done = casegraph("load", "seed/", env=neo4j_server.env())
-    assert done.returncode == 0, done.stdout + done.stderr
-    return neo4j_server
+    return load_seed(neo4j_server, driver)
 
 
 def _one_error(done: subprocess.CompletedProcess[str], code: int) -> str:
