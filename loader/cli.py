@@ -8,8 +8,9 @@ Neo4j password).
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +25,7 @@ from loader.cli_common import (
     friendly,
     out,
 )
+from loader.errors import DatabaseUnavailableError
 from loader.query_cli import query_app
 
 if TYPE_CHECKING:
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
     from loader.graph import Graph
     from loader.ontology import Ontology
-    from loader.plan import Plan
     from loader.writer import LoadReport
 
 app = typer.Typer(
@@ -185,8 +186,8 @@ def validate(
     """
     _, graph = _read(paths, ontology, dataset)
     out.print(
-        f"OK: {len(graph.files)} file(s), {len(graph.nodes)} nodes and "
-        f"{len(graph.rels)} relationships in dataset {graph.dataset!r}."
+        f"OK: {len(graph.files)} file(s), {graph.node_count} nodes and "
+        f"{graph.rel_count} relationships in dataset {graph.dataset!r}."
     )
 
 
@@ -218,6 +219,12 @@ def _print_report(report: LoadReport) -> None:
             f"{report.kept} node(s) no longer in the YAML were kept: data casegraph did not "
             "write is linked to them."
         )
+    if report.timings:
+        out.print("Time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in
+                                       report.timings.items()))  # fmt: skip
+    phases = getattr(report, "phases", None)  # load --bulk
+    if phases:
+        out.print("Phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in phases.items()))
 
 
 @app.command()
@@ -252,6 +259,14 @@ def load(
     uri: UriOption = None,
     username: UserOption = None,
     database: DatabaseOption = None,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="First load into the EMPTY database of the local server (`casegraph neo4j "
+            "start`): stop it, neo4j-admin import, start it again, create the constraints.",
+        ),
+    ] = False,
 ) -> None:
     """Validate seed YAML, then load it into Neo4j: idempotent, all-or-nothing.
 
@@ -262,19 +277,46 @@ def load(
     import json
     import sys
 
+    from loader import bulk as bulk_load
     from loader import connection, writer
+    from loader.ontology import load_ontology
     from loader.plan import build_plan
 
-    ont, graph = _read(paths, ontology, dataset)
-    plan = build_plan(graph, ont, batch_size)
-    conn = connection.resolve(uri=uri, username=username, database=database)
-    with connection.open_driver(conn) as driver:
-        if dry_run:
-            report = writer.dry_run(driver, conn.database, plan, prune=prune)
+    report: LoadReport
+    if bulk or dry_run:
+        if bulk:
+            bulk_load.check_options(dry_run=dry_run, prune=prune)
+        ont, graph = _read(paths, ontology, dataset)
+        plan = build_plan(graph, ont, batch_size)
+        if bulk:
+            report = bulk_load.load(
+                plan, ont, uri=uri, username=username, database=database, log=_say
+            )
         else:
-            show = sys.stderr.isatty() and not as_json and plan.size > 10_000
+            conn = connection.resolve(uri=uri, username=username, database=database)
+            with connection.open_driver(conn) as driver:
+                report = writer.dry_run(driver, conn.database, plan, prune=prune)
+    else:
+        ont = load_ontology(ontology)
+        with ExitStack() as stack:
+            try:
+                conn = connection.resolve(uri=uri, username=username, database=database)
+                driver = stack.enter_context(connection.open_driver(conn))
+            except DatabaseUnavailableError:
+                _read(paths, ontology, dataset)  # bad input is reported first
+                raise
+            show = sys.stderr.isatty() and not as_json
             report = _load_with_progress(
-                driver, conn.database, plan, prune, single_limit, show, force
+                driver,
+                conn.database,
+                paths or [Path("seed")],
+                ont,
+                dataset,
+                batch_size,
+                prune,
+                single_limit,
+                show,
+                force,
             )
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
@@ -285,31 +327,36 @@ def load(
 def _load_with_progress(
     driver: Driver,
     database: str,
-    plan: Plan,
+    paths: list[Path],
+    ont: Ontology,
+    dataset: str | None,
+    batch_size: int,
     prune: bool,
     single_limit: int,
     show: bool,
     force: bool,
 ) -> LoadReport:
-    from loader import writer
+    from loader.pipeline import load_files
 
+    options: dict[str, Any] = {
+        "dataset": dataset,
+        "batch_size": batch_size,
+        "prune": prune,
+        "single_limit": single_limit,
+        "force": force,
+    }
     if not show:
-        return writer.load(
-            driver, database, plan, prune=prune, single_limit=single_limit, force=force
-        )
+        return load_files(driver, database, paths, ont, **options)
     from rich.progress import Progress
 
     with Progress(console=err, transient=True) as bar:
-        task = bar.add_task("Loading", total=plan.size)
-        return writer.load(
-            driver,
-            database,
-            plan,
-            prune=prune,
-            single_limit=single_limit,
-            progress=lambda done, total: bar.update(task, completed=done),
-            force=force,
-        )
+        task = bar.add_task("Loading", total=None)
+
+        def progress(done: int, total: int) -> None:
+            if total > 10_000:
+                bar.update(task, completed=done, total=total)
+
+        return load_files(driver, database, paths, ont, progress=progress, **options)
 
 
 browser_app = typer.Typer(
@@ -538,7 +585,7 @@ def export_cypher(
         sys.stdout.write(script)
         return
     file.write_text(script, encoding="utf-8")
-    out.print(f"Wrote {file} ({len(graph.nodes)} nodes, {len(graph.rels)} relationships).")
+    out.print(f"Wrote {file} ({graph.node_count} nodes, {graph.rel_count} relationships).")
 
 
 @export_app.command("admin-csv")

@@ -40,7 +40,7 @@ def cypher_script(plan: Plan) -> str:
     )
     for batch in plan.batches:
         lines.append("")
-        lines.append(f"// {batch.kind} {batch.name}: {len(batch.rows)} rows")
+        lines.append(f"// {batch.kind} {batch.name}: {batch.size} rows")
         lines.append(head.replace("{rows}", literal(batch.rows), 1) + batch.body + ";")
     return "\n".join(lines) + "\n"
 

@@ -1,15 +1,18 @@
 """The validated graph: what the YAML says, typed by the ontology, ready to plan.
 
 Property maps hold Neo4j-ready values: dates are ``datetime.date`` with a sibling
-``<name>_precision``; empty values are left out.
+``<name>_precision``; empty values are left out. The rows live in two ``Spill`` stores
+(nodes grouped by label, relationships by type and end labels), so a large case is not
+held in memory; ``nodes`` and ``rels`` iterate over them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from loader.yamlread import Mark
+from loader.spill import Spill
 
 
 @dataclass(slots=True)
@@ -17,7 +20,7 @@ class Node:
     id: str
     label: str
     props: dict[str, Any]
-    mark: Mark
+    hash: str = ""
 
 
 @dataclass(slots=True)
@@ -29,7 +32,7 @@ class Rel:
     end_label: str
     key: str
     props: dict[str, Any]
-    mark: Mark
+    hash: str = ""
 
     @property
     def identity(self) -> tuple[str, str, str, str]:
@@ -38,8 +41,36 @@ class Rel:
 
 @dataclass
 class Graph:
+    """Node rows are ``(id, props, hash)`` keyed by label; relationship rows are
+    ``(start, end, key, props, hash)`` keyed by ``(type, start label, end label)``."""
+
     dataset: str
-    nodes: list[Node] = field(default_factory=list)
-    rels: list[Rel] = field(default_factory=list)
+    node_rows: Spill = field(default_factory=Spill)
+    rel_rows: Spill = field(default_factory=Spill)
     files: list[str] = field(default_factory=list)
     checksum: str = ""
+
+    @property
+    def node_count(self) -> int:
+        return len(self.node_rows)
+
+    @property
+    def rel_count(self) -> int:
+        return len(self.rel_rows)
+
+    @property
+    def nodes(self) -> Iterator[Node]:
+        for label in self.node_rows.groups():
+            for node_id, props, digest in self.node_rows.rows(label):
+                yield Node(node_id, str(label), props, digest)
+
+    @property
+    def rels(self) -> Iterator[Rel]:
+        for group in self.rel_rows.groups():
+            rtype, start_label, end_label = (str(part) for part in group)  # type: ignore[attr-defined]
+            for start, end, key, props, digest in self.rel_rows.rows(group):
+                yield Rel(rtype, start, end, start_label, end_label, key, props, digest)
+
+    def close(self) -> None:
+        self.node_rows.close()
+        self.rel_rows.close()

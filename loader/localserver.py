@@ -132,6 +132,11 @@ class ServerState:
     http_port: int
     version: str
     started_at: float
+    # what ``load --bulk`` needs to start the server again as it was; None in state files
+    # written before they were recorded (``recorded_config`` then reads neo4j.conf)
+    heap: str | None = None
+    pagecache: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def bolt_uri(self) -> str:
@@ -362,6 +367,30 @@ def render_conf(config: ServerConfig) -> str:
     return "\n".join(lines)
 
 
+def _conf_values(text: str) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs if not key.startswith("#")}
+
+
+def recorded_config(home: Path, state: ServerState) -> ServerConfig:
+    """The configuration the running server of ``home`` was started with, to restart it."""
+    heap, pagecache, settings = state.heap, state.pagecache, state.settings
+    if heap is None or pagecache is None:  # recorded by an older casegraph: read neo4j.conf
+        conf = _conf_values((home / "conf" / "neo4j.conf").read_text(encoding="utf-8"))
+        base = _conf_values(render_conf(ServerConfig(home=home)))
+        heap = conf.get("server.memory.heap.max_size", "1g")
+        pagecache = conf.get("server.memory.pagecache.size", "1g")
+        settings = {key: value for key, value in conf.items() if key not in base}
+    return ServerConfig(
+        home=home,
+        bolt_port=state.bolt_port,
+        http_port=state.http_port,
+        heap=heap,
+        pagecache=pagecache,
+        settings=dict(settings),
+    )
+
+
 def java_env(home: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["NEO4J_HOME"] = str(home)
@@ -509,6 +538,9 @@ def start(config: ServerConfig, log: Callable[[str], None] = lambda _: None) -> 
         http_port=config.http_port,
         version=NEO4J_VERSION,
         started_at=began,
+        heap=config.heap,
+        pagecache=config.pagecache,
+        settings=dict(config.settings),
     )
     _state_file(home).write_text(json.dumps(asdict(state)), encoding="utf-8")
     try:

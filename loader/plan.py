@@ -10,14 +10,11 @@ the driver that head reads parameters; the Cypher exporter writes literals inste
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from loader.graph import Graph, Node, Rel
+from loader.graph import Graph
 from loader.ontology import Ontology
 
 DEFAULT_BATCH = 5_000
@@ -53,17 +50,22 @@ OPTIONAL MATCH (:{start} {{id: row.start}})-[r:{type} {{key: row.key}}]->(:{end}
 RETURN count(*) AS rows, count(CASE WHEN r IS NULL THEN 1 END) AS created,
        count(CASE WHEN r.content_hash <> row.hash THEN 1 END) AS changed"""
 
-OWNERS = """UNWIND $nodes AS node
-MATCH (n:{label} {{id: node.id}})
-WHERE n.dataset IS NULL OR n.dataset <> $dataset OR node.label <> $label
-RETURN n.id AS id, n.dataset AS owner, $label AS label, node.label AS wanted LIMIT 5"""
+OWNERS = """UNWIND range(0, size($ids) - 1) AS i
+MATCH (n:{label} {{id: $ids[i]}})
+WHERE n.dataset IS NULL OR n.dataset <> $dataset OR $labels[i] <> $label
+RETURN n.id AS id, n.dataset AS owner, $label AS label, $labels[i] AS wanted LIMIT 5"""
 
-PRUNE_RELS = """MATCH (a)-[r:{type}]->(b)
+# a load sets load_run on every element of the input, changed or not: the others are stale
+PRUNE_RELS = """MATCH ()-[r:{type}]->()
+WHERE r.dataset = $dataset AND r.load_run <> $run
+DELETE r RETURN count(*) AS deleted"""
+
+COUNT_STALE_RELS = """MATCH (a)-[r:{type}]->(b)
 WHERE r.dataset = $dataset AND NOT [a.id, b.id, r.key] IN $keep
-{action}"""
+RETURN count(r) AS deleted"""
 
 PRUNE_NODES = """MATCH (n:{label})
-WHERE n.dataset = $dataset AND NOT n.id IN $keep AND NOT EXISTS {{ (n)--() }}
+WHERE n.dataset = $dataset AND n.load_run <> $run AND NOT EXISTS {{ (n)--() }}
 DELETE n RETURN count(*) AS deleted"""
 
 COUNT_STALE_NODES = """MATCH (n:{label})
@@ -71,7 +73,7 @@ WHERE n.dataset = $dataset AND NOT n.id IN $keep
 RETURN count(n) AS deleted"""
 
 PRUNE_NODES_KEPT = """MATCH (n:{label})
-WHERE n.dataset = $dataset AND NOT n.id IN $keep AND EXISTS {{ (n)--() }}
+WHERE n.dataset = $dataset AND n.load_run <> $run AND EXISTS {{ (n)--() }}
 RETURN count(n) AS kept"""
 
 
@@ -81,23 +83,43 @@ class Statement:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
 class Batch:
-    kind: str  # "node" | "rel"
-    name: str  # label, or relationship type
-    body: str  # query text after the head
-    diff: str  # read-only query that counts what this batch would create or change
-    rows: list[dict[str, Any]]
+    """One UNWIND batch; its rows are read from the graph's spill store when asked for."""
+
+    def __init__(
+        self, kind: str, name: str, body: str, diff: str, source: RowSource, size: int
+    ) -> None:
+        self.kind = kind  # "node" | "rel"
+        self.name = name  # label, or relationship type
+        self.body = body  # query text after the head
+        self.diff = diff  # read-only query that counts what this batch would create or change
+        self._source = source
+        self.size = size
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self._source()
+
+
+RowSource = Callable[[], list[dict[str, Any]]]
 
 
 @dataclass
 class PruneStep:
+    """Deleting this dataset's elements that the load did not touch (``delete``, ``kept``:
+    their ``load_run`` is not this run's), or counting those not in the input (``count``,
+    for dry runs, against ``keep``)."""
+
     kind: str
     name: str
     delete: str
     count: str
     kept: str | None
-    keep: list[Any]
+    keep_source: Callable[[], list[Any]]
+
+    @property
+    def keep(self) -> list[Any]:
+        return self.keep_source()
 
 
 @dataclass
@@ -116,44 +138,11 @@ class Plan:
 
     @property
     def size(self) -> int:
-        return sum(len(b.rows) for b in self.batches)
+        return sum(b.size for b in self.batches)
 
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return {"date": value.isoformat()}
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
-    return value
-
-
-def content_hash(kind: str, props: dict[str, Any]) -> str:
-    """A short, stable hash of an element's type and properties (sources and status too)."""
-    text = json.dumps(
-        [kind, {k: _canonical(v) for k, v in sorted(props.items())}],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
-
-
-def node_row(node: Node) -> dict[str, Any]:
-    return {"id": node.id, "props": node.props, "hash": content_hash(node.label, node.props)}
-
-
-def rel_row(rel: Rel) -> dict[str, Any]:
-    return {
-        "start": rel.start,
-        "end": rel.end,
-        "key": rel.key,
-        "props": rel.props,
-        "hash": content_hash(rel.type, rel.props),
-    }
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]
+    @property
+    def node_count(self) -> int:
+        return sum(b.size for b in self.nodes)
 
 
 def schema_statements(ont: Ontology) -> list[Statement]:
@@ -178,55 +167,102 @@ def schema_statements(ont: Ontology) -> list[Statement]:
     return out
 
 
+def _node_batches(graph: Graph, label: str, size: int) -> Iterator[RowSource]:
+    spill = graph.node_rows
+    for start in range(0, spill.count(label), size):
+        stop = min(start + size, spill.count(label))
+
+        def rows(start: int = start, stop: int = stop) -> list[dict[str, Any]]:
+            return [{"id": i, "props": p, "hash": h} for i, p, h in spill.read(label, start, stop)]
+
+        yield rows
+
+
+def _rel_batches(graph: Graph, group: tuple[str, str, str], size: int) -> Iterator[RowSource]:
+    spill = graph.rel_rows
+    for start in range(0, spill.count(group), size):
+        stop = min(start + size, spill.count(group))
+
+        def rows(start: int = start, stop: int = stop) -> list[dict[str, Any]]:
+            return [
+                {"start": a, "end": b, "key": k, "props": p, "hash": h}
+                for a, b, k, p, h in spill.read(group, start, stop)
+            ]
+
+        yield rows
+
+
+def _batch_sizes(total: int, size: int) -> Iterator[int]:
+    for start in range(0, total, size):
+        yield min(size, total - start)
+
+
 def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> Plan:
-    by_label: dict[str, list[dict[str, Any]]] = {}
-    for node in graph.nodes:
-        by_label.setdefault(node.label, []).append(node_row(node))
-    by_type: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for rel in graph.rels:
-        by_type.setdefault((rel.type, rel.start_label, rel.end_label), []).append(rel_row(rel))
+    labels = [str(label) for label in graph.node_rows.groups()]
+    groups: list[tuple[str, str, str]] = graph.rel_rows.groups()  # type: ignore[assignment]
 
     nodes: list[Batch] = []
-    owners: list[Statement] = []
-    for label in sorted(by_label):
-        rows = by_label[label]
+    for label in labels:
         q = ont.quote(label)
-        body = NODE_BODY.format(label=q)
-        diff = NODE_DIFF.format(label=q)
-        nodes.extend(Batch("node", label, body, diff, chunk) for chunk in _chunks(rows, batch_size))
-    # ids are global: one owner (dataset) and one label each, whatever label the load gives
-    every = [{"id": n.id, "label": n.label} for n in graph.nodes]
-    for label in sorted(ont.labels):
-        params = {"nodes": every, "dataset": graph.dataset, "label": label}
-        owners.append(Statement(OWNERS.format(label=ont.quote(label)), params))
+        body, diff = NODE_BODY.format(label=q), NODE_DIFF.format(label=q)
+        sizes = _batch_sizes(graph.node_rows.count(label), batch_size)
+        for source, size in zip(_node_batches(graph, label, batch_size), sizes, strict=True):
+            nodes.append(Batch("node", label, body, diff, source, size))
     rels: list[Batch] = []
-    for rtype, start, end in sorted(by_type):
-        rows = by_type[(rtype, start, end)]
+    for group in groups:
+        rtype, start, end = group
         fmt = {"type": ont.quote(rtype), "start": ont.quote(start), "end": ont.quote(end)}
         body, diff = REL_BODY.format(**fmt), REL_DIFF.format(**fmt)
-        rels.extend(Batch("rel", rtype, body, diff, chunk) for chunk in _chunks(rows, batch_size))
+        sizes = _batch_sizes(graph.rel_rows.count(group), batch_size)
+        for source, size in zip(_rel_batches(graph, group, batch_size), sizes, strict=True):
+            rels.append(Batch("rel", rtype, body, diff, source, size))
+
+    # ids are global: one owner (dataset) and one label each, whatever label the load gives
+    ids: list[str] = []
+    id_labels: list[str] = []
+    for label in labels:
+        for node_id, _, _ in graph.node_rows.rows(label):
+            ids.append(node_id)
+            id_labels.append(label)
+    owners = [
+        Statement(
+            OWNERS.format(label=ont.quote(label)),
+            {"ids": ids, "labels": id_labels, "dataset": graph.dataset, "label": label},
+        )
+        for label in sorted(ont.labels)
+    ]
+
+    def rel_keep(rtype: str) -> Callable[[], list[Any]]:
+        def keep() -> list[Any]:
+            return sorted(
+                [a, b, k]
+                for group in groups
+                if group[0] == rtype
+                for a, b, k, _, _ in graph.rel_rows.rows(group)
+            )
+
+        return keep
+
+    def node_keep(label: str) -> Callable[[], list[Any]]:
+        def keep() -> list[Any]:
+            return sorted(row[0] for row in graph.node_rows.rows(label))
+
+        return keep
 
     prune: list[PruneStep] = []
     for rtype in sorted(ont.relationships):
-        keep = sorted(
-            [r["start"], r["end"], r["key"]]
-            for (t, _, _), rows in by_type.items()
-            if t == rtype
-            for r in rows
-        )
-        text = PRUNE_RELS.format(type=ont.quote(rtype), action="{action}")
+        q = ont.quote(rtype)
         prune.append(
             PruneStep(
                 "rel",
                 rtype,
-                text.format(action="DELETE r RETURN count(*) AS deleted"),
-                text.format(action="RETURN count(r) AS deleted"),
+                PRUNE_RELS.format(type=q),
+                COUNT_STALE_RELS.format(type=q),
                 None,
-                keep,
+                rel_keep(rtype),
             )
         )
     for label in sorted(ont.labels):
-        keep_ids = sorted(r["id"] for r in by_label.get(label, []))
         q = ont.quote(label)
         prune.append(
             PruneStep(
@@ -235,7 +271,7 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
                 PRUNE_NODES.format(label=q),
                 COUNT_STALE_NODES.format(label=q),
                 PRUNE_NODES_KEPT.format(label=q),
-                keep_ids,
+                node_keep(label),
             )
         )
     return Plan(

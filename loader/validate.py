@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from loader import __version__
 from loader.errors import InputError, Problem
-from loader.graph import Graph, Node, Rel
+from loader.graph import Graph
 from loader.ontology import Ontology, PropertySpec
+from loader.spill import Spill
 from loader.values import PARSERS, PartialDate, ValueProblem
 from loader.yamlread import Mark, YList, YMap, collect_files, read_file
 
@@ -22,29 +23,47 @@ TOP_KEYS = frozenset({"dataset", "nodes", "relationships"})
 NODE_KEYS = frozenset({"id", "type", "sources", "status"})
 REL_KEYS = frozenset({"type", "from", "to", "sources", "status"})
 DEFAULT_DATASET = "default"
+DEFAULT_CHUNK = 5_000
+
+# a relationship waiting for every node to be read: (type, start, end, props, path index,
+# then line and column of the record, of its 'from' value and of its 'to' value)
+_Pending = tuple[Any, ...]
 
 
-@dataclass(slots=True)
-class _PendingRel:
-    """A relationship record checked on its own, waiting for every node to be read."""
+def content_hash(kind: str, props: dict[str, Any]) -> str:
+    """A short, stable hash of an element's type and properties (sources and status too)."""
+    text = json.dumps(
+        [kind, {k: _canonical(v) for k, v in sorted(props.items())}],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
-    type: str
-    start: str
-    end: str
-    props: dict[str, Any]
-    mark: Mark
-    from_mark: Mark
-    to_mark: Mark
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dt.date):
+        return {"date": value.isoformat()}
+    return value
 
 
 class _Builder:
-    def __init__(self, ontology: Ontology) -> None:
+    """Checks records file by file. What it keeps per element is small: an index of node
+    ids (label and position) and, for relationships, a hash of their identity; the rows
+    themselves go to spill stores, and relationships wait in one until every node is read.
+    Source citations are checked by distinct id; the citing records of a bad one are found
+    by reading the files again (only when there is such a problem)."""
+
+    def __init__(self, ontology: Ontology, chunk: int = DEFAULT_CHUNK) -> None:
         self.ont = ontology
         self.problems: list[Problem] = []
-        self.nodes: dict[str, Node] = {}
-        self.rels: dict[tuple[str, str, str, str], Rel] = {}
-        self.pending_sources: list[tuple[list[tuple[str, Mark]], str]] = []
-        self.pending_rels: list[_PendingRel] = []
+        self.paths: list[str] = []
+        self.nodes: dict[str, tuple[str, int, int]] = {}  # id -> (label, path index, line)
+        self.cited: set[str] = set()
+        self.pending = Spill(chunk)
+        self.node_rows = Spill(chunk)
+        self.rel_rows = Spill(chunk)
         self.datasets: dict[str, Mark] = {}
 
     def fail(self, mark: Mark, message: str) -> None:
@@ -134,7 +153,7 @@ class _Builder:
                     seen.add(source)
         if sources:
             props["sources"] = [s for s, _ in sources]
-            self.pending_sources.append((sources, what))
+            self.cited.update(props["sources"])
         status = record.get("status")
         if status is not None:
             if not isinstance(status, str) or status not in self.ont.statuses:
@@ -177,10 +196,12 @@ class _Builder:
         first = self.nodes.get(node_id)
         if first is not None:
             self.fail(record.at("id"), f"duplicate id {node_id!r} (first at "
-                      f"{first.mark.path}:{first.mark.line})")  # fmt: skip
+                      f"{self.paths[first[1]]}:{first[2]})")  # fmt: skip
             return
-        props["id"] = node_id
-        self.nodes[node_id] = Node(node_id, label, props, record.mark)
+        self.nodes[node_id] = (label, len(self.paths) - 1, record.mark.line)
+        if not self.problems:  # rows are only worth keeping while the input is valid
+            props["id"] = node_id
+            self.node_rows.add(label, (node_id, props, content_hash(label, props)))
 
     def rel(self, record: YMap) -> None:
         rtype = self.text_field(record, "type", "a relationship")
@@ -205,63 +226,158 @@ class _Builder:
             return
         # the ends may be in a file not read yet: resolved once every file is in
         marks = (record.mark, record.at("from"), record.at("to"))
-        self.pending_rels.append(_PendingRel(rtype, start, end, props, *marks))
+        where = tuple(n for m in marks for n in (m.line, m.column))
+        self.pending.add(0, (rtype, start, end, props, len(self.paths) - 1, *where))
 
-    def resolve(self, pending: _PendingRel) -> None:
-        rtype, start, end, props = pending.type, pending.start, pending.end, pending.props
-        spec = self.ont.relationships[rtype]
-        ends = []
-        for key, node_id, mark in (
-            ("from", start, pending.from_mark),
-            ("to", end, pending.to_mark),
-        ):
-            node = self.nodes.get(node_id)
-            if node is None:
-                self.fail(mark, f"{key!r} refers to unknown id {node_id!r}")
-            ends.append(node)
-        a, b = ends
-        if a is None or b is None:
-            return
-        if (a.label, b.label) not in spec.between:
-            allowed = ", ".join(f"{x}->{y}" for x, y in sorted(spec.between))
-            self.fail(pending.mark, f"{rtype} cannot go from {a.label} to {b.label} "
-                      f"(allowed: {allowed})")  # fmt: skip
-            return
-        key = identity_key([_identity_value(props, p) for p in spec.identity])
-        props["key"] = key
-        rel = Rel(rtype, start, end, a.label, b.label, key, props, pending.mark)
-        first = self.rels.get(rel.identity)
-        if first is not None:
-            apart = ", ".join(spec.identity) or "an identity property in the ontology"
-            where = f"{first.mark.path}:{first.mark.line}"
-            self.fail(pending.mark, f"duplicate {rtype} from {start!r} to {end!r} (first at "
-                      f"{where}); tell them apart with {apart}")  # fmt: skip
-            return
-        self.rels[rel.identity] = rel
+    def _mark(self, pending: _Pending, which: int) -> Mark:
+        line, column = pending[5 + 2 * which], pending[6 + 2 * which]
+        return Mark(self.paths[pending[4]], line, column)
 
-    def check_sources(self) -> None:
-        for sources, what in self.pending_sources:
-            for source, mark in sources:
-                node = self.nodes.get(source)
+    def _ends(self, pending: _Pending, report: bool) -> tuple[str, str] | None:
+        """The labels of both ends when they exist and the type allows the pair."""
+        rtype, start, end = pending[0], pending[1], pending[2]
+        a, b = self.nodes.get(start), self.nodes.get(end)
+        if report:
+            for which, (key, node_id, node) in enumerate((("from", start, a), ("to", end, b))):
                 if node is None:
-                    self.fail(mark, f"{what} cites unknown source {source!r}")
-                elif node.label != self.ont.source_label:
-                    self.fail(mark, f"{what} cites {source!r}, a {node.label}, not a "
-                              f"{self.ont.source_label}")  # fmt: skip
+                    self.fail(self._mark(pending, which + 1), f"{key!r} refers to unknown "
+                              f"id {node_id!r}")  # fmt: skip
+        if a is None or b is None:
+            return None
+        spec = self.ont.relationships[rtype]
+        if (a[0], b[0]) not in spec.between:
+            if report:
+                allowed = ", ".join(f"{x}->{y}" for x, y in sorted(spec.between))
+                self.fail(self._mark(pending, 0), f"{rtype} cannot go from {a[0]} to {b[0]} "
+                          f"(allowed: {allowed})")  # fmt: skip
+            return None
+        return a[0], b[0]
+
+    def _identity(self, pending: _Pending) -> tuple[str, str, str, str]:
+        rtype, start, end, props = pending[0], pending[1], pending[2], pending[3]
+        spec = self.ont.relationships[rtype]
+        key = identity_key([_identity_value(props, p) for p in spec.identity])
+        return (rtype, start, end, key)
+
+    def resolve(self) -> None:
+        """Check every waiting relationship against the node index; keep the valid ones.
+
+        Duplicates are found by a 64-bit hash of their identity; a hash seen twice is
+        checked exactly by a second pass over the waiting ones (rare: a real duplicate,
+        which is an error anyway, or a hash collision)."""
+        seen: set[int] = set()
+        suspects: list[int] = []
+        for ordinal, pending in enumerate(self.pending.rows(0)):
+            labels = self._ends(pending, report=True)
+            if labels is None:
+                continue
+            identity = self._identity(pending)
+            digest = hash(identity)
+            if digest in seen:
+                suspects.append(ordinal)
+                continue
+            seen.add(digest)
+            self._keep(pending, identity, labels)
+        if suspects:
+            self._check_suspects(suspects)
+
+    def _keep(
+        self, pending: _Pending, identity: tuple[str, str, str, str], labels: tuple[str, str]
+    ) -> None:
+        if self.problems:
+            return
+        rtype, start, end, key = identity
+        props = pending[3]
+        props["key"] = key
+        row = (start, end, key, props, content_hash(rtype, props))
+        self.rel_rows.add((rtype, *labels), row)
+
+    def _check_suspects(self, suspects: list[int]) -> None:
+        wanted = set(suspects)
+        first: dict[tuple[str, str, str, str], Mark] = {}
+        late: list[tuple[_Pending, tuple[str, str, str, str], tuple[str, str]]] = []
+        for ordinal, pending in enumerate(self.pending.rows(0)):
+            labels = self._ends(pending, report=False)
+            if labels is None:
+                continue
+            identity = self._identity(pending)
+            if identity not in first:
+                first[identity] = self._mark(pending, 0)
+                if ordinal in wanted:  # a collision of hashes, not a duplicate: keep it
+                    late.append((pending, identity, labels))
+            elif ordinal in wanted:
+                rtype, start, end, _ = identity
+                spec = self.ont.relationships[rtype]
+                apart = ", ".join(spec.identity) or "an identity property in the ontology"
+                mark = first[identity]
+                self.fail(self._mark(pending, 0), f"duplicate {rtype} from {start!r} to "
+                          f"{end!r} (first at {mark.path}:{mark.line}); tell them apart "
+                          f"with {apart}")  # fmt: skip
+        for pending, identity, labels in late:
+            self._keep(pending, identity, labels)
+
+    def check_sources(self, files: list[Path]) -> None:
+        source_label = self.ont.source_label
+        bad = {s for s in self.cited if self.nodes.get(s, ("",))[0] != source_label}
+        if not bad:
+            return
+        for path in files:  # only when a citation is wrong: find every citing record
+            data, _ = read_file(path)
+            if not isinstance(data, YMap):
+                continue
+            for kind in ("nodes", "relationships"):
+                records = data.get(kind)
+                if not isinstance(records, YList):
+                    continue
+                for record in records:
+                    cited = self._citations(record, kind)
+                    if cited is None:
+                        continue
+                    what, sources = cited
+                    for source, mark in zip(sources, sources.item_marks, strict=True):
+                        if source not in bad:
+                            continue
+                        node = self.nodes.get(source)
+                        if node is None:
+                            self.fail(mark, f"{what} cites unknown source {source!r}")
+                        else:
+                            self.fail(mark, f"{what} cites {source!r}, a {node[0]}, not a "
+                                      f"{source_label}")  # fmt: skip
+
+    def _citations(self, record: Any, kind: str) -> tuple[str, YList] | None:
+        """What ``node``/``rel`` would have registered as this record's citations."""
+        if not isinstance(record, YMap):
+            return None
+        sources = record.get("sources")
+        if not isinstance(sources, YList) or not all(isinstance(s, str) for s in sources):
+            return None
+        rtype = record.get("type")
+        if not isinstance(rtype, str):
+            return None
+        if kind == "relationships":
+            if rtype not in self.ont.relationships:
+                return None
+            return f"{rtype} relationship", sources
+        node_id = record.get("id")
+        if rtype not in self.ont.labels or not isinstance(node_id, str):
+            return None
+        if not ID_RE.fullmatch(node_id):
+            return None
+        return f"{rtype} {node_id!r}", sources
 
     def add_file(self, data: Any, path: str) -> None:
         """Check one parsed file; afterwards nothing refers to ``data`` any more."""
+        self.paths.append(path)
         nodes, rels = self.file(data, path)
         for record in nodes:
             self.node(record)
         for record in rels:
             self.rel(record)
 
-    def finish(self, dataset: str | None, files: list[str]) -> Graph:
-        for pending in self.pending_rels:
-            self.resolve(pending)
-        self.pending_rels.clear()
-        self.check_sources()
+    def finish(self, dataset: str | None, files: list[Path]) -> Graph:
+        self.resolve()
+        self.pending.close()
+        self.check_sources(files)
         if dataset is None:
             if len(self.datasets) > 1:
                 names = sorted(self.datasets)
@@ -271,8 +387,14 @@ class _Builder:
                               f"{names[0]!r} ({first}); one load is one dataset")  # fmt: skip
             dataset = next(iter(sorted(self.datasets)), DEFAULT_DATASET)
         if self.problems:
+            self.close()
             raise InputError(self.problems)
-        return Graph(dataset, list(self.nodes.values()), list(self.rels.values()), files)
+        self.nodes.clear()
+        return Graph(dataset, self.node_rows, self.rel_rows, [str(p) for p in files])
+
+    def close(self) -> None:
+        for spill in (self.pending, self.node_rows, self.rel_rows):
+            spill.close()
 
     def file(self, data: Any, path: str) -> tuple[list[YMap], list[YMap]]:
         if not isinstance(data, YMap):
@@ -327,24 +449,33 @@ def identity_key(values: list[Any]) -> str:
     return json.dumps(values, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
-def build_graph(
-    sources: list[tuple[str, Any]], ontology: Ontology, dataset: str | None = None
+def input_checksum(files: list[Path], ontology: Ontology, dataset: str | None) -> str:
+    """The checksum of a load's input, from the bytes alone (no parsing): casegraph's
+    version, the ontology, the --dataset given, and every file's name and content."""
+    digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def read_graph(
+    paths: list[Path],
+    ontology: Ontology,
+    dataset: str | None = None,
+    chunk: int = DEFAULT_CHUNK,
 ) -> Graph:
-    """Validate parsed files (display path, data) into a graph, or raise InputError."""
-    b = _Builder(ontology)
-    for path, data in sources:
-        b.add_file(data, path)
-    return b.finish(dataset, [path for path, _ in sources])
-
-
-def read_graph(paths: list[Path], ontology: Ontology, dataset: str | None = None) -> Graph:
     """Read and check the files one by one (all problems at once), then resolve references.
 
-    Only one file's YAML tree is in memory at a time; the graph keeps typed properties.
+    Only one file's YAML tree is in memory at a time; rows go to spill stores of ``chunk``
+    rows (best equal to the batch size of the plan that will read them).
     """
     files = collect_files(paths)
     problems: list[Problem] = []
-    builder = _Builder(ontology)
+    builder = _Builder(ontology, chunk)
     digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
     gc_was_on = gc.isenabled()
     gc.disable()  # parsing makes many small objects and no cycles: the collector only costs
@@ -358,10 +489,11 @@ def read_graph(paths: list[Path], ontology: Ontology, dataset: str | None = None
             digest.update(path.name.encode() + b"\0" + hashlib.sha256(raw).digest())
             if not problems:  # once a file is unreadable, only reading problems are reported
                 builder.add_file(data, str(path))  # file by file: its YAML tree is let go
-            del data
+            del data, raw
         if problems:
+            builder.close()
             raise InputError(problems)
-        graph = builder.finish(dataset, [str(path) for path in files])
+        graph = builder.finish(dataset, files)
     finally:
         if gc_was_on:
             gc.enable()

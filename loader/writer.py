@@ -31,16 +31,23 @@ from loader.plan import PARAM_HEAD, Plan, Statement
 DEFAULT_SINGLE_LIMIT = 100_000
 
 RUN_START = """CREATE (l:LoadRun {id: $run, dataset: $dataset, started_at: $now,
-  status: 'running', checksum: $checksum, mode: $mode, elements: $size, pruned: $prune})"""
-LAST_RUN = """MATCH (l:LoadRun {dataset: $dataset})
-WHERE l.status = 'succeeded'
-RETURN l.checksum AS checksum, l.elements AS elements, coalesce(l.pruned, false) AS pruned
-ORDER BY l.ended_at DESC LIMIT 1"""
+  status: 'running', checksum: $checksum, mode: $mode, elements: $size, nodes: $nodes,
+  pruned: $prune})"""
+# the last successful load of the same input, if no other load of its dataset succeeded since
+SAME_INPUT = """MATCH (l:LoadRun {checksum: $checksum})
+WHERE l.status = 'succeeded' AND l.nodes IS NOT NULL
+WITH l ORDER BY l.ended_at DESC LIMIT 1
+OPTIONAL MATCH (m:LoadRun {dataset: l.dataset})
+WHERE m.status = 'succeeded' AND m.ended_at > l.ended_at
+WITH l, count(m) AS later WHERE later = 0
+RETURN l.dataset AS dataset, l.elements AS elements, l.nodes AS nodes,
+       coalesce(l.pruned, false) AS pruned, l.counts AS counts"""
 DATASET_NODES = """MATCH (n) WHERE n.dataset = $dataset AND NOT n:LoadRun AND NOT n:LoadLock
 RETURN count(n) AS n"""
 LOCK = """MERGE (k:LoadLock {dataset: $dataset}) SET k.run = $run"""
 RUN_END = """MATCH (l:LoadRun {id: $run})
-SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error = $error"""
+SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error = $error,
+    l.counts = $counts"""
 
 Progress = Callable[[int, int], None]
 
@@ -76,7 +83,9 @@ class LoadReport:
     relationships: dict[str, Counts] = field(default_factory=dict)
     kept: int = 0  # stale nodes kept because data casegraph did not write links to them
     halvings: int = 0  # batches split in two after a transaction memory limit
+    retries: int = 0  # batches tried again after a transient error (a deadlock, a leader switch)
     pruned: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     def count(self, kind: str, name: str) -> Counts:
         table = self.nodes if kind == "node" else self.relationships
@@ -105,6 +114,8 @@ class LoadReport:
             "relationships": table(self.relationships),
             "kept_linked_nodes": self.kept,
             "batch_halvings": self.halvings,
+            "batch_retries": self.retries,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
 
@@ -117,6 +128,7 @@ def _params(plan: Plan, report: LoadReport, now: dt.datetime) -> dict[str, Any]:
         "checksum": plan.checksum,
         "mode": report.mode,
         "size": plan.size,
+        "nodes": plan.node_count,
     }
 
 
@@ -156,12 +168,18 @@ def _run_batch(
 
 def _prune(tx: ManagedTransaction, plan: Plan, report: LoadReport, count_only: bool) -> None:
     for step in plan.prune:  # relationships come first in the plan
-        query = step.count if count_only else step.delete
-        record = tx.run(_q(query), dataset=plan.dataset, keep=step.keep).single(strict=True)
+        if count_only:  # a dry run wrote nothing: compare with the ids of the input
+            record = tx.run(_q(step.count), dataset=plan.dataset, keep=step.keep).single(
+                strict=True
+            )
+        else:  # this run marked every element of the input with its load_run
+            record = tx.run(_q(step.delete), dataset=plan.dataset, run=report.run).single(
+                strict=True
+            )
         if record["deleted"]:
             report.count(step.kind, step.name).deleted += record["deleted"]
         if step.kept and not count_only:
-            kept = tx.run(_q(step.kept), dataset=plan.dataset, keep=step.keep).single(strict=True)
+            kept = tx.run(_q(step.kept), dataset=plan.dataset, run=report.run).single(strict=True)
             report.kept += kept["kept"]
 
 
@@ -216,21 +234,41 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
     return report
 
 
-def _unchanged_since_last_run(driver: Driver, database: str, plan: Plan, prune: bool) -> bool:
-    """The same input (files, ontology, casegraph version) loaded successfully last time,
-    and the dataset still has its nodes: nothing to write."""
+def element_counts(report: LoadReport) -> str:
+    """Elements per label and type (whatever happened to them), as JSON for the LoadRun."""
 
-    def check(tx: ManagedTransaction) -> bool:
-        last = tx.run(LAST_RUN, dataset=plan.dataset).single()
-        if last is None or last["checksum"] != plan.checksum or last["elements"] != plan.size:
-            return False
-        if prune and not last["pruned"]:
-            return False
-        nodes = tx.run(DATASET_NODES, dataset=plan.dataset).single(strict=True)["n"]
-        return bool(nodes == sum(len(b.rows) for b in plan.nodes))
+    def sizes(table: dict[str, Counts]) -> dict[str, int]:
+        return {k: c.created + c.changed + c.unchanged for k, c in sorted(table.items())}
 
-    with driver.session(database=database) as session:
-        return session.execute_read(check)
+    return json.dumps({"nodes": sizes(report.nodes), "relationships": sizes(report.relationships)})
+
+
+def unchanged_input(driver: Driver, database: str, checksum: str, prune: bool) -> LoadReport | None:
+    """A report of a load to skip, when the same input (checksum of the files, the ontology
+    and casegraph's version) was the last successful load of its dataset and the dataset
+    still has as many nodes as that load wrote (pruned too, when ``prune``). Needs no
+    parsing: the checksum comes from the bytes."""
+
+    def check(tx: ManagedTransaction) -> LoadReport | None:
+        last = tx.run(SAME_INPUT, checksum=checksum).single()
+        if last is None or (prune and not last["pruned"]):
+            return None
+        nodes = tx.run(DATASET_NODES, dataset=last["dataset"]).single(strict=True)["n"]
+        if nodes != last["nodes"]:
+            return None
+        report = LoadReport(uuid.uuid4().hex, last["dataset"], checksum, "skipped")
+        report.pruned, report.status = prune, "succeeded"
+        tables = json.loads(last["counts"] or "{}")
+        for kind, key in (("node", "nodes"), ("rel", "relationships")):
+            for name, size in tables.get(key, {}).items():
+                report.count(kind, name).unchanged = size
+        return report
+
+    try:
+        with driver.session(database=database) as session:
+            return session.execute_read(check)
+    except (Neo4jError, DriverError) as exc:
+        raise DatabaseUnavailableError(f"cannot read the last load of the dataset: {exc}") from None
 
 
 def load(
@@ -250,15 +288,10 @@ def load(
     """
     report = new_report(plan, single_limit)
     report.pruned = prune
-    try:
-        skip = not force and _unchanged_since_last_run(driver, database, plan, prune)
-    except (Neo4jError, DriverError) as exc:
-        raise DatabaseUnavailableError(f"cannot read the last load of the dataset: {exc}") from None
-    if skip:
-        report.mode, report.status = "skipped", "succeeded"
-        for batch in plan.batches:
-            report.count(batch.kind, batch.name).unchanged += len(batch.rows)
-        return report
+    skipped = None if force else unchanged_input(driver, database, plan.checksum, prune)
+    if skipped is not None and skipped.dataset == plan.dataset:
+        skipped.run = report.run
+        return skipped
     metadata = {"app": "casegraph", "load_run": report.run, "dataset": plan.dataset}
     try:
         _apply_schema(driver, database, plan.schema)
@@ -314,20 +347,27 @@ def _load_single(
         done = 0
         for batch in plan.batches:
             try:
-                counts = _run_batch(tx, batch.body, batch.rows, base)
+                counts = _run_batch(tx, batch.body, batch.rows, base)  # rows read once
             except Neo4jError as exc:
                 if _is_memory_error(exc):
                     raise _memory_error(exc) from None
                 raise
             attempt.count(batch.kind, batch.name).add(counts)
-            done += len(batch.rows)
+            done += batch.size
             if progress:
                 progress(done, plan.size)
         if prune:
             _prune(tx, plan, attempt, count_only=False)
         attempt.status = "succeeded"
         summary = json.dumps(attempt.to_dict()["totals"])
-        tx.run(RUN_END, run=attempt.run, status="succeeded", summary=summary, error=None).consume()
+        tx.run(
+            RUN_END,
+            run=attempt.run,
+            status="succeeded",
+            summary=summary,
+            error=None,
+            counts=element_counts(attempt),
+        ).consume()
         return attempt
 
     try:
@@ -382,6 +422,7 @@ def _write_batch(
         except (ServiceUnavailable, SessionExpired):
             if time.monotonic() > deadline:
                 raise
+        report.retries += 1
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
 
@@ -417,7 +458,7 @@ def _load_batched(
                     session, batch.body, batch.rows, base, {**metadata, "batch": done}, report
                 )
                 report.count(batch.kind, batch.name).add(counts)
-                done += len(batch.rows)
+                done += batch.size
                 if progress:
                     progress(done, plan.size)
             if prune:
@@ -428,7 +469,12 @@ def _load_batched(
             try:
                 session.execute_write(
                     lambda tx: tx.run(
-                        RUN_END, run=report.run, status="failed", summary=None, error=message
+                        RUN_END,
+                        run=report.run,
+                        status="failed",
+                        summary=None,
+                        error=message,
+                        counts=None,
                     ).consume()
                 )
                 recorded = f"LoadRun {report.run} is marked failed"
@@ -445,7 +491,12 @@ def _load_batched(
         summary = json.dumps(report.to_dict()["totals"])
         session.execute_write(
             lambda tx: tx.run(
-                RUN_END, run=report.run, status="succeeded", summary=summary, error=None
+                RUN_END,
+                run=report.run,
+                status="succeeded",
+                summary=summary,
+                error=None,
+                counts=element_counts(report),
             ).consume()
         )
     return report

@@ -23,7 +23,7 @@ def test_generated_case_is_valid_and_deterministic(tmp_path: Path, shape: str) -
     ont = load_ontology()
     stats = gen.generate(tmp_path / "a", ENTITIES, shape, files=3, seed=7, ontology=ont)
     graph = read_graph([tmp_path / "a"], ont)  # raises InputError on any problem
-    assert (len(graph.nodes), len(graph.rels)) == (stats.entities, stats.relationships)
+    assert (graph.node_count, graph.rel_count) == (stats.entities, stats.relationships)
     assert stats.entities == ENTITIES
     assert stats.relationships == ENTITIES * 3  # mean degree 6
     assert sorted({n.label for n in graph.nodes}) == sorted(ont.labels)

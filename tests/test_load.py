@@ -91,11 +91,18 @@ def test_second_load_changes_nothing(empty_db: Neo4jServer, driver: Driver, tmp_
     again = load_dir(empty_db, seed)
     assert again["totals"] == {"created": 0, "changed": 0, "unchanged": 7, "deleted": 0}
     assert again["mode"] == "skipped"  # same input as the last successful load: no write
+    assert list(again["timings"]) == ["check_s"]  # decided from the bytes: nothing parsed
+    assert again["nodes"] == {"Org": {"created": 0, "changed": 0, "unchanged": 1, "deleted": 0},
+                              "Person": {"created": 0, "changed": 0, "unchanged": 2,
+                                         "deleted": 0},
+                              "Source": {"created": 0, "changed": 0, "unchanged": 1,
+                                         "deleted": 0}}  # fmt: skip
     assert driver.execute_query("MATCH (l:LoadRun) RETURN count(l) AS c").records[0]["c"] == runs
     assert counts(driver, empty_db.database) == first_counts
     assert canonical_dump(driver, empty_db.database) == before
     forced = load_dir(empty_db, seed, "--force")
     assert forced["mode"] == "single"
+    assert list(forced["timings"]) == ["check_s", "parse_s", "plan_s", "write_s"]
     assert forced["totals"] == {"created": 0, "changed": 0, "unchanged": 7, "deleted": 0}
     assert canonical_dump(driver, empty_db.database) == before
 

@@ -264,3 +264,62 @@ def test_validate_command_exit_codes(tmp_path: Path) -> None:
         f"{tmp_path / 'bad.yaml'}:2:5: Org 'o/1' needs property 'name'",
         "Error: 1 problem in the input",
     ]
+
+
+def test_hash_collisions_are_not_taken_for_duplicates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Duplicates are found by a hash of their identity and then checked exactly: with
+    every hash equal, the valid relationships are all kept and the real duplicate is the
+    only problem, named at the same places as without collisions."""
+    text = (
+        HEAD + "  - {id: p/2, type: Person, name: Two, sources: [src/a]}\n"
+        "relationships:\n"
+        "  - {type: KNOWS, from: p/1, to: p/2}\n"
+        "  - {type: KNOWS, from: p/2, to: p/1}\n"
+        "  - {type: WORKS_FOR, from: p/1, to: o/1, status: reported, sources: [src/a]}\n"
+        "  - {type: WORKS_FOR, from: p/2, to: o/1, status: reported, sources: [src/a]}\n"
+    )
+    path = tmp_path / "case.yaml"
+    path.write_text(text, encoding="utf-8")
+    honest = read_graph([path], mini_ontology())
+    expected = sorted((r.type, r.start, r.end, r.key) for r in honest.rels)
+    assert len(expected) == 4
+
+    import loader.validate
+
+    monkeypatch.setattr(loader.validate, "hash", lambda _: 42, raising=False)
+    colliding = read_graph([path], mini_ontology())
+    assert sorted((r.type, r.start, r.end, r.key) for r in colliding.rels) == expected
+
+    dup = text + "  - {type: KNOWS, from: p/2, to: p/1}\n"
+    assert problems(tmp_path, dup) == [
+        f"12:5: duplicate KNOWS from 'p/2' to 'p/1' (first at {path}:9); tell them apart "
+        "with an identity property in the ontology"
+    ]
+
+
+def test_bad_citations_are_reported_at_every_citing_record_across_files(tmp_path: Path) -> None:
+    """Citations are checked by distinct id; every record citing a bad one is still named."""
+    (tmp_path / "a.yaml").write_text(
+        "nodes:\n"
+        "  - {id: p/1, type: Person, name: One, sources: [src/b, o/1]}\n"
+        "  - {id: p/2, type: Person, name: Two, sources: [src/gone]}\n"
+        "relationships:\n"
+        "  - {type: WORKS_FOR, from: p/1, to: o/1, status: reported, sources: [src/gone]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yaml").write_text(
+        "nodes:\n"
+        "  - {id: src/b, type: Source, title: B}\n"
+        "  - {id: o/1, type: Org, name: Org, sources: [src/b]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        read_graph([tmp_path], mini_ontology())
+    a = tmp_path / "a.yaml"
+    assert [str(p) for p in info.value.problems] == [
+        f"{a}:2:57: Person 'p/1' cites 'o/1', a Org, not a Source",
+        f"{a}:3:50: Person 'p/2' cites unknown source 'src/gone'",
+        f"{a}:5:71: WORKS_FOR relationship cites unknown source 'src/gone'",
+    ]

@@ -1,0 +1,287 @@
+"""`casegraph load --bulk`: neo4j-admin import into the empty database of the local server.
+
+One server of the module's own (temporary home, free ports) stands for the server of
+`casegraph neo4j start`; the session's server holds the reference load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from neo4j import Driver, GraphDatabase
+from typer.testing import CliRunner
+
+from loader import bulk, localserver
+from loader.cli import app
+from loader.dump import canonical_dump
+from loader.export import export_run_id, write_admin_csv
+from tests.conftest import ARTIFACTS, Neo4jServer, wipe
+from tests.helpers import DATA, TEST_ONTOLOGY, casegraph
+from tests.test_export import loaded_dump, mini_plan
+
+PASSWORD = "bulk-test-pw-1"
+CONNECTION_VARIABLES = ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+
+
+class BulkServer:
+    def __init__(self, config: localserver.ServerConfig, driver: Driver) -> None:
+        self.config = config
+        self.driver = driver
+
+    @property
+    def home(self) -> Path:
+        return self.config.home
+
+    def env(self) -> dict[str, str]:
+        """Environment of a casegraph that finds this server as its local one."""
+        env = {k: v for k, v in os.environ.items() if k not in CONNECTION_VARIABLES}
+        env.update(CASEGRAPH_NEO4J_HOME=str(self.home), CASEGRAPH_ONTOLOGY=str(TEST_ONTOLOGY))
+        return env
+
+    def pid(self) -> int:
+        state = localserver.running_state(self.home)
+        assert state is not None, "the local server is not running"
+        return state.pid
+
+    def node_count(self) -> int:
+        records, _, _ = self.driver.execute_query("MATCH (n) RETURN count(n) AS n")
+        return int(records[0]["n"])
+
+    def schema_names(self) -> set[str]:
+        return schema_names(self.driver)
+
+
+def schema_names(driver: Driver) -> set[str]:
+    names = {r["name"] for r in driver.execute_query("SHOW CONSTRAINTS YIELD name").records}
+    indexes = driver.execute_query("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'")
+    return names | {r["name"] for r in indexes.records}
+
+
+@pytest.fixture(scope="module")
+def bulk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BulkServer]:
+    home = tmp_path_factory.mktemp("bulk") / "home"
+    home.mkdir()
+    localserver.password_file(home).write_text(PASSWORD + "\n", encoding="utf-8")
+    config = localserver.ServerConfig(
+        home=home,
+        bolt_port=localserver.free_port(),
+        http_port=localserver.free_port(),
+        heap="512m",
+        pagecache="256m",
+        settings={"db.transaction.timeout": "5m"},  # kept across the bulk restart
+    )
+    saved = os.environ.pop("NEO4J_PASSWORD", None)
+    try:
+        state = localserver.start(config)
+    except Exception as exc:
+        pytest.skip(f"no local Neo4j for the bulk tests: {type(exc).__name__}: {exc}")
+    finally:
+        if saved is not None:
+            os.environ["NEO4J_PASSWORD"] = saved
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with (ARTIFACTS / "server-pids").open("a", encoding="utf-8") as pids:
+        pids.write(f"{state.pid}\n")  # .ci/run stops it should the session die
+    try:
+        # bolt:// (not routing): the driver reconnects to the same address after a restart
+        uri = f"bolt://127.0.0.1:{config.bolt_port}"
+        with GraphDatabase.driver(uri, auth=("neo4j", PASSWORD)) as driver:
+            yield BulkServer(config, driver)
+    finally:
+        localserver.stop(home)
+
+
+@pytest.fixture
+def empty_local(bulk_server: BulkServer) -> BulkServer:
+    wipe(bulk_server.driver, "neo4j")
+    return bulk_server
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_bulk_equals_load_and_a_reload_is_skipped(
+    neo4j_server: Neo4jServer, driver: Driver, empty_local: BulkServer
+) -> None:
+    expected = loaded_dump(neo4j_server, driver, DATA / "mini")
+    expected_schema = schema_names(driver)
+    before = empty_local.pid()
+
+    done = casegraph("load", str(DATA / "mini"), "--bulk", "--json", env=empty_local.env())
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(done.stdout)
+    plan, _ = mini_plan()
+    assert report["mode"] == "bulk"
+    assert report["status"] == "succeeded"
+    assert report["run"] == export_run_id(plan)
+    assert report["checksum"] == plan.checksum
+    assert report["totals"] == {"created": 7, "changed": 0, "unchanged": 0, "deleted": 0}
+    assert report["nodes"]["Person"]["created"] == 2
+    assert report["relationships"]["WORKS_FOR"]["created"] == 2
+    assert set(report["phases"]) == {"export_csv", "stop", "import", "restart", "constraints"}
+
+    state = localserver.running_state(empty_local.home)
+    assert state is not None
+    assert state.pid != before  # restarted, with the configuration it had
+    assert localserver.recorded_config(empty_local.home, state) == empty_local.config
+    assert canonical_dump(empty_local.driver, "neo4j") == expected
+    assert empty_local.schema_names() == expected_schema
+    runs, _, _ = empty_local.driver.execute_query(
+        "MATCH (l:LoadRun) RETURN l.id AS id, l.mode AS mode, l.status AS status, "
+        "l.elements AS elements, l.dataset AS dataset"
+    )
+    assert [r.data() for r in runs] == [
+        {"id": plan_run(), "mode": "bulk", "status": "succeeded", "elements": 7,
+         "dataset": "mini"}
+    ]  # fmt: skip
+
+    again = casegraph("load", str(DATA / "mini"), "--json", env=empty_local.env())
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["mode"] == "skipped"
+    assert canonical_dump(empty_local.driver, "neo4j") == expected
+
+
+def plan_run() -> str:
+    return export_run_id(mini_plan()[0])
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_bulk_refuses_a_database_that_is_not_empty(empty_local: BulkServer) -> None:
+    empty_local.driver.execute_query("CREATE (:Note {text: 'not casegraph data'})")
+    before = canonical_dump(empty_local.driver, "neo4j")
+    pid = empty_local.pid()
+    done = casegraph("load", str(DATA / "mini"), "--bulk", env=empty_local.env())
+    assert done.returncode == 1
+    assert error_lines(done.stderr) == [
+        "Error: --bulk loads only into an empty database, and database 'neo4j' holds 1 "
+        "node(s): load without --bulk (nothing was changed)"
+    ]
+    assert empty_local.pid() == pid  # never stopped
+    assert canonical_dump(empty_local.driver, "neo4j") == before
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        pytest.param(
+            ["--uri", "neo4j://db.example.org:7687"], 2,
+            "Error: --bulk loads only into casegraph's own local server (`casegraph neo4j "
+            "start`), and neo4j://db.example.org:7687 is not it: load without --bulk",
+            id="remote-uri",
+        ),
+        pytest.param(
+            ["--uri", "neo4j+s://127.0.0.1:7687"], 2,
+            "Error: --bulk loads only into casegraph's own local server (`casegraph neo4j "
+            "start`), and neo4j+s://127.0.0.1:7687 is not it: load without --bulk",
+            id="tls-uri",
+        ),
+        pytest.param(
+            ["--dry-run"], 2,
+            "Error: --bulk cannot be combined with --dry-run: a bulk load only fills an empty "
+            "database; run `casegraph load --dry-run` without --bulk to see what would be "
+            "created",
+            id="dry-run",
+        ),
+        pytest.param(
+            ["--prune"], 2,
+            "Error: --bulk cannot be combined with --prune: --bulk fills an empty database, "
+            "where there is nothing to prune",
+            id="prune",
+        ),
+    ],
+)  # fmt: skip
+def test_bulk_refusals(empty_local: BulkServer, args: list[str], code: int, message: str) -> None:
+    pid = empty_local.pid()
+    done = casegraph("load", str(DATA / "mini"), "--bulk", *args, env=empty_local.env())
+    assert done.returncode == code
+    assert error_lines(done.stderr) == [message]
+    assert empty_local.pid() == pid
+    assert empty_local.node_count() == 0
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_bulk_refuses_another_port_on_this_machine(empty_local: BulkServer) -> None:
+    other = localserver.free_port()
+    env = empty_local.env()
+    env["NEO4J_URI"] = f"bolt://localhost:{other}"
+    done = casegraph("load", str(DATA / "mini"), "--bulk", env=env)
+    assert done.returncode == 2
+    assert error_lines(done.stderr) == [
+        "Error: --bulk loads only into casegraph's own local server (`casegraph neo4j start`), "
+        f"and bolt://localhost:{other} is not it: load without --bulk (the local server's "
+        f"Bolt port is {empty_local.config.bolt_port})"
+    ]
+
+
+def test_bulk_without_a_local_server(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in CONNECTION_VARIABLES}
+    env.update(CASEGRAPH_NEO4J_HOME=str(tmp_path), CASEGRAPH_ONTOLOGY=str(TEST_ONTOLOGY))
+    done = casegraph("load", str(DATA / "mini"), "--bulk", env=env)
+    assert done.returncode == 3
+    assert error_lines(done.stderr) == [
+        f"Error: --bulk needs casegraph's local server and none runs in {tmp_path.resolve()}: "
+        "start it with `casegraph neo4j start` (or set CASEGRAPH_NEO4J_HOME)"
+    ]
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_failed_import_leaves_the_empty_database_running(
+    empty_local: BulkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def corrupt(plan, ont, directory):  # type: ignore[no-untyped-def]
+        args = write_admin_csv(plan, ont, directory)
+        knows = directory / "relationships-KNOWS.csv"
+        commas = "," * (knows.read_text(encoding="utf-8").splitlines()[0].count(",") - 1)
+        with knows.open("a", encoding="utf-8") as csv:
+            csv.write(f'"p/nobody","p/nobody-either"{commas}\n')  # a relationship to no node
+        return args
+
+    monkeypatch.setattr(bulk, "write_admin_csv", corrupt)
+    for name, value in empty_local.env().items():
+        monkeypatch.setenv(name, value)
+    for name in CONNECTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    pid = empty_local.pid()
+    schema = empty_local.schema_names()
+
+    result = CliRunner().invoke(app, ["load", str(DATA / "mini"), "--bulk"])
+
+    assert result.exit_code == 1, result.output
+    assert re.search(
+        r"^Error: neo4j-admin import failed \(exit \d+\); the database was put back as it "
+        r"was \(empty\)\.",
+        result.stderr,
+        re.MULTILINE,
+    ), result.stderr
+    assert "referring to missing node p/nobody" in result.stderr  # the importer's own words
+    assert str(empty_local.home / "logs" / "bulk-import.log") in result.stderr
+    assert empty_local.pid() != pid  # stopped for the import, and started again
+    assert empty_local.node_count() == 0
+    assert empty_local.schema_names() == schema
+    assert not (empty_local.home / "bulk-backup").exists()
+    assert not list(empty_local.home.glob("bulk-csv-*"))
+
+
+def test_recorded_config_of_an_older_state_file(tmp_path: Path) -> None:
+    config = localserver.ServerConfig(
+        home=tmp_path, bolt_port=7999, http_port=7998, heap="768m", pagecache="300m",
+        settings={"db.transaction.timeout": "5m"},
+    )  # fmt: skip
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "neo4j.conf").write_text(localserver.render_conf(config))
+    old = localserver.ServerState(
+        pid=1, bolt_port=7999, http_port=7998, version="5.26.30", started_at=0.0
+    )
+    assert localserver.recorded_config(tmp_path, old) == config
