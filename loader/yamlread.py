@@ -9,9 +9,11 @@ key and of every value. Duplicate keys, anchors/aliases and non-core tags are er
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import yaml
 
@@ -44,45 +46,144 @@ class Mark:
         return Problem(self.path, self.line, self.column, message)
 
 
+# Mark(path, line, column) without the dataclass __init__: the same object, made in half
+# the time (a frozen dataclass sets each field through object.__setattr__).
+_new_mark = object.__new__
+_set_path, _set_line, _set_column = (vars(Mark)[f].__set__ for f in ("path", "line", "column"))
+
+
+def _mark(path: str, node: yaml.Node) -> Mark:
+    start = node.start_mark
+    mark: Mark = _new_mark(Mark)
+    _set_path(mark, path)
+    _set_line(mark, start.line + 1)
+    _set_column(mark, start.column + 1)
+    return mark
+
+
+_T = TypeVar("_T")
+
+
+class _Lazy(Generic[_T]):
+    """An attribute built from the parsed node on first read, then kept like a plain one.
+
+    Building a ``Mark`` for every key, value and item costs as much as walking them, and
+    many are never read (key positions are only for error messages). The walker stores
+    ``_src = (path, node, ...)`` on each ``YMap``/``YList`` (so the YAML nodes live as
+    long as it does); the first read of the attribute builds it from there and stores it
+    in the instance's ``__dict__``, which then shadows this (non-data) descriptor.
+    Assigning the attribute works as before.
+    """
+
+    def __init__(self, build: Callable[[Any], _T]) -> None:
+        self.build = build
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Lazy[_T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | _Lazy[_T]:
+        if obj is None:
+            return self
+        src = obj.__dict__.get("_src")
+        if src is None:  # made by hand, not by the reader: no such attribute, as before
+            raise AttributeError(f"{type(obj).__name__!r} object has no attribute {self.name!r}")
+        value = self.build(src)
+        obj.__dict__[self.name] = value
+        return value
+
+
+_Pairs = dict[str, tuple[yaml.Node, yaml.Node]]  # key -> (key node, value node)
+
+
 class YMap(dict[str, Any]):
     """A mapping that knows where it, its keys and its values are."""
 
-    mark: Mark
-    key_marks: dict[str, Mark]
-    value_marks: dict[str, Mark]
+    _src: tuple[str, yaml.MappingNode, _Pairs]
+    mark = _Lazy[Mark](lambda src: _mark(src[0], src[1]))
+    key_marks = _Lazy[dict[str, Mark]](
+        lambda src: {key: _mark(src[0], pair[0]) for key, pair in src[2].items()}
+    )
+    value_marks = _Lazy[dict[str, Mark]](
+        lambda src: {key: _mark(src[0], pair[1]) for key, pair in src[2].items()}
+    )
 
     def at(self, key: str) -> Mark:
         """The position of the value of ``key`` (or of the mapping when absent)."""
+        attrs = self.__dict__
+        if "value_marks" not in attrs and (src := attrs.get("_src")) is not None:
+            pair = src[2].get(key)  # build just this one mark
+            return self.mark if pair is None else _mark(src[0], pair[1])
         return self.value_marks.get(key, self.mark)
 
 
 class YList(list[Any]):
     """A sequence that knows where it and each of its items are."""
 
-    mark: Mark
-    item_marks: list[Mark]
+    _src: tuple[str, yaml.SequenceNode]
+    mark = _Lazy[Mark](lambda src: _mark(src[0], src[1]))
+    item_marks = _Lazy[list[Mark]](lambda src: [_mark(src[0], item) for item in src[1].value])
 
 
-def _mark(path: str, node: yaml.Node) -> Mark:
-    return Mark(path, node.start_mark.line + 1, node.start_mark.column + 1)
+class _Loader(_BaseLoader):
+    """The safe loader, minus implicit typing: every scalar is kept as text anyway.
+
+    The C composer calls ``resolve`` for every node whose tag is absent or ``!``. The
+    walker only asks whether that tag is a core one (and names it when it is not), so
+    instead of matching the implicit resolvers' regular expressions this returns the
+    same verdict directly: the only plain scalars SafeLoader resolves to a non-core tag
+    are ``=`` (``value``) and ``<<`` (``merge``); tests check this against SafeLoader.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: Any) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0] and value in _PLAIN_NON_CORE:
+                return _PLAIN_NON_CORE[value]
+            return _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+    # Path resolvers (none are registered on SafeLoader) would need these two, which the
+    # composer calls around every node; as no-ops they skip that check each time.
+    def descend_resolver(self, current_node: yaml.Node | None, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+_STR_TAG, _SEQ_TAG, _MAP_TAG = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
+_PLAIN_NON_CORE = {"=": "tag:yaml.org,2002:value", "<<": "tag:yaml.org,2002:merge"}
 
 
 class _Walker:
-    """Turns a composed YAML node tree into YMap/YList/str/None, collecting problems."""
+    """Turns a composed YAML node tree into YMap/YList/str/None, collecting problems.
 
-    def __init__(self, path: str) -> None:
+    ``mapping`` and ``sequence`` handle a plain or quoted scalar with a core tag, met for
+    the first time and not too deep, in place; everything else goes through ``walk``.
+
+    A node met twice is an alias. Only a text with both an anchor (``&``) and an alias
+    (``*``) can have one, so only then are the ids of the nodes met kept in ``seen``
+    (it is ``None`` otherwise): that bookkeeping costs as much as the rest of the walk.
+    """
+
+    def __init__(self, path: str, aliases: bool = True) -> None:
         self.path = path
-        self.seen: set[int] = set()
+        self.seen: set[int] | None = set() if aliases else None
         self.problems: list[Problem] = []
 
     def fail(self, node: yaml.Node, message: str) -> None:
         self.problems.append(_mark(self.path, node).problem(message))
 
     def walk(self, node: yaml.Node, depth: int = 0) -> Any:
-        if id(node) in self.seen:
-            self.fail(node, "YAML anchors and aliases are not allowed (this node is reused)")
-            return None
-        self.seen.add(id(node))
+        if self.seen is not None:
+            if id(node) in self.seen:
+                self.fail(node, "YAML anchors and aliases are not allowed (this node is reused)")
+                return None
+            self.seen.add(id(node))
         if depth > MAX_DEPTH:
             self.fail(node, f"nesting deeper than {MAX_DEPTH} levels")
             return None
@@ -109,19 +210,31 @@ class _Walker:
 
     def sequence(self, node: yaml.SequenceNode, depth: int) -> YList:
         result = YList()
-        result.mark = _mark(self.path, node)
-        result.item_marks = []
+        result._src = (self.path, node)
+        append = result.append
+        seen, depth = self.seen, depth + 1
         for item in node.value:
-            result.append(self.walk(item, depth + 1))
-            result.item_marks.append(_mark(self.path, item))
+            if (
+                item.__class__ is yaml.ScalarNode  # what walk(item, depth) does, in place
+                and (seen is None or id(item) not in seen)
+                and depth <= MAX_DEPTH
+                and item.tag in CORE_TAGS
+                and len(value := item.value) <= MAX_SCALAR
+            ):
+                if seen is not None:
+                    seen.add(id(item))
+                append(None if not item.style and value in NULLS else value)
+            else:
+                append(self.walk(item, depth))
         return result
 
     def mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
         result = YMap()
-        result.mark = _mark(self.path, node)
-        result.key_marks = {}
-        result.value_marks = {}
-        for key_node, value_node in node.value:
+        pairs: _Pairs = {}
+        result._src = (self.path, node, pairs)
+        seen, depth = self.seen, depth + 1
+        for pair in node.value:
+            key_node, value_node = pair
             if not isinstance(key_node, yaml.ScalarNode):
                 self.fail(key_node, "a mapping key must be a plain value")
                 continue
@@ -129,17 +242,36 @@ class _Walker:
             if key == "<<":
                 self.fail(key_node, "YAML merge keys (<<) are not allowed")
                 continue
-            problems = len(self.problems)
-            self.walk(key_node, depth + 1)  # an aliased or tagged key is reported there
-            if len(self.problems) > problems:
+            if (
+                (seen is None or id(key_node) not in seen)  # walk(key_node, depth), in place
+                and depth <= MAX_DEPTH
+                and key_node.tag in CORE_TAGS
+                and len(key) <= MAX_SCALAR
+            ):
+                if seen is not None:
+                    seen.add(id(key_node))
+            else:
+                problems = len(self.problems)
+                self.walk(key_node, depth)  # an aliased or tagged key is reported there
+                if len(self.problems) > problems:
+                    continue
+            if key in pairs:
+                first = pairs[key][0].start_mark.line + 1
+                self.fail(key_node, f"duplicate key {key!r} (first at line {first})")
                 continue
-            if key in result.key_marks:
-                first = result.key_marks[key]
-                self.fail(key_node, f"duplicate key {key!r} (first at line {first.line})")
-                continue
-            result.key_marks[key] = _mark(self.path, key_node)
-            result.value_marks[key] = _mark(self.path, value_node)
-            result[key] = self.walk(value_node, depth + 1)
+            pairs[key] = pair
+            if (
+                value_node.__class__ is yaml.ScalarNode  # as in sequence()
+                and (seen is None or id(value_node) not in seen)
+                and depth <= MAX_DEPTH
+                and value_node.tag in CORE_TAGS
+                and len(value := value_node.value) <= MAX_SCALAR
+            ):
+                if seen is not None:
+                    seen.add(id(value_node))
+                result[key] = None if not value_node.style and value in NULLS else value
+            else:
+                result[key] = self.walk(value_node, depth)
         return result
 
 
@@ -166,7 +298,17 @@ def parse_text(text: str, path: str) -> Any:
         text = text[1:]
     if not text.strip():
         raise InputError([Problem(path, 1, 1, "empty file")])
-    loader = _BaseLoader(text)
+    gc_was_on = gc.isenabled()
+    gc.disable()  # the trees are many small objects and no cycles: the collector only costs
+    try:
+        return _parse(text, path)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _parse(text: str, path: str) -> Any:
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -180,7 +322,7 @@ def parse_text(text: str, path: str) -> Any:
         loader.dispose()
     if node is None:
         raise InputError([Problem(path, 1, 1, "empty file (no YAML document)")])
-    walker = _Walker(path)
+    walker = _Walker(path, aliases="&" in text and "*" in text)
     value = walker.walk(node)
     if walker.problems:
         raise InputError(walker.problems)
