@@ -18,6 +18,7 @@ D_CLI = "d casegraph CLI"
 E_SAME = "e reload unchanged"
 E_FORCE = "e reload unchanged --force"
 E_CHANGED = "e reload 1% changed"
+F_BULK = "f casegraph load --bulk"
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf")  # fmt: skip
@@ -159,6 +160,27 @@ def _get(run: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next((a for a in run["approaches"] if a["name"] == name and not a.get("error")), None)
 
 
+def _batches_and_reload(run: dict[str, Any], out: dict[str, Any], lines: list[str]) -> None:
+    """Retried and halved batches of the first load, and the unchanged reload's share."""
+    first = _get(run, D_LIB)
+    if first and "batch_retries" in first:
+        batches = -(-(first["nodes"] + first["rels"]) // 5000)  # the default batch size
+        out["batches"] = {"about": batches, "retries": first["batch_retries"],
+                          "halvings": first["batch_halvings"]}  # fmt: skip
+        lines.append(
+            f"{D_LIB}: {first['batch_retries']} batch retries after a transient error "
+            f"(deadlocks included) and {first['batch_halvings']} halvings, in about "
+            f"{batches:,} batches; status {first.get('status')}"
+        )
+    same = _get(run, E_SAME)
+    if first and same:
+        out["reload_unchanged_ratio"] = same["total_s"] / first["total_s"]
+        lines.append(
+            f"{E_SAME}: {same['total_s']:.2f}s, {out['reload_unchanged_ratio']:.3f}x the first "
+            f"load's {first['total_s']:.2f}s"
+        )
+
+
 def checks(run: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Correctness (equal counts, idempotent reload, ~1% changed) and the ratios."""
     stats = run["generator"]
@@ -191,6 +213,7 @@ def checks(run: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
                 f"{name}: {t['created']} created, {t['changed']} changed (expected 0 and 0; "
                 f"{same.get('status')})"
             )
+    _batches_and_reload(run, out, lines)
     changed = _get(run, E_CHANGED)
     if changed:
         t = changed["totals"]
@@ -210,6 +233,9 @@ def checks(run: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         ratios["d_write_over_a_import"] = d["write_s"] / a["write_s"]
     if b and d:
         ratios["b_over_d"] = b["total_s"] / d["total_s"]
+    f = _get(run, F_BULK)
+    if a and f:
+        ratios["f_over_a"] = f["total_s"] / a["total_s"]
     out["ratios"] = ratios
     if ratios:
         lines.append(

@@ -62,6 +62,7 @@ from benchmarks.report import (
     E_CHANGED,
     E_FORCE,
     E_SAME,
+    F_BULK,
     checks,
     print_run,
     svg_plot,
@@ -71,7 +72,7 @@ from loader.ontology import load_ontology
 from loader.plan import schema_statements
 
 RESULTS = ROOT / "benchmarks" / "results"
-APPROACHES = ("a", "b", "c", "d", "e")
+APPROACHES = ("a", "b", "c", "d", "e", "f")
 
 
 def parse_size(text: str) -> int:
@@ -104,6 +105,8 @@ class Options:
     timeout: float = 4 * 3600
     quiet: bool = False
     warm_up: bool = True
+    cli: bool = True  # also run `casegraph load` end to end (d casegraph CLI)
+    reloads: str = "all"  # e: all three reloads, or "unchanged" only (for the largest sizes)
 
 
 class Bench:
@@ -284,6 +287,27 @@ class Bench:
                 localserver.stop(home)
                 shutil.rmtree(home, ignore_errors=True)
 
+    def bulk(self, data: Path, expected: tuple[int, int]) -> dict[str, Any]:
+        """`casegraph load --bulk` on this run's own server (stopped, imported, restarted
+        by casegraph itself), end to end in one process."""
+        own = self.target.config
+        if own is None:
+            return {"name": F_BULK, "error": "needs the benchmark's own server (no --uri)"}
+        env = {**self.target.env(), "CASEGRAPH_NEO4J_HOME": str(own.home)}
+        cmd = [sys.executable, "-m", "loader", "load", str(data), "--bulk", "--json"]
+        result = self.measure(F_BULK, cmd, env=env)
+        if not result.get("error"):
+            phases = result.get("phases", {})
+            for key in ("nodes", "relationships", "run", "checksum", "dataset"):
+                result.pop(key, None)
+            result["nodes"], result["rels"] = expected
+            result["total_s"] = result["wall_s"]
+            result["write_s"] = sum(v for k, v in phases.items() if k != "export_csv")
+            result["note"] = "python -m loader load DIR --bulk --json: " + ", ".join(
+                f"{k} {v:.1f}s" for k, v in phases.items()
+            )
+        return self.finish(result)
+
 
 def run_size(bench: Bench, entities: int, shape: str) -> dict[str, Any]:
     """Every approach on one generated case; returns the run's results and checks."""
@@ -299,14 +323,17 @@ def run_size(bench: Bench, entities: int, shape: str) -> dict[str, Any]:
     changed = 0
     if "d" in opts.approaches:
         wipe(bench.target)
-        results.append(bench.casegraph(data, D_LIB, encode=True))
-        wipe(bench.target)
-        results.append(bench.cli(data, (stats.entities, stats.relationships)))
+        # the encode and read/validate split re-read everything: skipped for the largest
+        results.append(bench.casegraph(data, D_LIB, encode=entities <= 200_000))
+        if opts.cli:
+            wipe(bench.target)
+            results.append(bench.cli(data, (stats.entities, stats.relationships)))
     if "e" in opts.approaches:
         if "d" not in opts.approaches:
             wipe(bench.target)
             bench.casegraph(data, "e first load")
         results.append(bench.casegraph(data, E_SAME))
+    if "e" in opts.approaches and opts.reloads == "all":
         results.append(bench.casegraph(data, E_FORCE, force=True))
         changed_dir = bench.work / f"case-{shape}-{entities}-changed"
         changed = gen.mutate(data, changed_dir, 0.01)
@@ -321,6 +348,9 @@ def run_size(bench: Bench, entities: int, shape: str) -> dict[str, Any]:
     if "a" in opts.approaches:
         wipe(bench.target)
         results.append(bench.admin(data))
+    if "f" in opts.approaches:
+        wipe(bench.target)
+        results.append(bench.bulk(data, (stats.entities, stats.relationships)))
     run = {
         "entities": entities,
         "shape": shape,
@@ -427,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--shapes", default="uniform", help="uniform, powerlaw or both: uniform,powerlaw"
     )
-    p.add_argument("--approaches", default="abcde", help="subset of abcde (default all)")
+    p.add_argument("--approaches", default="abcdef", help="subset of abcdef (default all)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--files", type=int, default=None, help="YAML files (default 1 per 10k)")
     p.add_argument("--name", default=None, help="results file name (default: a timestamp)")
@@ -440,6 +470,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--py2neo-venv", type=Path, default=None, help="reuse this throwaway venv")
     p.add_argument("--uri", default=None, help="use this server (NEO4J_PASSWORD) for b-e")
     p.add_argument("--database", default="neo4j")
+    p.add_argument("--no-cli", action="store_true", help="skip d casegraph CLI (a second d)")
+    p.add_argument(
+        "--reloads", choices=["all", "unchanged"], default="all", help="which e reloads to run"
+    )
     a = p.parse_args(argv)
     opts = Options(
         sizes=[parse_size(s) for s in a.sizes.split(",")],
@@ -458,6 +492,8 @@ def main(argv: list[str] | None = None) -> int:
         uri=a.uri,
         password=os.environ.get("NEO4J_PASSWORD", ""),
         database=a.database,
+        cli=not a.no_cli,
+        reloads=a.reloads,
     )
     for shape in opts.shapes:
         if shape not in gen.SHAPES:

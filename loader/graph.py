@@ -8,8 +8,10 @@ held in memory; ``nodes`` and ``rels`` iterate over them.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from loader.spill import Spill
@@ -49,6 +51,7 @@ class Graph:
     rel_rows: Spill = field(default_factory=Spill)
     files: list[str] = field(default_factory=list)
     checksum: str = ""
+    workdir: Path | None = None  # the segment files the rows are in (removed by close)
 
     @property
     def node_count(self) -> int:
@@ -74,3 +77,6 @@ class Graph:
     def close(self) -> None:
         self.node_rows.close()
         self.rel_rows.close()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None

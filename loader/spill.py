@@ -1,20 +1,54 @@
-"""Rows grouped by key that spill to a temporary file, so a large load never holds them all.
+"""Rows grouped by key that spill to disk, so a large load never holds them all.
 
-Each group keeps up to ``chunk`` rows in memory; a full chunk is pickled to one anonymous
-temporary file (deleted when closed, or by the OS when the process dies) and only its
-offset is kept. Small inputs never touch the disk. Reading a range of a group loads just
-the chunks it spans, and keeps the last chunk read, so reading a group in order unpickles
-each chunk once.
+A group is a list of chunks, each a pickled list of rows at an offset of a file: either
+this store's own anonymous temporary file (rows given to ``add`` are kept in memory up to
+``chunk`` per group, then written there) or a segment file a worker process wrote
+(``adopt``). Small inputs checked in this process never touch the disk. Reading a range
+of a group loads just the chunks it spans and keeps the last one, so reading a group in
+order unpickles each chunk once.
 """
 
 from __future__ import annotations
 
+import bisect
 import pickle
 import tempfile
 from collections.abc import Hashable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 Row = tuple[Any, ...]
+OWN = ""  # the source of chunks written to this store's own temporary file
+
+
+class SegmentWriter:
+    """Appends pickled chunks to one file; what a worker process writes for the main one."""
+
+    def __init__(self, path: Path, chunk: int) -> None:
+        self.path = path
+        self.chunk = chunk
+        self._file = path.open("wb")
+        self._buffers: dict[Hashable, list[Row]] = {}
+        self.chunks: list[tuple[Hashable, int, int]] = []  # (key, offset, rows), in order
+
+    def add(self, key: Hashable, row: Row) -> None:
+        buffer = self._buffers.setdefault(key, [])
+        buffer.append(row)
+        if len(buffer) >= self.chunk:
+            self._flush(key)
+
+    def _flush(self, key: Hashable) -> None:
+        rows = self._buffers.pop(key, [])
+        if rows:
+            offset = self._file.tell()
+            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.chunks.append((key, offset, len(rows)))
+
+    def close(self) -> list[tuple[Hashable, int, int]]:
+        for key in list(self._buffers):
+            self._flush(key)
+        self._file.close()
+        return self.chunks
 
 
 class Spill:
@@ -23,33 +57,50 @@ class Spill:
             raise ValueError("chunk must be at least 1")
         self.chunk = chunk
         self._buffers: dict[Hashable, list[Row]] = {}
-        self._chunks: dict[Hashable, list[tuple[int, int]]] = {}  # key -> [(offset, rows)]
+        self._chunks: dict[Hashable, list[tuple[str, int, int]]] = {}  # (source, offset, rows)
+        self._starts: dict[Hashable, list[int]] = {}  # first row of each chunk
         self._counts: dict[Hashable, int] = {}
-        self._file: IO[bytes] | None = None
+        self._own: IO[bytes] | None = None
+        self._files: dict[str, IO[bytes]] = {}
         self._cache: tuple[Hashable, int, list[Row]] | None = None
         self.spilled_bytes = 0
 
-    def add(self, key: Hashable, row: Row) -> None:
+    def _group(self, key: Hashable) -> list[Row]:
         buffer = self._buffers.get(key)
         if buffer is None:
             buffer = self._buffers[key] = []
             self._chunks[key] = []
+            self._starts[key] = []
             self._counts[key] = 0
+        return buffer
+
+    def add(self, key: Hashable, row: Row) -> None:
+        buffer = self._group(key)
         buffer.append(row)
         self._counts[key] += 1
         if len(buffer) >= self.chunk:
             self._flush(key, buffer)
-            self._buffers[key] = []
+
+    def adopt(self, key: Hashable, path: str, offset: int, rows: int) -> None:
+        """Append a chunk written by a ``SegmentWriter`` (after the rows added so far)."""
+        buffer = self._group(key)
+        if buffer:
+            self._flush(key, buffer)
+        self._starts[key].append(self._counts[key])
+        self._chunks[key].append((path, offset, rows))
+        self._counts[key] += rows
 
     def _flush(self, key: Hashable, rows: list[Row]) -> None:
-        if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="casegraph-spill-")  # noqa: SIM115 (closed by close())
-        self._file.seek(0, 2)
-        offset = self._file.tell()
+        if self._own is None:
+            self._own = tempfile.TemporaryFile(prefix="casegraph-spill-")  # noqa: SIM115 (closed by close())
+        self._own.seek(0, 2)
+        offset = self._own.tell()
         data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.write(data)
+        self._own.write(data)
         self.spilled_bytes += len(data)
-        self._chunks[key].append((offset, len(rows)))
+        self._starts[key].append(self._counts[key] - len(rows))
+        self._chunks[key].append((OWN, offset, len(rows)))
+        self._buffers[key] = []
 
     def groups(self) -> list[Hashable]:
         return sorted(self._counts)  # type: ignore[type-var]
@@ -60,15 +111,25 @@ class Spill:
     def __len__(self) -> int:
         return sum(self._counts.values())
 
+    def _file(self, source: str) -> IO[bytes]:
+        if source == OWN:
+            assert self._own is not None
+            return self._own
+        handle = self._files.get(source)
+        if handle is None:
+            handle = self._files[source] = Path(source).open("rb")  # noqa: SIM115 (closed by close())
+        return handle
+
     def _chunk_rows(self, key: Hashable, index: int) -> list[Row]:
         chunks = self._chunks[key]
         if index == len(chunks):  # the part still in memory
             return self._buffers[key]
         if self._cache is not None and self._cache[:2] == (key, index):
             return self._cache[2]
-        assert self._file is not None
-        self._file.seek(chunks[index][0])
-        rows: list[Row] = pickle.load(self._file)  # noqa: S301 (written by this process)
+        source, offset, _ = chunks[index]
+        handle = self._file(source)
+        handle.seek(offset)
+        rows: list[Row] = pickle.load(handle)  # noqa: S301 (written by this load)
         self._cache = (key, index, rows)
         return rows
 
@@ -78,22 +139,33 @@ class Spill:
         stop = min(stop, self.count(key))
         if stop <= start:
             return out
-        first = start // self.chunk
-        for index in range(first, (stop - 1) // self.chunk + 1):
-            base = index * self.chunk
+        starts = self._starts[key]
+        tail = self._counts[key] - len(self._buffers[key])  # first row still in memory
+        index = bisect.bisect_right(starts, start) - 1 if start < tail else len(starts)
+        while start < stop:
+            base = starts[index] if index < len(starts) else tail
             rows = self._chunk_rows(key, index)
-            out.extend(rows[max(start - base, 0) : stop - base])
+            piece = rows[start - base : stop - base]
+            if not piece:  # cannot happen while the counts are right
+                raise AssertionError(f"spill group {key!r} lost rows")
+            out.extend(piece)
+            start += len(piece)
+            index += 1
         return out
 
     def rows(self, key: Hashable) -> Iterator[Row]:
-        for index in range(len(self._chunks.get(key, [])) + (key in self._buffers)):
+        if key not in self._counts:
+            return
+        for index in range(len(self._chunks[key]) + 1):
             yield from self._chunk_rows(key, index)
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        for handle in [*self._files.values(), *([self._own] if self._own else [])]:
+            handle.close()
+        self._own = None
+        self._files.clear()
         self._buffers.clear()
         self._chunks.clear()
+        self._starts.clear()
         self._counts.clear()
         self._cache = None

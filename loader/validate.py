@@ -1,4 +1,11 @@
-"""Seed records -> validated graph, collecting every problem before anything is written."""
+"""Seed records -> validated graph, collecting every problem before anything is written.
+
+Each file is checked on its own (``_FileChecker``), in worker processes when the input
+is large and there are several files: records are typed by the ontology, rows and the
+relationships still to resolve go to a segment file, and the file gives back its node
+ids, its citations and its problems. This process then checks what spans files (``_Join``):
+duplicate ids, relationship ends and duplicates, citations, the dataset name.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,16 @@ import datetime as dt
 import gc
 import hashlib
 import json
+import os
 import re
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +30,7 @@ from loader import __version__
 from loader.errors import InputError, Problem
 from loader.graph import Graph
 from loader.ontology import Ontology, PropertySpec
-from loader.spill import Spill
+from loader.spill import SegmentWriter, Spill
 from loader.values import PARSERS, PartialDate, ValueProblem
 from loader.yamlread import Mark, YList, YMap, collect_files, read_file
 
@@ -25,9 +41,29 @@ REL_KEYS = frozenset({"type", "from", "to", "sources", "status"})
 DEFAULT_DATASET = "default"
 DEFAULT_CHUNK = 5_000
 
-# a relationship waiting for every node to be read: (type, start, end, props, path index,
+PARALLEL_BYTES = 4_000_000  # below this much YAML, files are checked in this process
+PENDING = ("pending",)  # the segment group of relationships waiting for every node
+
+# a relationship waiting for every node to be read: (type, start, end, key, props, hash,
 # then line and column of the record, of its 'from' value and of its 'to' value)
 _Pending = tuple[Any, ...]
+
+
+@dataclass
+class FileCheck:
+    """What checking one file gives back to the main process (picklable, and small:
+    the rows are in the segment file)."""
+
+    path: str
+    digest: bytes = b""  # sha256 of the file's bytes
+    unreadable: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    dataset: tuple[str, int, int] | None = None  # name, line, column
+    nodes: list[tuple[str, str, int, int, int]] = field(default_factory=list)
+    # ^ id, label, line of the record, line and column of its id
+    cited: set[str] = field(default_factory=set)
+    segment: str = ""
+    chunks: list[tuple[Any, int, int]] = field(default_factory=list)  # (group, offset, rows)
 
 
 def content_hash(kind: str, props: dict[str, Any]) -> str:
@@ -48,23 +84,15 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-class _Builder:
-    """Checks records file by file. What it keeps per element is small: an index of node
-    ids (label and position) and, for relationships, a hash of their identity; the rows
-    themselves go to spill stores, and relationships wait in one until every node is read.
-    Source citations are checked by distinct id; the citing records of a bad one are found
-    by reading the files again (only when there is such a problem)."""
+class _FileChecker:
+    """Checks the records of one file against the ontology (nothing that spans files)."""
 
-    def __init__(self, ontology: Ontology, chunk: int = DEFAULT_CHUNK) -> None:
+    def __init__(self, ontology: Ontology, check: FileCheck, out: SegmentWriter) -> None:
         self.ont = ontology
-        self.problems: list[Problem] = []
-        self.paths: list[str] = []
-        self.nodes: dict[str, tuple[str, int, int]] = {}  # id -> (label, path index, line)
-        self.cited: set[str] = set()
-        self.pending = Spill(chunk)
-        self.node_rows = Spill(chunk)
-        self.rel_rows = Spill(chunk)
-        self.datasets: dict[str, Mark] = {}
+        self.check = check
+        self.problems = check.problems
+        self.cited = check.cited
+        self.out = out
 
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
@@ -193,15 +221,11 @@ class _Builder:
         self.sources_and_status(record, props, what)
         if spec.sources_required and "sources" not in props:
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
-        first = self.nodes.get(node_id)
-        if first is not None:
-            self.fail(record.at("id"), f"duplicate id {node_id!r} (first at "
-                      f"{self.paths[first[1]]}:{first[2]})")  # fmt: skip
-            return
-        self.nodes[node_id] = (label, len(self.paths) - 1, record.mark.line)
+        id_mark = record.at("id")
+        self.check.nodes.append((node_id, label, record.mark.line, id_mark.line, id_mark.column))
         if not self.problems:  # rows are only worth keeping while the input is valid
             props["id"] = node_id
-            self.node_rows.add(label, (node_id, props, content_hash(label, props)))
+            self.out.add(label, (node_id, props, content_hash(label, props)))
 
     def rel(self, record: YMap) -> None:
         rtype = self.text_field(record, "type", "a relationship")
@@ -227,37 +251,110 @@ class _Builder:
         # the ends may be in a file not read yet: resolved once every file is in
         marks = (record.mark, record.at("from"), record.at("to"))
         where = tuple(n for m in marks for n in (m.line, m.column))
-        self.pending.add(0, (rtype, start, end, props, len(self.paths) - 1, *where))
+        key = identity_key([_identity_value(props, p) for p in spec.identity])
+        props["key"] = key
+        self.out.add(PENDING, (rtype, start, end, key, props, content_hash(rtype, props), *where))
 
-    def _mark(self, pending: _Pending, which: int) -> Mark:
-        line, column = pending[5 + 2 * which], pending[6 + 2 * which]
-        return Mark(self.paths[pending[4]], line, column)
+    def file(self, data: Any, path: str) -> tuple[list[YMap], list[YMap]]:
+        if not isinstance(data, YMap):
+            self.problems.append(Problem(path, 1, 1, "a seed file must be a mapping with "
+                                         "'nodes' and/or 'relationships'"))  # fmt: skip
+            return [], []
+        for key in data:
+            if key not in TOP_KEYS:
+                self.fail(data.key_marks[key], f"unknown top-level key {key!r} (expected "
+                          "dataset, nodes, relationships)")  # fmt: skip
+        dataset = data.get("dataset")
+        if dataset is not None:
+            if not isinstance(dataset, str) or not ID_RE.fullmatch(dataset):
+                self.fail(data.at("dataset"), "'dataset' must be a name like my-case")
+            else:
+                mark = data.at("dataset")
+                self.check.dataset = (dataset, mark.line, mark.column)
+        return self.records(data, "nodes"), self.records(data, "relationships")
 
-    def _ends(self, pending: _Pending, report: bool) -> tuple[str, str] | None:
+    def records(self, data: YMap, key: str) -> list[YMap]:
+        raw = data.get(key)
+        if raw is None:
+            return []
+        if not isinstance(raw, YList):
+            self.fail(data.at(key), f"{key!r} must be a list of records")
+            return []
+        out = []
+        for item, mark in zip(raw, raw.item_marks, strict=True):
+            if isinstance(item, YMap):
+                out.append(item)
+            else:
+                self.fail(mark, f"each entry of {key!r} must be a mapping")
+        return out
+
+
+class _Join:
+    """What spans files, in the main process: node ids (kept compactly: label and place),
+    relationship ends, duplicates and citations. Rows stay in the segment files."""
+
+    def __init__(self, ontology: Ontology, chunk: int) -> None:
+        self.ont = ontology
+        self.problems: list[Problem] = []
+        self.paths: list[str] = []
+        self.nodes: dict[str, tuple[str, int, int]] = {}  # id -> (label, path index, line)
+        self.cited: set[str] = set()
+        self.datasets: dict[str, Mark] = {}
+        self.pending = Spill(chunk)  # group: the index of the file
+        self.node_rows = Spill(chunk)
+        self.rel_rows = Spill(chunk)
+
+    def fail(self, mark: Mark, message: str) -> None:
+        self.problems.append(mark.problem(message))
+
+    def add(self, check: FileCheck) -> None:
+        index = len(self.paths)
+        self.paths.append(check.path)
+        self.problems.extend(check.problems)
+        self.cited |= check.cited
+        if check.dataset is not None:
+            name, line, column = check.dataset
+            self.datasets.setdefault(name, Mark(check.path, line, column))
+        for node_id, label, line, id_line, id_column in check.nodes:
+            first = self.nodes.get(node_id)
+            if first is not None:
+                self.fail(Mark(check.path, id_line, id_column), f"duplicate id {node_id!r} "
+                          f"(first at {self.paths[first[1]]}:{first[2]})")  # fmt: skip
+                continue
+            self.nodes[node_id] = (label, index, line)
+        for group, offset, rows in check.chunks:
+            if group == PENDING:
+                self.pending.adopt(index, check.segment, offset, rows)
+            else:
+                self.node_rows.adopt(group, check.segment, offset, rows)
+
+    def _pending(self) -> Iterator[tuple[int, _Pending]]:
+        for index in range(len(self.paths)):
+            for row in self.pending.rows(index):
+                yield index, row
+
+    def _mark(self, index: int, pending: _Pending, which: int) -> Mark:
+        return Mark(self.paths[index], pending[6 + 2 * which], pending[7 + 2 * which])
+
+    def _ends(self, index: int, pending: _Pending, report: bool) -> tuple[str, str] | None:
         """The labels of both ends when they exist and the type allows the pair."""
         rtype, start, end = pending[0], pending[1], pending[2]
         a, b = self.nodes.get(start), self.nodes.get(end)
         if report:
             for which, (key, node_id, node) in enumerate((("from", start, a), ("to", end, b))):
                 if node is None:
-                    self.fail(self._mark(pending, which + 1), f"{key!r} refers to unknown "
-                              f"id {node_id!r}")  # fmt: skip
+                    self.fail(self._mark(index, pending, which + 1), f"{key!r} refers to "
+                              f"unknown id {node_id!r}")  # fmt: skip
         if a is None or b is None:
             return None
         spec = self.ont.relationships[rtype]
         if (a[0], b[0]) not in spec.between:
             if report:
                 allowed = ", ".join(f"{x}->{y}" for x, y in sorted(spec.between))
-                self.fail(self._mark(pending, 0), f"{rtype} cannot go from {a[0]} to {b[0]} "
-                          f"(allowed: {allowed})")  # fmt: skip
+                self.fail(self._mark(index, pending, 0), f"{rtype} cannot go from {a[0]} to "
+                          f"{b[0]} (allowed: {allowed})")  # fmt: skip
             return None
         return a[0], b[0]
-
-    def _identity(self, pending: _Pending) -> tuple[str, str, str, str]:
-        rtype, start, end, props = pending[0], pending[1], pending[2], pending[3]
-        spec = self.ont.relationships[rtype]
-        key = identity_key([_identity_value(props, p) for p in spec.identity])
-        return (rtype, start, end, key)
 
     def resolve(self) -> None:
         """Check every waiting relationship against the node index; keep the valid ones.
@@ -266,55 +363,47 @@ class _Builder:
         checked exactly by a second pass over the waiting ones (rare: a real duplicate,
         which is an error anyway, or a hash collision)."""
         seen: set[int] = set()
-        suspects: list[int] = []
-        for ordinal, pending in enumerate(self.pending.rows(0)):
-            labels = self._ends(pending, report=True)
+        suspects: set[int] = set()
+        for ordinal, (index, pending) in enumerate(self._pending()):
+            labels = self._ends(index, pending, report=True)
             if labels is None:
                 continue
-            identity = self._identity(pending)
-            digest = hash(identity)
+            digest = hash(pending[:4])  # type, start, end, key
             if digest in seen:
-                suspects.append(ordinal)
+                suspects.add(ordinal)
                 continue
             seen.add(digest)
-            self._keep(pending, identity, labels)
+            self._keep(pending, labels)
         if suspects:
             self._check_suspects(suspects)
 
-    def _keep(
-        self, pending: _Pending, identity: tuple[str, str, str, str], labels: tuple[str, str]
-    ) -> None:
-        if self.problems:
-            return
-        rtype, start, end, key = identity
-        props = pending[3]
-        props["key"] = key
-        row = (start, end, key, props, content_hash(rtype, props))
-        self.rel_rows.add((rtype, *labels), row)
+    def _keep(self, pending: _Pending, labels: tuple[str, str]) -> None:
+        if not self.problems:
+            rtype, start, end, key, props, digest = pending[:6]
+            self.rel_rows.add((rtype, *labels), (start, end, key, props, digest))
 
-    def _check_suspects(self, suspects: list[int]) -> None:
-        wanted = set(suspects)
-        first: dict[tuple[str, str, str, str], Mark] = {}
-        late: list[tuple[_Pending, tuple[str, str, str, str], tuple[str, str]]] = []
-        for ordinal, pending in enumerate(self.pending.rows(0)):
-            labels = self._ends(pending, report=False)
+    def _check_suspects(self, suspects: set[int]) -> None:
+        first: dict[tuple[Any, ...], Mark] = {}
+        late: list[tuple[_Pending, tuple[str, str]]] = []
+        for ordinal, (index, pending) in enumerate(self._pending()):
+            labels = self._ends(index, pending, report=False)
             if labels is None:
                 continue
-            identity = self._identity(pending)
+            identity = pending[:4]
             if identity not in first:
-                first[identity] = self._mark(pending, 0)
-                if ordinal in wanted:  # a collision of hashes, not a duplicate: keep it
-                    late.append((pending, identity, labels))
-            elif ordinal in wanted:
+                first[identity] = self._mark(index, pending, 0)
+                if ordinal in suspects:  # a collision of hashes, not a duplicate: keep it
+                    late.append((pending, labels))
+            elif ordinal in suspects:
                 rtype, start, end, _ = identity
                 spec = self.ont.relationships[rtype]
                 apart = ", ".join(spec.identity) or "an identity property in the ontology"
                 mark = first[identity]
-                self.fail(self._mark(pending, 0), f"duplicate {rtype} from {start!r} to "
-                          f"{end!r} (first at {mark.path}:{mark.line}); tell them apart "
+                self.fail(self._mark(index, pending, 0), f"duplicate {rtype} from {start!r} "
+                          f"to {end!r} (first at {mark.path}:{mark.line}); tell them apart "
                           f"with {apart}")  # fmt: skip
-        for pending, identity, labels in late:
-            self._keep(pending, identity, labels)
+        for pending, labels in late:
+            self._keep(pending, labels)
 
     def check_sources(self, files: list[Path]) -> None:
         source_label = self.ont.source_label
@@ -365,15 +454,6 @@ class _Builder:
             return None
         return f"{rtype} {node_id!r}", sources
 
-    def add_file(self, data: Any, path: str) -> None:
-        """Check one parsed file; afterwards nothing refers to ``data`` any more."""
-        self.paths.append(path)
-        nodes, rels = self.file(data, path)
-        for record in nodes:
-            self.node(record)
-        for record in rels:
-            self.rel(record)
-
     def finish(self, dataset: str | None, files: list[Path]) -> Graph:
         self.resolve()
         self.pending.close()
@@ -395,38 +475,6 @@ class _Builder:
     def close(self) -> None:
         for spill in (self.pending, self.node_rows, self.rel_rows):
             spill.close()
-
-    def file(self, data: Any, path: str) -> tuple[list[YMap], list[YMap]]:
-        if not isinstance(data, YMap):
-            self.problems.append(Problem(path, 1, 1, "a seed file must be a mapping with "
-                                         "'nodes' and/or 'relationships'"))  # fmt: skip
-            return [], []
-        for key in data:
-            if key not in TOP_KEYS:
-                self.fail(data.key_marks[key], f"unknown top-level key {key!r} (expected "
-                          "dataset, nodes, relationships)")  # fmt: skip
-        dataset = data.get("dataset")
-        if dataset is not None:
-            if not isinstance(dataset, str) or not ID_RE.fullmatch(dataset):
-                self.fail(data.at("dataset"), "'dataset' must be a name like my-case")
-            else:
-                self.datasets.setdefault(dataset, data.at("dataset"))
-        return self.records(data, "nodes"), self.records(data, "relationships")
-
-    def records(self, data: YMap, key: str) -> list[YMap]:
-        raw = data.get(key)
-        if raw is None:
-            return []
-        if not isinstance(raw, YList):
-            self.fail(data.at(key), f"{key!r} must be a list of records")
-            return []
-        out = []
-        for item, mark in zip(raw, raw.item_marks, strict=True):
-            if isinstance(item, YMap):
-                out.append(item)
-            else:
-                self.fail(mark, f"each entry of {key!r} must be a mapping")
-        return out
 
 
 def _malformed_sources(record: YMap) -> bool:
@@ -462,40 +510,119 @@ def input_checksum(files: list[Path], ontology: Ontology, dataset: str | None) -
     return digest.hexdigest()
 
 
+def check_file(path: Path, ontology: Ontology, segment: Path, chunk: int) -> FileCheck:
+    """Read and check one file; its rows go to ``segment`` (see ``FileCheck``)."""
+    check = FileCheck(str(path))
+    try:
+        data, raw = read_file(path)
+    except InputError as exc:
+        check.unreadable = exc.problems
+        return check
+    check.digest = hashlib.sha256(raw).digest()
+    del raw
+    out = SegmentWriter(segment, chunk)
+    checker = _FileChecker(ontology, check, out)
+    nodes, rels = checker.file(data, str(path))
+    for record in nodes:
+        checker.node(record)
+    for record in rels:
+        checker.rel(record)
+    del data, nodes, rels
+    check.segment = str(segment)
+    check.chunks = out.close()
+    return check
+
+
+_worker_ontology: Ontology | None = None
+
+
+def _start_worker(ontology: Ontology) -> None:
+    global _worker_ontology  # noqa: PLW0603 (one per worker process, set once)
+    _worker_ontology = ontology
+    gc.disable()  # see read_graph
+
+
+def _check_in_worker(job: tuple[str, str, int]) -> FileCheck:
+    assert _worker_ontology is not None
+    return check_file(Path(job[0]), _worker_ontology, Path(job[1]), job[2])
+
+
+def worker_count(files: list[Path]) -> int:
+    """Processes to check files with: ``CASEGRAPH_WORKERS`` when set, else one per core
+    (at most 4) for inputs of several files and more than ``PARALLEL_BYTES``; 0 means
+    this process does it."""
+    wanted = os.environ.get("CASEGRAPH_WORKERS", "").strip()
+    if wanted.isdigit():
+        return min(int(wanted), len(files))
+    if len(files) < 2:
+        return 0
+    size = 0
+    for path in files:
+        with suppress(OSError):
+            size += path.stat().st_size
+    if size < PARALLEL_BYTES:
+        return 0
+    return min(os.cpu_count() or 1, 4, len(files))
+
+
+def _checks(
+    files: list[Path], ontology: Ontology, workdir: Path, chunk: int, workers: int
+) -> Iterator[FileCheck]:
+    """Every file's check, in the order of ``files``."""
+    jobs = [(str(path), str(workdir / f"{i}.seg"), chunk) for i, path in enumerate(files)]
+    if workers <= 1:
+        for path, segment, size in jobs:
+            yield check_file(Path(path), ontology, Path(segment), size)
+        return
+    context = get_context("spawn")  # no state inherited from this process (the driver's)
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(ontology,)
+    ) as pool:
+        yield from pool.map(_check_in_worker, jobs)
+
+
 def read_graph(
     paths: list[Path],
     ontology: Ontology,
     dataset: str | None = None,
     chunk: int = DEFAULT_CHUNK,
+    workers: int | None = None,
 ) -> Graph:
-    """Read and check the files one by one (all problems at once), then resolve references.
+    """Read and check the files (all problems at once), then what spans them.
 
-    Only one file's YAML tree is in memory at a time; rows go to spill stores of ``chunk``
-    rows (best equal to the batch size of the plan that will read them).
+    ``workers`` processes check files in parallel (default: ``worker_count``). Only one
+    file's YAML tree is in memory per process at a time; rows go to segment files in a
+    temporary folder that ``Graph.close`` removes, in chunks of ``chunk`` rows (best
+    equal to the batch size of the plan that will read them).
     """
     files = collect_files(paths)
-    problems: list[Problem] = []
-    builder = _Builder(ontology, chunk)
+    workdir = Path(tempfile.mkdtemp(prefix="casegraph-"))
+    join = _Join(ontology, chunk)
     digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
+    unreadable: list[Problem] = []
     gc_was_on = gc.isenabled()
     gc.disable()  # parsing makes many small objects and no cycles: the collector only costs
     try:
-        for path in files:
-            try:
-                data, raw = read_file(path)
-            except InputError as exc:
-                problems.extend(exc.problems)
+        count = worker_count(files) if workers is None else workers
+        for check in _checks(files, ontology, workdir, chunk, count):
+            if check.unreadable:
+                unreadable.extend(check.unreadable)
                 continue
-            digest.update(path.name.encode() + b"\0" + hashlib.sha256(raw).digest())
-            if not problems:  # once a file is unreadable, only reading problems are reported
-                builder.add_file(data, str(path))  # file by file: its YAML tree is let go
-            del data, raw
-        if problems:
-            builder.close()
-            raise InputError(problems)
-        graph = builder.finish(dataset, files)
+            digest.update(Path(check.path).name.encode() + b"\0" + check.digest)
+            if not unreadable:  # once a file is unreadable, only reading problems are reported
+                join.add(check)
+        if unreadable:
+            raise InputError(unreadable)
+        graph = join.finish(dataset, files)
+    except BaseException:
+        join.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     finally:
         if gc_was_on:
             gc.enable()
+    graph.workdir = workdir
+    # removed by graph.close(), else when the graph is collected or the program exits
+    weakref.finalize(graph, shutil.rmtree, workdir, True)
     graph.checksum = digest.hexdigest()
     return graph

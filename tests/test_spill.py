@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
-from loader.spill import Spill
+from loader.spill import SegmentWriter, Spill
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 4, 10, 100])
@@ -39,3 +40,29 @@ def test_unknown_group_is_empty() -> None:
 def test_chunk_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Spill(0)
+
+
+def test_adopted_segments_of_any_size_read_in_order(tmp_path: Path) -> None:
+    """Chunks written by worker processes (SegmentWriter) of uneven sizes, between rows
+    added here, read back in the order they were given."""
+    spill = Spill(4)
+    expected: list[tuple[int]] = []
+    n = 0
+    for part, size in enumerate([3, 0, 9, 1, 5]):
+        for _ in range(part):  # rows added in this process first
+            spill.add("g", (n,))
+            expected.append((n,))
+            n += 1
+        writer = SegmentWriter(tmp_path / f"{part}.seg", chunk=2)
+        for _ in range(size):
+            writer.add("g", (n,))
+            expected.append((n,))
+            n += 1
+        for key, offset, rows in writer.close():
+            spill.adopt(key, str(writer.path), offset, rows)
+    assert spill.count("g") == len(expected)
+    assert list(spill.rows("g")) == expected
+    for start in range(len(expected) + 1):
+        for stop in range(start, len(expected) + 2):
+            assert spill.read("g", start, stop) == expected[start:stop], (start, stop)
+    spill.close()

@@ -323,3 +323,50 @@ def test_bad_citations_are_reported_at_every_citing_record_across_files(tmp_path
         f"{a}:3:50: Person 'p/2' cites unknown source 'src/gone'",
         f"{a}:5:71: WORKS_FOR relationship cites unknown source 'src/gone'",
     ]
+
+
+def test_worker_processes_give_the_same_graph_and_the_same_problems(tmp_path: Path) -> None:
+    """Files checked in two worker processes or in this one: same rows in the same order,
+    same checksum, and, for input with problems within and across files, the same list."""
+    from benchmarks import generate as gen
+    from loader.ontology import load_ontology
+
+    ont = load_ontology()
+    gen.generate(tmp_path / "a", 400, "uniform", files=3, seed=3, ontology=ont)
+    here, pool = (
+        read_graph([tmp_path / "a"], ont, workers=0),
+        read_graph([tmp_path / "a"], ont, workers=2),
+    )
+    assert (here.node_count, here.rel_count) == (400, 1200)
+    assert here.checksum == pool.checksum
+    assert list(here.nodes) == list(pool.nodes)
+    assert list(here.rels) == list(pool.rels)
+    here.close()
+    pool.close()
+
+    files = sorted((tmp_path / "a").glob("*.yaml"))
+    first_id = re.search(r"- id: (\S+)", files[0].read_text(encoding="utf-8"))
+    assert first_id
+    with files[2].open("a", encoding="utf-8") as extra:
+        extra.write(
+            "  - {type: CITED_IN, from: nobody/1, to: source/1, status: reported, "
+            "sources: [source/none]}\n"
+        )
+    text = files[1].read_text(encoding="utf-8")
+    files[1].write_text(
+        text.replace(
+            "nodes:\n",
+            f"nodes:\n  - {{id: {first_id.group(1)}, type: Platform, name: P, "
+            "sources: [source/1]}\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    found = []
+    for workers in (0, 2):
+        with pytest.raises(InputError) as info:
+            read_graph([tmp_path / "a"], ont, workers=workers)
+        found.append([str(p) for p in info.value.problems])
+    assert found[0] == found[1]
+    assert len(found[0]) >= 3
+    assert not list(tmp_path.glob("casegraph-*"))
