@@ -67,21 +67,24 @@ class FileCheck:
 
 
 def content_hash(kind: str, props: dict[str, Any]) -> str:
-    """A short, stable hash of an element's type and properties (sources and status too)."""
+    """A short, stable hash of an element's type and properties (sources and status too).
+
+    The text hashed is the JSON of ``[kind, props]`` with sorted keys, a date written as
+    ``{"date": "YYYY-MM-DD"}``."""
     text = json.dumps(
-        [kind, {k: _canonical(v) for k, v in sorted(props.items())}],
+        [kind, props],
+        sort_keys=True,
+        default=_date_json,
         ensure_ascii=False,
         separators=(",", ":"),
     )
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_canonical(v) for v in value]
+def _date_json(value: Any) -> dict[str, str]:
     if isinstance(value, dt.date):
         return {"date": value.isoformat()}
-    return value
+    raise TypeError(f"not a property value: {value!r}")
 
 
 class _FileChecker:
