@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from loader.ontology import Ontology, load_ontology
-from loader.plan import Plan, build_plan
+from loader.plan import DEFAULT_BATCH, Plan, build_plan
 from loader.validate import read_graph
 from loader.yamlread import collect_files, read_file
 
@@ -67,7 +67,13 @@ def cmd_casegraph(args: argparse.Namespace) -> dict[str, Any]:
     ont = load_ontology()
     with _driver(args) as driver:
         report = load_files(
-            driver, args.database, [args.dir], ont, dataset=args.dataset, force=args.force
+            driver,
+            args.database,
+            [args.dir],
+            ont,
+            dataset=args.dataset,
+            force=args.force,
+            batch_size=args.batch_size,
         )
     t1 = time.perf_counter()
     timings = report.timings
@@ -264,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--database", default="neo4j")
     sub.choices["casegraph"].add_argument("--encode", action="store_true")
     sub.choices["casegraph"].add_argument("--force", action="store_true")
+    sub.choices["casegraph"].add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
     sub.choices["export"].add_argument("out", type=Path)
     sub.choices["naive"].add_argument("--sample", type=int, default=2000)
     sub.choices["naive"].add_argument("--full", action="store_true")

@@ -293,12 +293,34 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-if __name__ == "__main__":  # python -m benchmarks.report [--svg] results/NAME.json ...
+def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several result files as one (runs in order), e.g. 10k-100k and 1M for one plot."""
+    merged = dict(parts[0])
+    merged["runs"] = [run for part in parts for run in part["runs"]]
+    merged["parts"] = [
+        {"name": p.get("name"), "started_at": p.get("started_at"), "machine": p.get("machine")}
+        for p in parts
+    ]
+    return merged
+
+
+if __name__ == "__main__":
+    # python -m benchmarks.report [--svg] results/NAME.json ...         Markdown tables
+    # python -m benchmarks.report --merge OUT.json IN.json IN.json ...  one file, one plot
     import json
     import sys
 
-    for name in [a for a in sys.argv[1:] if a != "--svg"]:
+    args = sys.argv[1:]
+    if args and args[0] == "--merge":
+        out, *inputs = args[1:]
+        parts = [json.loads(Path(name).read_text(encoding="utf-8")) for name in inputs]
+        merged = merge(parts)
+        merged["name"] = Path(out).stem
+        Path(out).write_text(json.dumps(merged, indent=2, default=str) + "\n", encoding="utf-8")
+        svg_plot(merged, Path(out).with_suffix(".svg"))
+        sys.exit(0)
+    for name in [a for a in args if a != "--svg"]:
         data = json.loads(Path(name).read_text(encoding="utf-8"))
-        if "--svg" in sys.argv:
+        if "--svg" in args:
             svg_plot(data, Path(name).with_suffix(".svg"))
         print(markdown(data))

@@ -107,6 +107,7 @@ class Options:
     warm_up: bool = True
     cli: bool = True  # also run `casegraph load` end to end (d casegraph CLI)
     reloads: str = "all"  # e: all three reloads, or "unchanged" only (for the largest sizes)
+    batch_sizes: list[int] = field(default_factory=list)  # d again with each (the sweep)
 
 
 class Bench:
@@ -159,9 +160,15 @@ class Bench:
     # --- the approaches ---------------------------------------------------------------
 
     def casegraph(
-        self, data: Path, name: str, encode: bool = False, force: bool = False
+        self,
+        data: Path,
+        name: str,
+        encode: bool = False,
+        force: bool = False,
+        batch: int | None = None,
     ) -> dict[str, Any]:
         args = self.online("casegraph", str(data)) + (["--encode"] if encode else [])
+        args += ["--batch-size", str(batch)] if batch else []
         result = self.measure(name, self.client(*args, *(["--force"] if force else [])))
         if not result.get("error"):
             totals = result["totals"]
@@ -328,6 +335,9 @@ def run_size(bench: Bench, entities: int, shape: str) -> dict[str, Any]:
         if opts.cli:
             wipe(bench.target)
             results.append(bench.cli(data, (stats.entities, stats.relationships)))
+        for size in opts.batch_sizes:
+            wipe(bench.target)
+            results.append(bench.casegraph(data, f"{D_LIB} --batch-size {size}", batch=size))
     if "e" in opts.approaches:
         if "d" not in opts.approaches:
             wipe(bench.target)
@@ -472,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database", default="neo4j")
     p.add_argument("--no-cli", action="store_true", help="skip d casegraph CLI (a second d)")
     p.add_argument(
+        "--batch-sweep", default="", help="d again with these batch sizes, e.g. 1000,20000"
+    )
+    p.add_argument(
         "--reloads", choices=["all", "unchanged"], default="all", help="which e reloads to run"
     )
     a = p.parse_args(argv)
@@ -494,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         database=a.database,
         cli=not a.no_cli,
         reloads=a.reloads,
+        batch_sizes=[parse_size(x) for x in a.batch_sweep.split(",") if x.strip()],
     )
     for shape in opts.shapes:
         if shape not in gen.SHAPES:
