@@ -40,6 +40,22 @@ SET r.dataset = dataset, r.load_run = run, r.last_seen = now
 RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed"""
 
+# a first load of a dataset (none of its ids in the database, checked under its lock):
+# nothing to match, so CREATE; the properties are the same as MERGE would set
+NODE_CREATE = """UNWIND rows AS row
+CREATE (n:{label})
+SET n = row.props, n.first_seen = now, n.content_hash = row.hash
+SET n.dataset = dataset, n.load_run = run, n.last_seen = now
+RETURN count(*) AS rows, count(*) AS created, 0 AS changed"""
+
+REL_CREATE = """UNWIND rows AS row
+MATCH (a:{start} {{id: row.start}})
+MATCH (b:{end} {{id: row.end}})
+CREATE (a)-[r:{type}]->(b)
+SET r = row.props, r.first_seen = now, r.content_hash = row.hash
+SET r.dataset = dataset, r.load_run = run, r.last_seen = now
+RETURN count(*) AS rows, count(*) AS created, 0 AS changed"""
+
 NODE_DIFF = """UNWIND $rows AS row
 OPTIONAL MATCH (n:{label} {{id: row.id}})
 RETURN count(*) AS rows, count(CASE WHEN n IS NULL THEN 1 END) AS created,
@@ -87,11 +103,19 @@ class Batch:
     """One UNWIND batch; its rows are read from the graph's spill store when asked for."""
 
     def __init__(
-        self, kind: str, name: str, body: str, diff: str, source: RowSource, size: int
+        self,
+        kind: str,
+        name: str,
+        body: str,
+        diff: str,
+        source: RowSource,
+        size: int,
+        create: str = "",
     ) -> None:
         self.kind = kind  # "node" | "rel"
         self.name = name  # label, or relationship type
         self.body = body  # query text after the head
+        self.create = create or body  # the same, for a first load of the dataset
         self.diff = diff  # read-only query that counts what this batch would create or change
         self._source = source
         self.size = size
@@ -205,17 +229,19 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
     for label in labels:
         q = ont.quote(label)
         body, diff = NODE_BODY.format(label=q), NODE_DIFF.format(label=q)
+        create = NODE_CREATE.format(label=q)
         sizes = _batch_sizes(graph.node_rows.count(label), batch_size)
         for source, size in zip(_node_batches(graph, label, batch_size), sizes, strict=True):
-            nodes.append(Batch("node", label, body, diff, source, size))
+            nodes.append(Batch("node", label, body, diff, source, size, create))
     rels: list[Batch] = []
     for group in groups:
         rtype, start, end = group
         fmt = {"type": ont.quote(rtype), "start": ont.quote(start), "end": ont.quote(end)}
         body, diff = REL_BODY.format(**fmt), REL_DIFF.format(**fmt)
+        create = REL_CREATE.format(**fmt)
         sizes = _batch_sizes(graph.rel_rows.count(group), batch_size)
         for source, size in zip(_rel_batches(graph, group, batch_size), sizes, strict=True):
-            rels.append(Batch("rel", rtype, body, diff, source, size))
+            rels.append(Batch("rel", rtype, body, diff, source, size, create))
 
     # ids are global: one owner (dataset) and one label each, whatever label the load gives
     ids: list[str] = []

@@ -44,6 +44,9 @@ RETURN l.dataset AS dataset, l.elements AS elements, l.nodes AS nodes,
        coalesce(l.pruned, false) AS pruned, l.counts AS counts"""
 DATASET_NODES = """MATCH (n) WHERE n.dataset = $dataset AND NOT n:LoadRun AND NOT n:LoadLock
 RETURN count(n) AS n"""
+FIRST_LOAD = """RETURN NOT EXISTS {
+  MATCH (n) WHERE n.dataset = $dataset AND NOT n:LoadRun AND NOT n:LoadLock
+} AS first"""
 LOCK = """MERGE (k:LoadLock {dataset: $dataset}) SET k.run = $run"""
 RUN_END = """MATCH (l:LoadRun {id: $run})
 SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error = $error,
@@ -85,6 +88,7 @@ class LoadReport:
     halvings: int = 0  # batches split in two after a transaction memory limit
     retries: int = 0  # batches tried again after a transient error (a deadlock, a leader switch)
     pruned: bool = False
+    first_load: bool = False  # no element of the dataset was in the database: CREATE
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     def count(self, kind: str, name: str) -> Counts:
@@ -115,6 +119,7 @@ class LoadReport:
             "kept_linked_nodes": self.kept,
             "batch_halvings": self.halvings,
             "batch_retries": self.retries,
+            "first_load": self.first_load,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -343,11 +348,13 @@ def _load_single(
         base = _params(plan, attempt, dt.datetime.now(dt.UTC))
         _lock(tx, plan, attempt.run)
         _check_owners(tx, plan)
+        attempt.first_load = tx.run(FIRST_LOAD, dataset=plan.dataset).single(strict=True)[0]
         tx.run(RUN_START, base).consume()
         done = 0
         for batch in plan.batches:
+            text = batch.create if attempt.first_load else batch.body
             try:
-                counts = _run_batch(tx, batch.body, batch.rows, base)  # rows read once
+                counts = _run_batch(tx, text, batch.rows, base)  # rows read once
             except Neo4jError as exc:
                 if _is_memory_error(exc):
                     raise _memory_error(exc) from None
@@ -395,12 +402,15 @@ def _write_batch(
     base: dict[str, Any],
     metadata: dict[str, Any],
     report: LoadReport,
+    merge: str | None = None,
 ) -> Counts:
     """One batch in its own transaction.
 
     Transient errors (deadlocks, a leader switch) are retried with backoff for
     ``CASEGRAPH_RETRY_SECONDS``; a batch that needs more memory than the server allows a
-    transaction is halved and retried instead, down to single rows.
+    transaction is halved and retried instead, down to single rows. When ``text``
+    creates (a first load) and the connection is lost, the commit may have happened:
+    the retry uses ``merge``, which finds what was written.
     """
     deadline = time.monotonic() + retry_seconds()
     delay = 0.1
@@ -414,14 +424,15 @@ def _write_batch(
             if _is_memory_error(exc) and len(rows) > 1:
                 report.halvings += 1
                 half = len(rows) // 2
-                first = _write_batch(session, text, rows[:half], base, metadata, report)
-                first.add(_write_batch(session, text, rows[half:], base, metadata, report))
+                first = _write_batch(session, text, rows[:half], base, metadata, report, merge)
+                first.add(_write_batch(session, text, rows[half:], base, metadata, report, merge))
                 return first
             if not exc.is_retryable() or _is_memory_error(exc) or time.monotonic() > deadline:
                 raise
-        except (ServiceUnavailable, SessionExpired):
+        except (ServiceUnavailable, SessionExpired):  # IncompleteCommit included
             if time.monotonic() > deadline:
                 raise
+            text = merge or text
         report.retries += 1
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
@@ -447,6 +458,10 @@ def _load_batched(
         try:
             _lock(lock_tx, plan, report.run)  # type: ignore[arg-type]
             session.execute_read(lambda tx: _check_owners(tx, plan))
+            # under the lock: a first load of the dataset creates instead of merging
+            report.first_load = session.execute_read(
+                lambda tx: tx.run(FIRST_LOAD, dataset=plan.dataset).single(strict=True)[0]
+            )
             session.execute_write(lambda tx: tx.run(RUN_START, base).consume())
         except (Neo4jError, DriverError) as exc:
             lock_tx.close()
@@ -455,7 +470,13 @@ def _load_batched(
         try:
             for batch in plan.batches:
                 counts = _write_batch(
-                    session, batch.body, batch.rows, base, {**metadata, "batch": done}, report
+                    session,
+                    batch.create if report.first_load else batch.body,
+                    batch.rows,
+                    base,
+                    {**metadata, "batch": done},
+                    report,
+                    merge=batch.body,
                 )
                 report.count(batch.kind, batch.name).add(counts)
                 done += batch.size

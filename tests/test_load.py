@@ -84,7 +84,8 @@ def test_first_load_creates_what_the_yaml_says(
 
 def test_second_load_changes_nothing(empty_db: Neo4jServer, driver: Driver, tmp_path: Path) -> None:
     seed = copy_mini(tmp_path)
-    load_dir(empty_db, seed)
+    first = load_dir(empty_db, seed)
+    assert first["first_load"]  # nothing of the dataset in the database: created, not merged
     before = canonical_dump(driver, empty_db.database)
     first_counts = counts(driver, empty_db.database)
     runs = driver.execute_query("MATCH (l:LoadRun) RETURN count(l) AS c").records[0]["c"]
@@ -102,6 +103,7 @@ def test_second_load_changes_nothing(empty_db: Neo4jServer, driver: Driver, tmp_
     assert canonical_dump(driver, empty_db.database) == before
     forced = load_dir(empty_db, seed, "--force")
     assert forced["mode"] == "single"
+    assert not forced["first_load"]
     assert list(forced["timings"]) == ["check_s", "parse_s", "plan_s", "write_s"]
     assert forced["totals"] == {"created": 0, "changed": 0, "unchanged": 7, "deleted": 0}
     assert canonical_dump(driver, empty_db.database) == before
@@ -411,3 +413,41 @@ def test_routing_uri_works(empty_db: Neo4jServer, tmp_path: Path) -> None:
     assert report["status"] == "succeeded"
     with GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as drv:
         assert counts(drv, server.database) == (4, 3)
+
+
+def test_a_lost_commit_in_a_first_load_is_not_created_twice(
+    empty_db: Neo4jServer, driver: Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first load CREATEs. When a batch commits but the client loses the answer, the
+    retry MERGEs instead: the relationship is not created a second time."""
+    from neo4j.exceptions import IncompleteCommit
+
+    seed = copy_mini(tmp_path)
+    ont = mini_ontology()
+    load_dir(empty_db, seed)
+    expected = canonical_dump(driver, empty_db.database)
+    from tests.conftest import wipe
+
+    wipe(driver, empty_db.database)
+    original = writer._run_batch
+    calls: list[str] = []
+
+    def flaky(tx: Any, text: str, rows: list[Any], base: dict[str, Any]) -> writer.Counts:
+        calls.append(text)
+        counts = original(tx, text, rows, base)
+        if len(calls) == 6:  # a relationship batch: commit, then lose the answer
+            tx.commit()
+            raise IncompleteCommit("connection lost during commit (injected)")
+        return counts
+
+    monkeypatch.setattr(writer, "_run_batch", flaky)
+    plan = build_plan(read_graph([seed], ont), ont, batch_size=1)
+    report = writer.load(driver, empty_db.database, plan, single_limit=2)
+    assert report.first_load
+    assert report.retries == 1
+    assert "CREATE (a)-[r:" in calls[5]
+    assert "MERGE (a)-[r:" in calls[6]  # the retry of the same batch
+    assert "CREATE (a)-[r:" in calls[7]  # and the next batch creates again
+    assert report.totals.created == 6  # the lost one was found by the MERGE: unchanged
+    assert report.totals.unchanged == 1
+    assert canonical_dump(driver, empty_db.database) == expected
