@@ -506,10 +506,11 @@ def input_checksum(files: list[Path], ontology: Ontology, dataset: str | None) -
     digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
     for path in files:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:  # in chunks: a whole file at a time fragments
+                content = hashlib.file_digest(handle, "sha256").digest()  # the heap
         except OSError as exc:
             raise InputError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
-        digest.update(path.name.encode() + b"\0" + hashlib.sha256(data).digest())
+        digest.update(path.name.encode() + b"\0" + content)
     return digest.hexdigest()
 
 
