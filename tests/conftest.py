@@ -94,24 +94,7 @@ def _start_server(tmp_root: Path) -> Iterator[Neo4jServer]:
             )
         return
     home = tmp_root / "neo4j-home"
-    home.mkdir(parents=True, exist_ok=True)
-    localserver.password_file(home).write_text(TEST_PASSWORD + "\n", encoding="utf-8")
-    config = localserver.ServerConfig(
-        home=home,
-        bolt_port=localserver.free_port(),
-        http_port=localserver.free_port(),
-        heap="1g",
-        pagecache="512m",
-    )
-    saved = os.environ.pop("NEO4J_PASSWORD", None)
-    try:
-        state = localserver.start(config)
-    finally:
-        if saved is not None:
-            os.environ["NEO4J_PASSWORD"] = saved
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with (ARTIFACTS / "server-pids").open("a", encoding="utf-8") as pids:
-        pids.write(f"{state.pid}\n")  # .ci/run stops it should the session die
+    _, state = start_scratch_server(home, TEST_PASSWORD, heap="1g", pagecache="512m")
     try:
         yield Neo4jServer(
             uri=state.bolt_uri,
@@ -123,6 +106,38 @@ def _start_server(tmp_root: Path) -> Iterator[Neo4jServer]:
         )
     finally:
         localserver.stop(home)
+
+
+def start_scratch_server(
+    home: Path,
+    password: str,
+    heap: str,
+    pagecache: str,
+    settings: dict[str, str] | None = None,
+) -> tuple[localserver.ServerConfig, localserver.ServerState]:
+    """A local Neo4j of the tests' own in ``home``, on free ports, with ``password``
+    (whatever NEO4J_PASSWORD says); its pid is recorded so that .ci/run stops it should
+    the session die."""
+    home.mkdir(parents=True, exist_ok=True)
+    localserver.password_file(home).write_text(password + "\n", encoding="utf-8")
+    config = localserver.ServerConfig(
+        home=home,
+        bolt_port=localserver.free_port(),
+        http_port=localserver.free_port(),
+        heap=heap,
+        pagecache=pagecache,
+        settings=settings or {},
+    )
+    saved = os.environ.pop("NEO4J_PASSWORD", None)
+    try:
+        state = localserver.start(config)
+    finally:
+        if saved is not None:
+            os.environ["NEO4J_PASSWORD"] = saved
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with (ARTIFACTS / "server-pids").open("a", encoding="utf-8") as pids:
+        pids.write(f"{state.pid}\n")
+    return config, state
 
 
 _SERVER_INFO: dict[str, str] = {}

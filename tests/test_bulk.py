@@ -20,7 +20,7 @@ from loader import bulk, localserver
 from loader.cli import app
 from loader.dump import canonical_dump
 from loader.export import export_run_id, write_admin_csv
-from tests.conftest import ARTIFACTS, Neo4jServer, wipe
+from tests.conftest import Neo4jServer, start_scratch_server, wipe
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph
 from tests.test_export import loaded_dump, mini_plan
 
@@ -65,27 +65,16 @@ def schema_names(driver: Driver) -> set[str]:
 @pytest.fixture(scope="module")
 def bulk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BulkServer]:
     home = tmp_path_factory.mktemp("bulk") / "home"
-    home.mkdir()
-    localserver.password_file(home).write_text(PASSWORD + "\n", encoding="utf-8")
-    config = localserver.ServerConfig(
-        home=home,
-        bolt_port=localserver.free_port(),
-        http_port=localserver.free_port(),
-        heap="512m",
-        pagecache="256m",
-        settings={"db.transaction.timeout": "5m"},  # kept across the bulk restart
-    )
-    saved = os.environ.pop("NEO4J_PASSWORD", None)
     try:
-        state = localserver.start(config)
+        config, _ = start_scratch_server(
+            home,
+            PASSWORD,
+            heap="512m",
+            pagecache="256m",
+            settings={"db.transaction.timeout": "5m"},  # kept across the bulk restart
+        )
     except Exception as exc:
         pytest.skip(f"no local Neo4j for the bulk tests: {type(exc).__name__}: {exc}")
-    finally:
-        if saved is not None:
-            os.environ["NEO4J_PASSWORD"] = saved
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with (ARTIFACTS / "server-pids").open("a", encoding="utf-8") as pids:
-        pids.write(f"{state.pid}\n")  # .ci/run stops it should the session die
     try:
         # bolt:// (not routing): the driver reconnects to the same address after a restart
         uri = f"bolt://127.0.0.1:{config.bolt_port}"
