@@ -18,7 +18,6 @@ in every case.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import shutil
@@ -223,19 +222,11 @@ def _finish(
 ) -> None:
     """Constraints and indexes, then the LoadRun that a later plain load compares with."""
     params = writer._params(plan, report, dt.datetime.now(dt.UTC))  # what RUN_START binds
-    summary = json.dumps(report.to_dict()["totals"])
 
     @unit_of_work(metadata={"app": "casegraph", "load_run": report.run, "dataset": plan.dataset})
     def record(tx: ManagedTransaction) -> None:
         tx.run(writer.RUN_START, params).consume()
-        tx.run(
-            writer.RUN_END,
-            run=report.run,
-            status="succeeded",
-            summary=summary,
-            error=None,
-            counts=writer.element_counts(report),
-        ).consume()
+        writer.end_run(tx, report, error=None)
 
     _wait_online(conn)
     with connection.open_driver(conn) as driver:

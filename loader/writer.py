@@ -55,6 +55,18 @@ SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error =
 Progress = Callable[[int, int], None]
 
 
+def end_run(tx: ManagedTransaction | Transaction, report: LoadReport, error: str | None) -> None:
+    """Close the report's ``(:LoadRun)``: succeeded with its totals and counts, or failed
+    with ``error``."""
+    if error is None:
+        summary, counts = json.dumps(report.to_dict()["totals"]), element_counts(report)
+        tx.run(RUN_END, run=report.run, status="succeeded", summary=summary, error=None,
+               counts=counts).consume()  # fmt: skip
+    else:
+        tx.run(RUN_END, run=report.run, status="failed", summary=None, error=error,
+               counts=None).consume()  # fmt: skip
+
+
 def _q(text: str) -> LiteralString:
     """Query text built from constant templates and names quoted by ``Ontology.quote``."""
     return text  # type checkers that know LiteralString are told so by the signature
@@ -366,15 +378,7 @@ def _load_single(
         if prune:
             _prune(tx, plan, attempt, count_only=False)
         attempt.status = "succeeded"
-        summary = json.dumps(attempt.to_dict()["totals"])
-        tx.run(
-            RUN_END,
-            run=attempt.run,
-            status="succeeded",
-            summary=summary,
-            error=None,
-            counts=element_counts(attempt),
-        ).consume()
+        end_run(tx, attempt, error=None)
         return attempt
 
     try:
@@ -488,16 +492,7 @@ def _load_batched(
             report.status = "failed"
             message = f"{type(exc).__name__}: {exc}"
             try:
-                session.execute_write(
-                    lambda tx: tx.run(
-                        RUN_END,
-                        run=report.run,
-                        status="failed",
-                        summary=None,
-                        error=message,
-                        counts=None,
-                    ).consume()
-                )
+                session.execute_write(lambda tx: end_run(tx, report, error=message))
                 recorded = f"LoadRun {report.run} is marked failed"
             except (Neo4jError, DriverError):
                 recorded = f"LoadRun {report.run} stays 'running' (Neo4j unreachable)"
@@ -509,15 +504,5 @@ def _load_batched(
             with suppress(Neo4jError, DriverError):
                 lock_tx.close()  # rolls back: releases the lock
         report.status = "succeeded"
-        summary = json.dumps(report.to_dict()["totals"])
-        session.execute_write(
-            lambda tx: tx.run(
-                RUN_END,
-                run=report.run,
-                status="succeeded",
-                summary=summary,
-                error=None,
-                counts=element_counts(report),
-            ).consume()
-        )
+        session.execute_write(lambda tx: end_run(tx, report, error=None))
     return report
