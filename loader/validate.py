@@ -500,17 +500,27 @@ def identity_key(values: list[Any]) -> str:
     return json.dumps(values, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
+def _input_digest(ontology: Ontology, dataset: str | None) -> hashlib._Hash:
+    """The start of a load's checksum (``input_checksum`` and ``read_graph`` must agree:
+    the unchanged-input check compares what one computed with what the other stored)."""
+    return hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
+
+
+def _add_file(digest: hashlib._Hash, path: Path, content_sha256: bytes) -> None:
+    digest.update(path.name.encode() + b"\0" + content_sha256)
+
+
 def input_checksum(files: list[Path], ontology: Ontology, dataset: str | None) -> str:
     """The checksum of a load's input, from the bytes alone (no parsing): casegraph's
     version, the ontology, the --dataset given, and every file's name and content."""
-    digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
+    digest = _input_digest(ontology, dataset)
     for path in files:
         try:
             with path.open("rb") as handle:  # in chunks: a whole file at a time fragments
                 content = hashlib.file_digest(handle, "sha256").digest()  # the heap
         except OSError as exc:
             raise InputError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
-        digest.update(path.name.encode() + b"\0" + content)
+        _add_file(digest, path, content)
     return digest.hexdigest()
 
 
@@ -602,7 +612,7 @@ def read_graph(
     files = collect_files(paths)
     workdir = Path(tempfile.mkdtemp(prefix="casegraph-"))
     join = _Join(ontology, chunk)
-    digest = hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
+    digest = _input_digest(ontology, dataset)
     unreadable: list[Problem] = []
     gc_was_on = gc.isenabled()
     gc.disable()  # parsing makes many small objects and no cycles: the collector only costs
@@ -612,7 +622,7 @@ def read_graph(
             if check.unreadable:
                 unreadable.extend(check.unreadable)
                 continue
-            digest.update(Path(check.path).name.encode() + b"\0" + check.digest)
+            _add_file(digest, Path(check.path), check.digest)
             if not unreadable:  # once a file is unreadable, only reading problems are reported
                 join.add(check)
         if unreadable:
