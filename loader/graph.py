@@ -36,10 +36,6 @@ class Rel:
     props: dict[str, Any]
     hash: str = ""
 
-    @property
-    def identity(self) -> tuple[str, str, str, str]:
-        return (self.type, self.start, self.end, self.key)
-
 
 @dataclass
 class Graph:
