@@ -26,7 +26,7 @@ from loader.cli_common import (
     out,
 )
 from loader.errors import DatabaseUnavailableError
-from loader.query_cli import query_app
+from loader.query_cli import QueriesOption, query_app
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -364,15 +364,6 @@ browser_app = typer.Typer(
     context_settings=CONTEXT,
 )
 app.add_typer(browser_app, name="browser")
-BrowserQueriesOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--queries",
-        envvar="CASEGRAPH_QUERIES",
-        help="Directory of saved queries. Default: cypher/ next to the loader package.",
-        show_default=False,
-    ),
-]
 BaseUrlOption = Annotated[
     str | None,
     typer.Option(
@@ -453,7 +444,7 @@ def browser_build(
         ),
     ] = None,
     base_url: BaseUrlOption = None,
-    queries: BrowserQueriesOption = None,
+    queries: QueriesOption = None,
     ontology: OntologyOption = None,
 ) -> None:
     """Write the favorites zip, the guide (guide.html) and the style (casegraph.grass)."""
@@ -476,7 +467,7 @@ def browser_serve(
         bool, typer.Option("--background", help="Run detached; stop with `casegraph browser stop`.")
     ] = False,
     base_url: BaseUrlOption = None,
-    queries: BrowserQueriesOption = None,
+    queries: QueriesOption = None,
     ontology: OntologyOption = None,
 ) -> None:
     """Build the files, then serve them with CORS headers for :play, :guide and :style."""
@@ -516,7 +507,7 @@ def browser_stop() -> None:
 @browser_app.command("publish")
 @friendly
 def browser_publish(
-    queries: BrowserQueriesOption = None,
+    queries: QueriesOption = None,
     uri: UriOption = None,
     username: UserOption = None,
     database: DatabaseOption = None,
