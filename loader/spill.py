@@ -5,7 +5,7 @@ this store's own anonymous temporary file (rows given to ``add`` are kept in mem
 ``chunk`` per group, then written there) or a segment file a worker process wrote
 (``adopt``). Small inputs checked in this process never touch the disk. Reading a range
 of a group loads just the chunks it spans and keeps the last one, so reading a group in
-order unpickles each chunk once.
+order unpickles each chunk once. Reads are thread-safe (the writer's threads share a store).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import pickle
 import tempfile
+import threading
 from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -63,6 +64,7 @@ class Spill:
         self._own: IO[bytes] | None = None
         self._files: dict[str, IO[bytes]] = {}
         self._cache: tuple[Hashable, int, list[Row]] | None = None
+        self._reading = threading.Lock()  # one file position per source
         self.spilled_bytes = 0
 
     def _group(self, key: Hashable) -> list[Row]:
@@ -124,12 +126,14 @@ class Spill:
         chunks = self._chunks[key]
         if index == len(chunks):  # the part still in memory
             return self._buffers[key]
-        if self._cache is not None and self._cache[:2] == (key, index):
-            return self._cache[2]
+        cache = self._cache  # another thread may replace it
+        if cache is not None and cache[:2] == (key, index):
+            return cache[2]
         source, offset, _ = chunks[index]
-        handle = self._file(source)
-        handle.seek(offset)
-        rows: list[Row] = pickle.load(handle)  # noqa: S301 (written by this load)
+        with self._reading:
+            handle = self._file(source)
+            handle.seek(offset)
+            rows: list[Row] = pickle.load(handle)  # noqa: S301 (written by this load)
         self._cache = (key, index, rows)
         return rows
 
