@@ -66,10 +66,21 @@ OPTIONAL MATCH (:{start} {{id: row.start}})-[r:{type} {{key: row.key}}]->(:{end}
 RETURN count(*) AS rows, count(CASE WHEN r IS NULL THEN 1 END) AS created,
        count(CASE WHEN r.content_hash <> row.hash THEN 1 END) AS changed"""
 
-OWNERS = """UNWIND range(0, size($ids) - 1) AS i
-MATCH (n:{label} {{id: $ids[i]}})
-WHERE n.dataset IS NULL OR n.dataset <> $dataset OR $labels[i] <> $label
-RETURN n.id AS id, n.dataset AS owner, $label AS label, $labels[i] AS wanted LIMIT 5"""
+# ids are global: an id of the input may be a node of another dataset, of data casegraph did
+# not write, or of this dataset under another label. One check per label of the database:
+# $wanted maps each id of the input to its label in the input. Labels with fewer nodes than
+# the input has ids are read whole (scan); the others are looked up id by id (seek).
+LABEL_SIZE = "MATCH (n:{label}) RETURN count(n) AS n"
+
+OWNERS_SEEK = """UNWIND keys($wanted) AS wanted_id
+MATCH (n:{label} {{id: wanted_id}})
+WHERE n.dataset IS NULL OR n.dataset <> $dataset OR $wanted[wanted_id] <> $label
+RETURN n.id AS id, n.dataset AS owner, $label AS label, $wanted[wanted_id] AS wanted LIMIT 5"""
+
+OWNERS_SCAN = """MATCH (n:{label})
+WITH n, CASE WHEN n.id IS :: STRING NOT NULL THEN $wanted[n.id] END AS wanted
+WHERE wanted IS NOT NULL AND (n.dataset IS NULL OR n.dataset <> $dataset OR wanted <> $label)
+RETURN n.id AS id, n.dataset AS owner, $label AS label, wanted LIMIT 5"""
 
 # a load sets load_run on every element of the input, changed or not: the others are stale
 PRUNE_RELS = """MATCH ()-[r:{type}]->()
@@ -128,6 +139,16 @@ class Batch:
 RowSource = Callable[[], list[dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class OwnerCheck:
+    """The ids of the input already used in the database by other data, in one label."""
+
+    label: str
+    size: str  # how many nodes the label has (the count store: free)
+    seek: str
+    scan: str
+
+
 @dataclass
 class PruneStep:
     """Deleting this dataset's elements that the load did not touch (``delete``, ``kept``:
@@ -153,7 +174,8 @@ class Plan:
     schema: list[Statement]
     nodes: list[Batch]
     rels: list[Batch]
-    owners: list[Statement]
+    owners: list[OwnerCheck]
+    wanted_source: Callable[[], dict[str, str]]  # id -> label, every node of the input
     prune: list[PruneStep]
 
     @property
@@ -167,6 +189,10 @@ class Plan:
     @property
     def node_count(self) -> int:
         return sum(b.size for b in self.nodes)
+
+    def wanted(self) -> dict[str, str]:
+        """Every id of the input and its label (read from the spill when asked for)."""
+        return self.wanted_source()
 
 
 def schema_statements(ont: Ontology) -> list[Statement]:
@@ -243,17 +269,17 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         for source, size in zip(_rel_batches(graph, group, batch_size), sizes, strict=True):
             rels.append(Batch("rel", rtype, body, diff, source, size, create))
 
-    # ids are global: one owner (dataset) and one label each, whatever label the load gives
-    ids: list[str] = []
-    id_labels: list[str] = []
-    for label in labels:
-        for node_id, _, _ in graph.node_rows.rows(label):
-            ids.append(node_id)
-            id_labels.append(label)
+    def wanted() -> dict[str, str]:
+        return {
+            str(node_id): label for label in labels for node_id, _, _ in graph.node_rows.rows(label)
+        }
+
     owners = [
-        Statement(
-            OWNERS.format(label=ont.quote(label)),
-            {"ids": ids, "labels": id_labels, "dataset": graph.dataset, "label": label},
+        OwnerCheck(
+            label,
+            LABEL_SIZE.format(label=ont.quote(label)),
+            OWNERS_SEEK.format(label=ont.quote(label)),
+            OWNERS_SCAN.format(label=ont.quote(label)),
         )
         for label in sorted(ont.labels)
     ]
@@ -307,5 +333,6 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         nodes=nodes,
         rels=rels,
         owners=owners,
+        wanted_source=wanted,
         prune=prune,
     )
