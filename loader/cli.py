@@ -239,6 +239,15 @@ def load(
             help="Loads up to this many elements run in one transaction (all-or-nothing).", min=1
         ),
     ] = 100_000,
+    writers: Annotated[
+        int | None,
+        typer.Option(
+            help="Concurrent write transactions of a batched load "
+            "[default: CASEGRAPH_WRITERS, else 2].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
@@ -317,6 +326,7 @@ def load(
                 single_limit,
                 show,
                 force,
+                writers,
             )
     if as_json:
         print(json.dumps(report.to_dict(), indent=2))
@@ -335,6 +345,7 @@ def _load_with_progress(
     single_limit: int,
     show: bool,
     force: bool,
+    writers: int | None = None,
 ) -> LoadReport:
     from loader.pipeline import load_files
 
@@ -344,6 +355,7 @@ def _load_with_progress(
         "prune": prune,
         "single_limit": single_limit,
         "force": force,
+        "writers": writers,
     }
     if not show:
         return load_files(driver, database, paths, ont, **options)

@@ -35,6 +35,7 @@ def load_files(
     prune: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    writers: int | None = None,
 ) -> LoadReport:
     """Validate and load; ``report.timings`` holds the seconds of each phase."""
     began = time.perf_counter()
@@ -63,6 +64,7 @@ def load_files(
             single_limit=single_limit,
             progress=progress,
             force=force,
+            writers=writers,
         )
     finally:
         graph.close()

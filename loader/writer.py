@@ -4,7 +4,10 @@
   which retries transient errors; every statement is a MERGE, so a retry is harmless):
   any failure leaves the data exactly as it was.
 - Larger loads commit batch by batch. A failure is recorded on the ``(:LoadRun)`` node
-  as ``failed``; running the same load again converges to the exact graph.
+  as ``failed``; running the same load again converges to the exact graph. Batches are
+  written by ``writers`` concurrent transactions: every node batch before any
+  relationship batch, and one writer only from the first retried batch on (concurrent
+  MERGEs of relationships on shared hub nodes can deadlock).
 - Every element gets ``dataset``, ``load_run``, ``first_seen``, ``last_seen`` and
   ``content_hash``; unchanged elements keep their properties, so a rerun reports 0
   created and 0 changed.
@@ -14,9 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, LiteralString
@@ -26,9 +31,10 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 
 from loader.connection import retry_seconds
 from loader.errors import DatabaseUnavailableError, LoadError
-from loader.plan import PARAM_HEAD, Plan, Statement
+from loader.plan import PARAM_HEAD, Batch, Plan, Statement
 
 DEFAULT_SINGLE_LIMIT = 100_000
+DEFAULT_WRITERS = 2
 
 RUN_START = """CREATE (l:LoadRun {id: $run, dataset: $dataset, started_at: $now,
   status: 'running', checksum: $checksum, mode: $mode, elements: $size, nodes: $nodes,
@@ -150,9 +156,22 @@ def _params(plan: Plan, report: LoadReport, now: dt.datetime) -> dict[str, Any]:
 
 
 def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
+    """Refuse ids used in the database by other data (see ``plan.OWNERS_SEEK``). Labels
+    with no node cost one count-store read; a first load into an empty database reads
+    nothing else."""
     clashes: list[str] = []
-    for stmt in plan.owners:
-        for record in tx.run(_q(stmt.text), stmt.params):
+    wanted: dict[str, str] | None = None
+    for check in plan.owners:
+        size = tx.run(_q(check.size)).single(strict=True)["n"]
+        if not size:
+            continue
+        if wanted is None:
+            wanted = plan.wanted()
+        if not wanted:
+            return
+        text = check.scan if size <= len(wanted) else check.seek
+        params = {"wanted": wanted, "dataset": plan.dataset, "label": check.label}
+        for record in tx.run(_q(text), params):
             owner = record["owner"]
             who = f"dataset {owner!r}" if owner else "data casegraph did not write"
             if owner == plan.dataset:  # same dataset, another label: a change of type
@@ -297,8 +316,10 @@ def load(
     single_limit: int = DEFAULT_SINGLE_LIMIT,
     progress: Progress | None = None,
     force: bool = False,
+    writers: int | None = None,
 ) -> LoadReport:
     """Write the plan; see the module docstring for what a failure leaves behind.
+    ``writers``: concurrent transactions of a batched load (default ``writer_count()``).
 
     Unless ``force``, an input identical to the last successful load of the dataset
     (checksum of the files, the ontology and casegraph's version) is not written again.
@@ -320,7 +341,8 @@ def load(
         raise LoadError(f"could not create constraints and indexes: {exc}") from None
     if report.mode == "single":
         return _load_single(driver, database, plan, report, prune, metadata, progress)
-    return _load_batched(driver, database, plan, report, prune, metadata, progress)
+    count = writer_count() if writers is None else writers
+    return _load_batched(driver, database, plan, report, prune, metadata, progress, count)
 
 
 class TransactionMemoryError(LoadError):
@@ -399,13 +421,20 @@ def _load_single(
         ) from None
 
 
+@dataclass
+class _Tries:
+    retries: int = 0
+    halvings: int = 0
+    retrying: threading.Event | None = None  # set before a retry's pause
+
+
 def _write_batch(
     session: Session,
     text: str,
     rows: list[Any],
     base: dict[str, Any],
     metadata: dict[str, Any],
-    report: LoadReport,
+    tries: _Tries,
     merge: str | None = None,
 ) -> Counts:
     """One batch in its own transaction.
@@ -426,10 +455,10 @@ def _write_batch(
             return counts
         except Neo4jError as exc:
             if _is_memory_error(exc) and len(rows) > 1:
-                report.halvings += 1
+                tries.halvings += 1
                 half = len(rows) // 2
-                first = _write_batch(session, text, rows[:half], base, metadata, report, merge)
-                first.add(_write_batch(session, text, rows[half:], base, metadata, report, merge))
+                first = _write_batch(session, text, rows[:half], base, metadata, tries, merge)
+                first.add(_write_batch(session, text, rows[half:], base, metadata, tries, merge))
                 return first
             if not exc.is_retryable() or _is_memory_error(exc) or time.monotonic() > deadline:
                 raise
@@ -437,9 +466,109 @@ def _write_batch(
             if time.monotonic() > deadline:
                 raise
             text = merge or text
-        report.retries += 1
+        tries.retries += 1
+        if tries.retrying is not None:
+            tries.retrying.set()
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
+
+
+def writer_count() -> int:
+    """Concurrent write transactions of a batched load: ``CASEGRAPH_WRITERS``, else 2."""
+    wanted = os.environ.get("CASEGRAPH_WRITERS", "").strip()
+    if not wanted:
+        return DEFAULT_WRITERS
+    if not wanted.isdigit() or int(wanted) < 1:
+        raise LoadError(f"CASEGRAPH_WRITERS must be a whole number of 1 or more, not {wanted!r}")
+    return int(wanted)
+
+
+class _Phase:
+    """Writes a list of batches with up to ``writers`` threads, each with its own session.
+
+    The rows of a batch are read just before it is written. The first failure stops the
+    others from taking new batches; the threads' own batches finish first. After a retry,
+    only the first writer goes on taking batches.
+    """
+
+    def __init__(
+        self,
+        driver: Driver,
+        database: str,
+        report: LoadReport,
+        base: dict[str, Any],
+        metadata: dict[str, Any],
+        progress: Progress | None,
+        total: int,
+    ) -> None:
+        self.driver, self.database, self.report = driver, database, report
+        self.base, self.metadata, self.progress, self.total = base, metadata, progress, total
+        self.done = 0  # elements written
+        self.failure: BaseException | None = None
+        self._lock = threading.Lock()
+        self._serial = threading.Event()
+        self._batches: Iterator[tuple[int, Batch]] = iter(())
+
+    def run(self, batches: list[Batch], first: int, writers: int) -> None:
+        self._batches = iter(enumerate(batches, start=first))
+        self._serial.clear()
+        if writers <= 1 or len(batches) <= 1:
+            self._work(lead=True)
+        else:
+            threads = [
+                threading.Thread(target=self._work, args=(i == 0,), daemon=True)
+                for i in range(min(writers, len(batches)))
+            ]
+            for thread in threads:
+                thread.start()
+            try:
+                for thread in threads:
+                    thread.join()
+            except BaseException as exc:  # Ctrl-C: no new batches, let the others finish
+                with self._lock:
+                    self.failure = self.failure or exc
+                for thread in threads:
+                    thread.join()
+                raise
+        if self.failure is not None:
+            raise self.failure
+
+    def _work(self, lead: bool) -> None:
+        try:
+            with self.driver.session(database=self.database) as session:
+                while True:
+                    with self._lock:  # a retry sets _serial before it pauses
+                        if self.failure is not None or (self._serial.is_set() and not lead):
+                            return
+                        index, batch = next(self._batches, (-1, None))
+                    if batch is None:
+                        return
+                    self._write(session, index, batch)
+        except BaseException as exc:  # raised again by run(), in the calling thread
+            with self._lock:
+                self.failure = self.failure or exc
+
+    def _write(self, session: Session, index: int, batch: Batch) -> None:
+        report, tries = self.report, _Tries(retrying=self._serial)
+        try:
+            counts = _write_batch(
+                session,
+                batch.create if report.first_load else batch.body,
+                batch.rows,
+                self.base,
+                {**self.metadata, "batch": index},
+                tries,
+                merge=batch.body,
+            )
+        finally:
+            with self._lock:
+                report.retries += tries.retries
+                report.halvings += tries.halvings
+        with self._lock:
+            report.count(batch.kind, batch.name).add(counts)
+            self.done += batch.size
+            if self.progress:
+                self.progress(self.done, self.total)
 
 
 def _load_batched(
@@ -450,6 +579,7 @@ def _load_batched(
     prune: bool,
     metadata: dict[str, Any],
     progress: Progress | None,
+    writers: int,
 ) -> LoadReport:
     base = _params(plan, report, dt.datetime.now(dt.UTC))
     with (
@@ -470,22 +600,10 @@ def _load_batched(
         except (Neo4jError, DriverError) as exc:
             lock_tx.close()
             raise DatabaseUnavailableError(f"cannot start the load: {exc}") from None
-        done = 0
+        phase = _Phase(driver, database, report, base, metadata, progress, plan.size)
         try:
-            for batch in plan.batches:
-                counts = _write_batch(
-                    session,
-                    batch.create if report.first_load else batch.body,
-                    batch.rows,
-                    base,
-                    {**metadata, "batch": done},
-                    report,
-                    merge=batch.body,
-                )
-                report.count(batch.kind, batch.name).add(counts)
-                done += batch.size
-                if progress:
-                    progress(done, plan.size)
+            phase.run(plan.nodes, 0, writers)  # every node before the relationships to them
+            phase.run(plan.rels, len(plan.nodes), writers)
             if prune:
                 session.execute_write(lambda tx: _prune(tx, plan, report, count_only=False))
         except Exception as exc:  # anything, even a bug: record the run as failed first
@@ -497,8 +615,8 @@ def _load_batched(
             except (Neo4jError, DriverError):
                 recorded = f"LoadRun {report.run} stays 'running' (Neo4j unreachable)"
             raise LoadError(
-                f"the batched load failed after {done} of {plan.size} elements ({message}); "
-                f"{recorded}; run the same load again to complete it"
+                f"the batched load failed after {phase.done} of {plan.size} elements "
+                f"({message}); {recorded}; run the same load again to complete it"
             ) from None
         finally:
             with suppress(Neo4jError, DriverError):

@@ -333,7 +333,9 @@ def test_failed_batched_load_is_recorded_and_a_rerun_converges(
     wipe(driver, empty_db.database)
     plan = build_plan(read_graph([seed], ont), ont, batch_size=1)
     with pytest.raises(LoadError, match=r"failed after 3 of 7 elements .* marked failed"):
-        writer.load(driver, empty_db.database, plan, single_limit=2, progress=_explode_after(3))
+        writer.load(
+            driver, empty_db.database, plan, single_limit=2, progress=_explode_after(3), writers=1
+        )
     records, _, _ = driver.execute_query(
         "MATCH (l:LoadRun) RETURN l.status AS status, l.error AS error",
         database_=empty_db.database,
@@ -442,7 +444,7 @@ def test_a_lost_commit_in_a_first_load_is_not_created_twice(
 
     monkeypatch.setattr(writer, "_run_batch", flaky)
     plan = build_plan(read_graph([seed], ont), ont, batch_size=1)
-    report = writer.load(driver, empty_db.database, plan, single_limit=2)
+    report = writer.load(driver, empty_db.database, plan, single_limit=2, writers=1)
     assert report.first_load
     assert report.retries == 1
     assert "CREATE (a)-[r:" in calls[5]
