@@ -15,7 +15,7 @@ from loader.ontology import load_ontology
 from loader.validate import read_graph
 from tests.conftest import Neo4jServer, wipe
 
-ENTITIES = 2000
+ENTITIES = 10_000  # the size the issue asks CI to run
 
 
 @pytest.mark.parametrize("shape", gen.SHAPES)
