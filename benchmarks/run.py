@@ -326,6 +326,8 @@ def run_size(bench: Bench, entities: int, shape: str) -> dict[str, Any]:
         f"  {stats.relationships:,} relationships, {stats.files} files, "
         f"{stats.bytes / 1e6:.1f} MB in {stats.seconds:.1f}s"
     )
+    if opts.warm_up:  # a and f of the previous case restarted the server: a cold JIT
+        warm_up(bench, entities)
     results: list[dict[str, Any]] = []
     changed = 0
     if "d" in opts.approaches:
@@ -376,10 +378,11 @@ WARM_UP_MAX = 100_000
 
 
 def warm_up(bench: Bench, entities: int) -> None:
-    """A load first (not measured), so that no approach pays the server's warm-up: the
-    JIT, and store files growing to the size of the case. It is as large as the largest
-    case, up to WARM_UP_MAX entities (a 500-entity warm-up was not enough: the first
-    approach then wrote the 100k case in 49 s, the same load again in about 27 s)."""
+    """A load before each case (not measured), so that its first approach does not pay
+    the server's warm-up: the JIT (cold again after a and f restart the server), and
+    store files growing. As large as the case, up to WARM_UP_MAX entities: with one
+    500-entity warm-up per run, the first approach of the 100k case (right after the 10k
+    case's --bulk restart) took 60-69 s, the same load right after it 39-45 s."""
     entities = max(500, min(entities, WARM_UP_MAX))
     data = bench.work / "warm-up"
     gen.generate(data, entities, "uniform", None, bench.opts.seed + 1, "warm-up")
@@ -447,8 +450,6 @@ def run_benchmark(opts: Options, console: Console | None = None) -> dict[str, An
             )
         results["machine"]["neo4j"] = records[0]["v"]
         bench = Bench(opts, target, work, console)
-        if opts.warm_up:
-            warm_up(bench, max(opts.sizes))
         for shape in opts.shapes:
             for entities in opts.sizes:
                 run = run_size(bench, entities, shape)
