@@ -33,11 +33,24 @@ from loader.yamlread import collect_files, read_file
 
 
 def _driver(args: argparse.Namespace) -> Any:
+    """The naive loop's driver: the defaults a user starts with."""
     from neo4j import GraphDatabase
 
-    return GraphDatabase.driver(
-        args.uri, auth=(args.user, os.environ.get("NEO4J_PASSWORD", "")), max_connection_pool_size=2
+    return GraphDatabase.driver(args.uri, auth=(args.user, os.environ.get("NEO4J_PASSWORD", "")))
+
+
+def _casegraph_driver(args: argparse.Namespace) -> Any:
+    """The driver `casegraph load` opens (its settings, a pool large enough for the lock
+    and the writers)."""
+    from loader import connection
+
+    conn = connection.resolve(
+        uri=args.uri,
+        username=args.user,
+        password=os.environ.get("NEO4J_PASSWORD", ""),
+        database=args.database,
     )
+    return connection.open_driver(conn)
 
 
 def encode_seconds(plan: Plan) -> float | None:
@@ -65,7 +78,7 @@ def cmd_casegraph(args: argparse.Namespace) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     ont = load_ontology()
-    with _driver(args) as driver:
+    with _casegraph_driver(args) as driver:
         report = load_files(
             driver,
             args.database,

@@ -319,7 +319,9 @@ def load(
     writers: int | None = None,
 ) -> LoadReport:
     """Write the plan; see the module docstring for what a failure leaves behind.
-    ``writers``: concurrent transactions of a batched load (default ``writer_count()``).
+    ``writers``: concurrent transactions of a batched load (default ``writer_count()``);
+    it holds ``writers`` + 1 connections of the driver's pool (the lock's and the
+    writers'): with a smaller pool the writers take turns.
 
     Unless ``force``, an input identical to the last successful load of the dataset
     (checksum of the files, the ontology and casegraph's version) is not written again.
