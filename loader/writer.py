@@ -328,6 +328,7 @@ def load(
     """
     report = new_report(plan, single_limit)
     report.pruned = prune
+    count = writer_count() if writers is None else writers  # a bad setting fails before writing
     skipped = None if force else unchanged_input(driver, database, plan.checksum, prune)
     if skipped is not None and skipped.dataset == plan.dataset:
         skipped.run = report.run
@@ -343,7 +344,6 @@ def load(
         raise LoadError(f"could not create constraints and indexes: {exc}") from None
     if report.mode == "single":
         return _load_single(driver, database, plan, report, prune, metadata, progress)
-    count = writer_count() if writers is None else writers
     return _load_batched(driver, database, plan, report, prune, metadata, progress, count)
 
 

@@ -241,3 +241,20 @@ def test_a_first_load_into_an_empty_database_reads_no_ids(
     monkeypatch.setattr(plan2, "wanted_source", lambda: asked.append(2) or source2())
     assert writer.load(driver, empty_db.database, plan2).status == "succeeded"
     assert asked == [2]
+
+
+def test_a_bad_writers_setting_is_refused_before_anything_is_written(
+    empty_db: Neo4jServer, driver: Driver, tmp_path: Path
+) -> None:
+    from tests.helpers import TEST_ONTOLOGY, casegraph
+
+    env = {**empty_db.env(), "CASEGRAPH_ONTOLOGY": str(TEST_ONTOLOGY), "CASEGRAPH_WRITERS": "0"}
+    done = casegraph("load", str(copy_mini(tmp_path)), env=env)
+    assert done.returncode == 1
+    assert "CASEGRAPH_WRITERS must be a whole number of 1 or more, not '0'" in done.stderr
+    records, _, _ = driver.execute_query(
+        "MATCH (n) RETURN count(n) AS n", database_=empty_db.database
+    )
+    assert records[0]["n"] == 0
+    constraints, _, _ = driver.execute_query("SHOW CONSTRAINTS", database_=empty_db.database)
+    assert constraints == []  # refused before the schema too
