@@ -54,3 +54,13 @@ def load_seed(server: Neo4jServer, driver: Driver) -> Neo4jServer:
     done = casegraph("load", "seed/", env=server.env())
     assert done.returncode == 0, done.stdout + done.stderr
     return server
+
+
+def counts(driver: Driver, database: str) -> tuple[int, int]:
+    """Nodes and relationships in the database, casegraph's own LoadRun and LoadLock left out."""
+    records, _, _ = driver.execute_query(
+        "MATCH (n) WHERE NOT n:LoadRun AND NOT n:LoadLock WITH count(n) AS n "
+        "OPTIONAL MATCH ()-[r]->() RETURN n, count(r) AS r",
+        database_=database,
+    )
+    return records[0]["n"], records[0]["r"]

@@ -16,7 +16,7 @@ from loader.errors import LoadError
 from loader.plan import build_plan
 from loader.validate import read_graph
 from tests.conftest import Neo4jServer
-from tests.helpers import TEST_ONTOLOGY, casegraph, copy_mini, mini_ontology
+from tests.helpers import TEST_ONTOLOGY, casegraph, copy_mini, counts, mini_ontology
 
 pytestmark = pytest.mark.neo4j
 
@@ -28,15 +28,6 @@ def load_dir(server: Neo4jServer, path: Path, *extra: str) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
     return report
-
-
-def counts(driver: Driver, database: str) -> tuple[int, int]:
-    records, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:LoadRun AND NOT n:LoadLock WITH count(n) AS n "
-        "OPTIONAL MATCH ()-[r]->() RETURN n, count(r) AS r",
-        database_=database,
-    )
-    return records[0]["n"], records[0]["r"]
 
 
 def test_first_load_creates_what_the_yaml_says(

@@ -20,7 +20,7 @@ from loader.ontology import Ontology, load_ontology
 from loader.plan import Plan, build_plan
 from loader.validate import read_graph
 from tests.conftest import Neo4jServer, wipe
-from tests.helpers import copy_mini, mini_ontology
+from tests.helpers import copy_mini, counts, mini_ontology
 
 pytestmark = pytest.mark.neo4j
 
@@ -40,15 +40,6 @@ def _plan(case: tuple[Path, Ontology]) -> Plan:
     return build_plan(read_graph([path], ont), ont, batch_size=50)
 
 
-def _counts(driver: Driver, database: str) -> tuple[int, int]:
-    records, _, _ = driver.execute_query(
-        "MATCH (n) WHERE NOT n:LoadRun AND NOT n:LoadLock WITH count(n) AS n "
-        "OPTIONAL MATCH ()-[r]->() RETURN n, count(r) AS r",
-        database_=database,
-    )
-    return records[0]["n"], records[0]["r"]
-
-
 def test_several_writers_write_the_same_graph_as_one(
     empty_db: Neo4jServer, driver: Driver, case: tuple[Path, Ontology]
 ) -> None:
@@ -57,7 +48,7 @@ def test_several_writers_write_the_same_graph_as_one(
     rels = sum(b.size for b in plan.rels)
     one = writer.load(driver, empty_db.database, plan, single_limit=10, writers=1)
     expected = canonical_dump(driver, empty_db.database)
-    assert _counts(driver, empty_db.database) == (nodes, rels)
+    assert counts(driver, empty_db.database) == (nodes, rels)
     for writers in (2, 4):
         wipe(driver, empty_db.database)
         seen: list[int] = []
@@ -97,7 +88,7 @@ def test_writers_stop_at_the_first_failure_and_say_how_far_they_got(
     done = int(re.search(r"failed after (\d+) of", str(info.value)).group(1))  # type: ignore[union-attr]
     # every batch a writer had started was committed and counted; no other was started
     assert 120 <= done < 120 + 3 * 50
-    assert _counts(driver, empty_db.database) == (done, 0)  # still in the node batches
+    assert counts(driver, empty_db.database) == (done, 0)  # still in the node batches
     records, _, _ = driver.execute_query(
         "MATCH (l:LoadRun) RETURN l.status AS status", database_=empty_db.database
     )
@@ -105,7 +96,7 @@ def test_writers_stop_at_the_first_failure_and_say_how_far_they_got(
     report = writer.load(driver, empty_db.database, plan, single_limit=10, writers=3)
     assert report.status == "succeeded"
     assert report.totals.unchanged == done
-    assert _counts(driver, empty_db.database) == (
+    assert counts(driver, empty_db.database) == (
         sum(b.size for b in plan.nodes),
         sum(b.size for b in plan.rels),
     )
@@ -143,7 +134,7 @@ def test_after_a_retry_one_writer_goes_on(
     report = writer.load(driver, empty_db.database, plan, single_limit=10, writers=3)
     assert report.status == "succeeded"
     assert report.retries == 1
-    assert _counts(driver, empty_db.database) == (
+    assert counts(driver, empty_db.database) == (
         sum(b.size for b in plan.nodes),
         sum(b.size for b in plan.rels),
     )
