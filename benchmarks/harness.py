@@ -93,10 +93,10 @@ def settle(target: Target, limit: float = 60.0) -> float:
     ``limit`` seconds): a wipe leaves it collecting garbage and flushing, which would be
     charged to the next approach. Returns the seconds waited."""
     state = localserver.read_state(target.config.home) if target.config else None
-    if state is None or _cpu_seconds(state.pid) is None:
+    last = _cpu_seconds(state.pid) if state is not None else None
+    if state is None or last is None:
         return 0.0
     began = time.monotonic()
-    last = _cpu_seconds(state.pid) or 0.0
     while time.monotonic() - began < limit:
         time.sleep(1.0)
         now = _cpu_seconds(state.pid)
