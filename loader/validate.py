@@ -71,13 +71,7 @@ def content_hash(kind: str, props: dict[str, Any]) -> str:
 
     The text hashed is the JSON of ``[kind, props]`` with sorted keys, a date written as
     ``{"date": "YYYY-MM-DD"}``."""
-    text = json.dumps(
-        [kind, props],
-        sort_keys=True,
-        default=_date_json,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    text = _hash_json([kind, props])
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
@@ -85,6 +79,17 @@ def _date_json(value: Any) -> dict[str, str]:
     if isinstance(value, dt.date):
         return {"date": value.isoformat()}
     raise TypeError(f"not a property value: {value!r}")
+
+
+# json.dumps with these options builds an encoder per call; one, made once, is reused
+_hash_json = json.JSONEncoder(
+    sort_keys=True, default=_date_json, ensure_ascii=False, separators=(",", ":")
+).encode
+
+
+def _at(where: YMap | YList, at: Any) -> Mark:
+    """The position of ``where[at]``."""
+    return where.at(at) if isinstance(where, YMap) else where.item_marks[at]
 
 
 class _FileChecker:
@@ -102,39 +107,42 @@ class _FileChecker:
 
     # -- values ---------------------------------------------------------------------------
 
-    def value(self, spec: PropertySpec, raw: Any, mark: Mark, marks: list[Mark] | None) -> Any:
-        """Parse one property value (a scalar or, for list properties, a list)."""
+    def value(self, spec: PropertySpec, raw: Any, record: YMap, key: str) -> Any:
+        """Parse one property value (a scalar or, for list properties, a list).
+
+        Positions are looked up only for a problem: on valid input they are not needed."""
         if spec.list:
             if not isinstance(raw, YList):
-                items, item_marks = [raw], [mark]
-            else:
-                items, item_marks = list(raw), raw.item_marks
+                return [] if (one := self.scalar(spec, raw, record, key)) is None else [one]
             out = []
-            for item, imark in zip(items, item_marks, strict=True):
-                parsed = self.scalar(spec, item, imark)
+            for index, item in enumerate(raw):
+                parsed = self.scalar(spec, item, raw, index)
                 if parsed is not None:
                     out.append(parsed)
             return out
-        return self.scalar(spec, raw, mark)
+        return self.scalar(spec, raw, record, key)
 
-    def scalar(self, spec: PropertySpec, raw: Any, mark: Mark) -> Any:
+    def scalar(self, spec: PropertySpec, raw: Any, where: YMap | YList, at: Any) -> Any:
+        """One value; ``where[at]`` is its place (a key of a mapping or an index of a list),
+        looked up only for a problem: on valid input no position is needed."""
+        if raw is None:
+            return None
         if isinstance(raw, YMap):
-            self.fail(mark, f"{spec.name!r}: a nested mapping is not allowed (Neo4j stores "
-                      "only values and lists)")  # fmt: skip
+            self.fail(_at(where, at), f"{spec.name!r}: a nested mapping is not allowed (Neo4j "
+                      "stores only values and lists)")  # fmt: skip
             return None
         if isinstance(raw, YList):
             why = "a list inside a list" if spec.list else "a list (the property is not a list)"
-            self.fail(mark, f"{spec.name!r}: {why} is not allowed here")
-            return None
-        if raw is None:
+            self.fail(_at(where, at), f"{spec.name!r}: {why} is not allowed here")
             return None
         try:
             value = PARSERS[spec.type](raw)
         except ValueProblem as exc:
-            self.fail(mark, f"{spec.name!r}: {exc}")
+            self.fail(_at(where, at), f"{spec.name!r}: {exc}")
             return None
         if spec.type == "enum" and value not in spec.values:
-            self.fail(mark, f"{spec.name!r}: {value!r} is not one of {', '.join(spec.values)}")
+            self.fail(_at(where, at), f"{spec.name!r}: {value!r} is not one of "
+                      f"{', '.join(spec.values)}")  # fmt: skip
             return None
         return value
 
@@ -151,7 +159,7 @@ class _FileChecker:
                 self.fail(record.key_marks[key], f"unknown property {key!r} for {what} "
                           f"(known: {known})")  # fmt: skip
                 continue
-            value = self.value(spec, raw, record.at(key), None)
+            value = self.value(spec, raw, record, key)
             if value is None or value == []:
                 continue
             if spec.type == "date":
@@ -171,20 +179,21 @@ class _FileChecker:
 
     def sources_and_status(self, record: YMap, props: dict[str, Any], what: str) -> None:
         raw = record.get("sources")
-        sources: list[tuple[str, Mark]] = []
+        sources: list[str] = []
         if raw is not None:
             if not isinstance(raw, YList) or not all(isinstance(s, str) for s in raw):
                 self.fail(record.at("sources"), "'sources' must be a list of source ids")
             else:
-                sources = list(zip(raw, raw.item_marks, strict=True))
-                seen: set[str] = set()
-                for source, smark in sources:
-                    if source in seen:
-                        self.fail(smark, f"source {source!r} is listed twice")
-                    seen.add(source)
+                sources = list(raw)
+                if len(set(sources)) < len(sources):  # positions only when one is twice
+                    seen: set[str] = set()
+                    for source, smark in zip(sources, raw.item_marks, strict=True):
+                        if source in seen:
+                            self.fail(smark, f"source {source!r} is listed twice")
+                        seen.add(source)
         if sources:
-            props["sources"] = [s for s, _ in sources]
-            self.cited.update(props["sources"])
+            props["sources"] = sources
+            self.cited.update(sources)
         status = record.get("status")
         if status is not None:
             if not isinstance(status, str) or status not in self.ont.statuses:
@@ -224,8 +233,8 @@ class _FileChecker:
         self.sources_and_status(record, props, what)
         if spec.sources_required and "sources" not in props:
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
-        id_mark = record.at("id")
-        self.check.nodes.append((node_id, label, record.mark.line, id_mark.line, id_mark.column))
+        id_line, id_column = record.place("id")
+        self.check.nodes.append((node_id, label, record.place()[0], id_line, id_column))
         if not self.problems:  # rows are only worth keeping while the input is valid
             props["id"] = node_id
             self.out.add(label, (node_id, props, content_hash(label, props)))
@@ -252,8 +261,7 @@ class _FileChecker:
         if start is None or end is None:
             return
         # the ends may be in a file not read yet: resolved once every file is in
-        marks = (record.mark, record.at("from"), record.at("to"))
-        where = tuple(n for m in marks for n in (m.line, m.column))
+        where = (*record.place(), *record.place("from"), *record.place("to"))
         key = identity_key([_identity_value(props, p) for p in spec.identity])
         props["key"] = key
         self.out.add(PENDING, (rtype, start, end, key, props, content_hash(rtype, props), *where))

@@ -120,6 +120,18 @@ class YMap(dict[str, Any]):
             return self.mark if pair is None else _mark(src[0], pair[1])
         return self.value_marks.get(key, self.mark)
 
+    def place(self, key: str | None = None) -> tuple[int, int]:
+        """``(line, column)`` of the value of ``key``, or of the mapping itself when
+        ``key`` is None or absent: ``at(key)``'s position without building a ``Mark``."""
+        attrs = self.__dict__
+        src = attrs.get("_src")
+        if src is None or "value_marks" in attrs or "mark" in attrs:  # built or assigned
+            mark = self.mark if key is None else self.at(key)
+            return mark.line, mark.column
+        pair = None if key is None else src[2].get(key)
+        start = (src[1] if pair is None else pair[1]).start_mark
+        return start.line + 1, start.column + 1
+
 
 class YList(list[Any]):
     """A sequence that knows where it and each of its items are."""

@@ -194,6 +194,21 @@ CASES = [
         id="list-not-mapping",
     ),
     pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, aliases: [A, [B], C], sources: [src/a]}\n",
+        ["6:@[B]: 'aliases': a list inside a list is not allowed here"],
+        id="list-in-list-item",
+    ),
+    pytest.param(
+        HEAD + '  - {id: p/2, type: Person, name: P, aliases: [A, "x\\u0001"], sources: [src/a]}\n',
+        ["6:@\"x: 'aliases': control character U+0001 is not allowed in text"],
+        id="bad-list-item",
+    ),
+    pytest.param(
+        HEAD + "  - {id: p/2, type: Person, name: P, sources: [src/a, src/a]}\n",
+        ["6:@src/a]: source 'src/a' is listed twice"],
+        id="source-twice",
+    ),
+    pytest.param(
         HEAD + "relationships:\n  - {type: KNOWS, from: p/1, to: p/1, since: soon}\n",
         ["7:@soon: 'since': 'soon' is not a date (use YYYY, YYYY-MM or YYYY-MM-DD)"],
         id="rel-property-type",

@@ -203,6 +203,23 @@ def test_lazy_marks_equal_eagerly_built_ones() -> None:
         top.mark.line = 3
 
 
+def test_place_is_the_line_and_column_of_at() -> None:
+    data = parse_text(TEXT, "f.yaml")
+    for mapping in (data, data["top"]):
+        for key in [*mapping, "missing", None]:
+            mark = mapping.mark if key is None else mapping.at(key)
+            assert mapping.place(key) == (mark.line, mark.column), key
+    assert data["top"].place("key") == (2, 8)
+    made = YMap(a=1)
+    made.mark = Mark("g.yaml", 3, 2)
+    made.value_marks = {"a": Mark("g.yaml", 3, 5)}
+    assert made.place("a") == (3, 5)
+    assert made.place() == made.place("b") == (3, 2)
+    parsed = parse_text("a: 1\n", "f.yaml")
+    parsed.value_marks = {}  # an assigned attribute wins, as for at()
+    assert parsed.place("a") == (1, 1)
+
+
 def test_marks_of_hand_made_containers_behave_as_plain_attributes() -> None:
     made = YMap(a=1)
     assert not hasattr(made, "mark")
