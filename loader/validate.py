@@ -30,7 +30,7 @@ from loader import __version__
 from loader.errors import InputError, Problem
 from loader.graph import Graph
 from loader.ontology import Ontology, PropertySpec
-from loader.spill import SegmentWriter, Spill
+from loader.spill import Row, SegmentWriter, Spill
 from loader.values import PARSERS, PartialDate, ValueProblem
 from loader.yamlread import Mark, YList, YMap, collect_files, read_file
 
@@ -372,19 +372,41 @@ class _Join:
 
         Duplicates are found by a 64-bit hash of their identity; a hash seen twice is
         checked exactly by a second pass over the waiting ones (rare: a real duplicate,
-        which is an error anyway, or a hash collision)."""
+        which is an error anyway, or a hash collision). The loop does inline what
+        ``_ends`` and ``_keep`` do for a valid relationship (it runs once per relationship
+        of the input); anything else goes through ``_ends``, which reports it."""
         seen: set[int] = set()
         suspects: set[int] = set()
-        for ordinal, (index, pending) in enumerate(self._pending()):
-            labels = self._ends(index, pending, report=True)
-            if labels is None:
-                continue
-            digest = hash(pending[:4])  # type, start, end, key
-            if digest in seen:
-                suspects.add(ordinal)
-                continue
-            seen.add(digest)
-            self._keep(pending, labels)
+        node = self.nodes.get
+        between = {name: spec.between for name, spec in self.ont.relationships.items()}
+        problems = self.problems
+        kept: dict[tuple[str, str, str], list[Row]] = {}
+        ordinal = -1
+        for index in range(len(self.paths)):
+            for pending in self.pending.rows(index):
+                ordinal += 1
+                rtype, start, end, key, props, digest = pending[:6]
+                a, b = node(start), node(end)
+                if a is None or b is None or (a[0], b[0]) not in between[rtype]:
+                    self._ends(index, pending, report=True)
+                    continue
+                identity = hash((rtype, start, end, key))
+                if identity in seen:
+                    suspects.add(ordinal)
+                    continue
+                seen.add(identity)
+                if not problems:  # rows are only worth keeping while the input is valid
+                    group = (rtype, a[0], b[0])
+                    rows = kept.get(group)
+                    if rows is None:
+                        rows = kept[group] = []
+                    rows.append((start, end, key, props, digest))
+                    if len(rows) >= self.rel_rows.chunk:
+                        self.rel_rows.extend(group, rows)
+                        kept[group] = []
+        for group, rows in kept.items():
+            if not problems:
+                self.rel_rows.extend(group, rows)
         if suspects:
             self._check_suspects(suspects)
 
