@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from loader.cypher import literal
+from loader.heap import old_objects_frozen
 from loader.ontology import Ontology, PropertySpec
 from loader.plan import Plan
 from loader.values import CSV_TYPES
@@ -105,35 +106,8 @@ def write_admin_csv(
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     book = {"dataset": plan.dataset, "load_run": export_run_id(plan), "first_seen": now,
             "last_seen": now}  # fmt: skip
-    args: list[str] = []
-    for label in sorted({b.name for b in plan.nodes}):
-        cols = _columns(ont.labels[label].properties) + BOOKKEEPING
-        header = ["id:ID"] + [f"{name}:{kind}" for name, kind in cols]
-        rows = (
-            [_csv_field(row["id"])]
-            + [_csv_field(book.get(n, row["props"].get(n))) for n, _ in cols[:-1]]
-            + [_csv_field(row["hash"])]
-            for batch in plan.nodes
-            if batch.name == label
-            for row in batch.rows
-        )
-        path = directory / f"nodes-{label}.csv"
-        _write(path, header, rows)
-        args.append(f"--nodes={ont.quote(label).strip('`')}={path.name}")
-    for rtype in sorted({b.name for b in plan.rels}):
-        cols = [("key", "string"), *_columns(ont.relationships[rtype].properties), *BOOKKEEPING]
-        header = [":START_ID", ":END_ID"] + [f"{name}:{kind}" for name, kind in cols]
-        rows = (
-            [_csv_field(row["start"]), _csv_field(row["end"])]
-            + [_csv_field(book.get(n, row["props"].get(n))) for n, _ in cols[:-1]]
-            + [_csv_field(row["hash"])]
-            for batch in plan.rels
-            if batch.name == rtype
-            for row in batch.rows
-        )
-        path = directory / f"relationships-{rtype}.csv"
-        _write(path, header, rows)
-        args.append(f"--relationships={ont.quote(rtype).strip('`')}={path.name}")
+    with old_objects_frozen():
+        args = _write_csvs(plan, ont, directory, {k: _csv_field(v) for k, v in book.items()})
     args += [f"--array-delimiter={ARRAY_DELIMITER_ARG}", "--multiline-fields=true"]
     (directory / "constraints.cypher").write_text(
         "\n".join(stmt.text + ";" for stmt in plan.schema) + "\n", encoding="utf-8"
@@ -151,4 +125,39 @@ def write_admin_csv(
         "Arrays use U+001F as delimiter and fields may span lines, hence the two options.\n",
         encoding="utf-8",
     )
+    return args
+
+
+def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]) -> list[str]:
+    """One CSV per label and per relationship type; ``book``: bookkeeping fields, written
+    once (the same on every row)."""
+    args: list[str] = []
+    for label in sorted({b.name for b in plan.nodes}):
+        cols = _columns(ont.labels[label].properties) + BOOKKEEPING
+        header = ["id:ID"] + [f"{name}:{kind}" for name, kind in cols]
+        rows = (
+            [_csv_field(row["id"])]
+            + [book[n] if n in book else _csv_field(row["props"].get(n)) for n, _ in cols[:-1]]
+            + [_csv_field(row["hash"])]
+            for batch in plan.nodes
+            if batch.name == label
+            for row in batch.rows
+        )
+        path = directory / f"nodes-{label}.csv"
+        _write(path, header, rows)
+        args.append(f"--nodes={ont.quote(label).strip('`')}={path.name}")
+    for rtype in sorted({b.name for b in plan.rels}):
+        cols = [("key", "string"), *_columns(ont.relationships[rtype].properties), *BOOKKEEPING]
+        header = [":START_ID", ":END_ID"] + [f"{name}:{kind}" for name, kind in cols]
+        rows = (
+            [_csv_field(row["start"]), _csv_field(row["end"])]
+            + [book[n] if n in book else _csv_field(row["props"].get(n)) for n, _ in cols[:-1]]
+            + [_csv_field(row["hash"])]
+            for batch in plan.rels
+            if batch.name == rtype
+            for row in batch.rows
+        )
+        path = directory / f"relationships-{rtype}.csv"
+        _write(path, header, rows)
+        args.append(f"--relationships={ont.quote(rtype).strip('`')}={path.name}")
     return args

@@ -16,14 +16,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Any, LiteralString
 
@@ -32,6 +31,7 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 
 from loader.connection import retry_seconds
 from loader.errors import DatabaseUnavailableError, LoadError
+from loader.heap import old_objects_frozen
 from loader.plan import PARAM_HEAD, Batch, Plan, Statement
 
 DEFAULT_SINGLE_LIMIT = 100_000
@@ -343,30 +343,10 @@ def load(
                 f"lost Neo4j while creating constraints: {exc}"
             ) from None
         raise LoadError(f"could not create constraints and indexes: {exc}") from None
-    with _old_objects_frozen():
+    with old_objects_frozen():
         if report.mode == "single":
             return _load_single(driver, database, plan, report, prune, metadata, progress)
         return _load_batched(driver, database, plan, report, prune, metadata, progress, count)
-
-
-@contextmanager
-def _old_objects_frozen() -> Iterator[None]:
-    """Leaves the objects alive before the writes out of the garbage collector's passes.
-
-    Those are the rows the spill keeps in memory (up to a chunk per group) and the
-    driver's own tables, hundreds of thousands of objects that every full collection
-    would walk again; at 100,000 entities that cost the client about 5 s of CPU while
-    the server wanted both cores. Objects made while writing are collected as usual, and
-    the frozen ones are still freed when nothing refers to them. Nothing is done when the
-    program has frozen objects itself."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 class TransactionMemoryError(LoadError):
