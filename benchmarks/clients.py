@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from loader.heap import old_objects_frozen
 from loader.ontology import Ontology, load_ontology
 from loader.plan import DEFAULT_BATCH, Plan, build_plan
 from loader.validate import read_graph
@@ -65,9 +66,10 @@ def encode_seconds(plan: Plan) -> float | None:
         return None
     hooks = HydrationHandler().dehydration_hooks
     began = time.perf_counter()
-    for batch in plan.batches:
-        buffer = io.BytesIO()
-        Packer(buffer).pack({"rows": batch.rows}, dehydration_hooks=hooks)
+    with old_objects_frozen():  # as writer.load does
+        for batch in plan.batches:
+            buffer = io.BytesIO()
+            Packer(buffer).pack({"rows": batch.rows}, dehydration_hooks=hooks)
     return time.perf_counter() - began
 
 
