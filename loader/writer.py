@@ -263,7 +263,7 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
             _prune(tx, plan, report, count_only=True)
 
     try:
-        with driver.session(database=database) as session:
+        with old_objects_frozen(), driver.session(database=database) as session:
             session.execute_read(work)
     except (Neo4jError, DriverError) as exc:
         raise LoadError(f"dry run failed: {exc}") from None
