@@ -109,7 +109,10 @@ def cmd_casegraph(args: argparse.Namespace) -> dict[str, Any]:
     }
     if args.encode:
         graph = read_graph([args.dir], ont, args.dataset)
-        out["encode_s"] = encode_seconds(build_plan(graph, ont))
+        plan = build_plan(graph, ont, args.batch_size)
+        out["batches"] = len(plan.batches)  # of a batched load; one transaction otherwise
+        out["encode_s"] = encode_seconds(plan)
+        del plan
         graph.close()
         del graph
         out.update(parse_validate_split(args.dir, ont, args.dataset))

@@ -164,14 +164,22 @@ def _batches_and_reload(run: dict[str, Any], out: dict[str, Any], lines: list[st
     """Retried and halved batches of the first load, and the unchanged reload's share."""
     first = _get(run, D_LIB)
     if first and "batch_retries" in first:
-        batches = -(-(first["nodes"] + first["rels"]) // 5000)  # the default batch size
+        counted = first.get("batches")  # counted by the client when it timed encoding
+        batches = counted or -(-(first["nodes"] + first["rels"]) // 5000)  # at least
         out["batches"] = {"about": batches, "retries": first["batch_retries"],
                           "halvings": first["batch_halvings"]}  # fmt: skip
         lines.append(
             f"{D_LIB}: {first['batch_retries']} batch retries after a transient error "
-            f"(deadlocks included) and {first['batch_halvings']} halvings, in about "
-            f"{batches:,} batches; status {first.get('status')}"
+            f"(deadlocks included) and {first['batch_halvings']} halvings, in "
+            f"{'' if counted else 'about '}{batches:,} batches; status {first.get('status')}"
         )
+        for name in (E_FORCE, E_CHANGED):
+            other = _get(run, name)
+            if other and "batch_retries" in other:
+                lines.append(
+                    f"{name}: {other['batch_retries']} batch retries and "
+                    f"{other['batch_halvings']} halvings; status {other.get('status')}"
+                )
     same = _get(run, E_SAME)
     if first and same:
         out["reload_unchanged_ratio"] = same["total_s"] / first["total_s"]
