@@ -219,6 +219,12 @@ def _print_report(report: LoadReport) -> None:
             f"{report.kept} node(s) no longer in the YAML were kept: data casegraph did not "
             "write is linked to them."
         )
+    if report.retries:
+        why = ", ".join(f"{code}: {n}" for code, n in sorted(report.retry_reasons.items()))
+        out.print(
+            f"Batches retried after a transient error: {report.retries} ({why}); from the "
+            "first retry on, one writer went on alone."
+        )
     if report.timings:
         out.print("Time: " + ", ".join(f"{k.removesuffix('_s')} {v:.1f} s" for k, v in
                                        report.timings.items()))  # fmt: skip

@@ -106,6 +106,7 @@ class LoadReport:
     kept: int = 0  # stale nodes kept because data casegraph did not write links to them
     halvings: int = 0  # batches split in two after a transaction memory limit
     retries: int = 0  # batches tried again after a transient error (a deadlock, a leader switch)
+    retry_reasons: dict[str, int] = field(default_factory=dict)  # error code -> retries
     pruned: bool = False
     first_load: bool = False  # no element of the dataset was in the database: CREATE
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
@@ -138,6 +139,7 @@ class LoadReport:
             "kept_linked_nodes": self.kept,
             "batch_halvings": self.halvings,
             "batch_retries": self.retries,
+            "batch_retry_reasons": dict(sorted(self.retry_reasons.items())),
             "first_load": self.first_load,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -430,6 +432,14 @@ class _Tries:
     retries: int = 0
     halvings: int = 0
     retrying: threading.Event | None = None  # set before a retry's pause
+    reasons: dict[str, int] = field(default_factory=dict)  # what each retry followed
+
+    def retry(self, exc: Exception) -> None:
+        reason = getattr(exc, "code", None) or type(exc).__name__
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+        self.retries += 1
+        if self.retrying is not None:
+            self.retrying.set()
 
 
 def _write_batch(
@@ -466,13 +476,12 @@ def _write_batch(
                 return first
             if not exc.is_retryable() or _is_memory_error(exc) or time.monotonic() > deadline:
                 raise
-        except (ServiceUnavailable, SessionExpired):  # IncompleteCommit included
+            tries.retry(exc)
+        except (ServiceUnavailable, SessionExpired) as exc:  # IncompleteCommit included
             if time.monotonic() > deadline:
                 raise
             text = merge or text
-        tries.retries += 1
-        if tries.retrying is not None:
-            tries.retrying.set()
+            tries.retry(exc)
         time.sleep(delay)
         delay = min(delay * 2, 5.0)
 
@@ -572,6 +581,8 @@ class _Phase:
             with self._lock:
                 report.retries += tries.retries
                 report.halvings += tries.halvings
+                for reason, times in tries.reasons.items():
+                    report.retry_reasons[reason] = report.retry_reasons.get(reason, 0) + times
         with self._lock:
             report.count(batch.kind, batch.name).add(counts)
             self.done += batch.size

@@ -438,6 +438,7 @@ def test_a_lost_commit_in_a_first_load_is_not_created_twice(
     report = writer.load(driver, empty_db.database, plan, single_limit=2, writers=1)
     assert report.first_load
     assert report.retries == 1
+    assert report.retry_reasons == {"IncompleteCommit": 1}
     assert "CREATE (a)-[r:" in calls[5]
     assert "MERGE (a)-[r:" in calls[6]  # the retry of the same batch
     assert "CREATE (a)-[r:" in calls[7]  # and the next batch creates again

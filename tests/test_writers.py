@@ -103,6 +103,10 @@ def test_writers_stop_at_the_first_failure_and_say_how_far_they_got(
     )
 
 
+class _Deadlock(TransientError):
+    code = "Neo.TransientError.Transaction.DeadlockDetected"  # what the server would send
+
+
 def test_after_a_retry_one_writer_goes_on(
     empty_db: Neo4jServer,
     driver: Driver,
@@ -125,7 +129,7 @@ def test_after_a_retry_one_writer_goes_on(
             if inject:
                 failed.set()
         if inject:
-            raise TransientError("deadlock injected")
+            raise _Deadlock("deadlock injected")
         counts = original(tx, text, rows, base)
         with lock:
             events.append(("done", name, text))
@@ -135,6 +139,7 @@ def test_after_a_retry_one_writer_goes_on(
     report = writer.load(driver, empty_db.database, plan, single_limit=10, writers=3)
     assert report.status == "succeeded"
     assert report.retries == 1
+    assert report.to_dict()["batch_retry_reasons"] == {_Deadlock.code: 1}
     assert counts(driver, empty_db.database) == (
         sum(b.size for b in plan.nodes),
         sum(b.size for b in plan.rels),
