@@ -105,6 +105,7 @@ def cmd_casegraph(args: argparse.Namespace) -> dict[str, Any]:
         "status": report.status,
         "totals": vars(totals),
         "batch_retries": report.retries,
+        "batch_retry_reasons": report.retry_reasons,
         "batch_halvings": report.halvings,
     }
     if args.encode:

@@ -176,9 +176,13 @@ def _batches_and_reload(run: dict[str, Any], out: dict[str, Any], lines: list[st
         for name in (E_FORCE, E_CHANGED):
             other = _get(run, name)
             if other and "batch_retries" in other:
+                why = ", ".join(
+                    f"{k}: {v}" for k, v in sorted(other.get("batch_retry_reasons", {}).items())
+                )
                 lines.append(
-                    f"{name}: {other['batch_retries']} batch retries and "
-                    f"{other['batch_halvings']} halvings; status {other.get('status')}"
+                    f"{name}: {other['batch_retries']} batch retries"
+                    + (f" ({why})" if why else "")
+                    + f" and {other['batch_halvings']} halvings; status {other.get('status')}"
                 )
     same = _get(run, E_SAME)
     if first and same:
