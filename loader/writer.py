@@ -429,15 +429,13 @@ def _load_single(
 
 @dataclass
 class _Tries:
-    retries: int = 0
     halvings: int = 0
     retrying: threading.Event | None = None  # set before a retry's pause
-    reasons: dict[str, int] = field(default_factory=dict)  # what each retry followed
+    reasons: dict[str, int] = field(default_factory=dict)  # retries by what they followed
 
     def retry(self, exc: Exception) -> None:
         reason = getattr(exc, "code", None) or type(exc).__name__
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
-        self.retries += 1
         if self.retrying is not None:
             self.retrying.set()
 
@@ -579,7 +577,7 @@ class _Phase:
             # parameters: without this the rows would wait for the next full collection
             rows.clear()
             with self._lock:
-                report.retries += tries.retries
+                report.retries += sum(tries.reasons.values())
                 report.halvings += tries.halvings
                 for reason, times in tries.reasons.items():
                     report.retry_reasons[reason] = report.retry_reasons.get(reason, 0) + times

@@ -272,20 +272,26 @@ def test_rows_are_freed_after_their_batch_and_old_objects_frozen_while_writing(
     empty_db: Neo4jServer, driver: Driver, case: tuple[Path, Ontology]
 ) -> None:
     plan = _plan(case)
-    frozen: list[int] = []
-    gc.collect()
-    gc.disable()
-    try:
-        assert _garbage_rows() == 0
+
+    def load(writers: int) -> tuple[writer.LoadReport, list[int]]:
+        """The load, and the objects frozen each time it reported progress."""
+        frozen: list[int] = []
         report = writer.load(
             driver,
             empty_db.database,
             plan,
             single_limit=10,
-            writers=2,
+            writers=writers,
             progress=lambda done, total: frozen.append(gc.get_freeze_count()),
         )
         assert report.status == "succeeded"
+        return report, frozen
+
+    gc.collect()
+    gc.disable()
+    try:
+        assert _garbage_rows() == 0
+        _, frozen = load(writers=2)
         # the driver keeps a batch's parameters in reference cycles: the rows are emptied
         assert _garbage_rows() == 0
     finally:
@@ -297,15 +303,7 @@ def test_rows_are_freed_after_their_batch_and_old_objects_frozen_while_writing(
     try:
         count = gc.get_freeze_count()
         wipe(driver, empty_db.database)
-        during: list[int] = []
-        writer.load(
-            driver,
-            empty_db.database,
-            plan,
-            single_limit=10,
-            writers=1,
-            progress=lambda done, total: during.append(gc.get_freeze_count()),
-        )
+        _, during = load(writers=1)
         # nothing frozen by the load (frozen objects can still be freed), nothing thawed
         assert 0 < min(during) <= max(during) <= count
         assert 0 < gc.get_freeze_count() <= count
