@@ -404,8 +404,8 @@ class _Join:
                     if len(rows) >= self.rel_rows.chunk:
                         self.rel_rows.extend(group, rows)
                         kept[group] = []
-        for group, rows in kept.items():
-            if not problems:
+        if not problems:
+            for group, rows in kept.items():
                 self.rel_rows.extend(group, rows)
         if suspects:
             self._check_suspects(suspects)

@@ -105,11 +105,16 @@ class LoadReport:
     relationships: dict[str, Counts] = field(default_factory=dict)
     kept: int = 0  # stale nodes kept because data casegraph did not write links to them
     halvings: int = 0  # batches split in two after a transaction memory limit
-    retries: int = 0  # batches tried again after a transient error (a deadlock, a leader switch)
-    retry_reasons: dict[str, int] = field(default_factory=dict)  # error code -> retries
+    # batches tried again after a transient error (a deadlock, a leader switch), by the
+    # error's code (or the driver's exception)
+    retry_reasons: dict[str, int] = field(default_factory=dict)
     pruned: bool = False
     first_load: bool = False  # no element of the dataset was in the database: CREATE
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+
+    @property
+    def retries(self) -> int:
+        return sum(self.retry_reasons.values())
 
     def count(self, kind: str, name: str) -> Counts:
         table = self.nodes if kind == "node" else self.relationships
@@ -577,7 +582,6 @@ class _Phase:
             # parameters: without this the rows would wait for the next full collection
             rows.clear()
             with self._lock:
-                report.retries += sum(tries.reasons.values())
                 report.halvings += tries.halvings
                 for reason, times in tries.reasons.items():
                     report.retry_reasons[reason] = report.retry_reasons.get(reason, 0) + times
