@@ -40,6 +40,7 @@ class PartialDate:
 
 _INT_RE = re.compile(r"[-+]?[0-9]+")
 _FLOAT_RE = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # below U+0020 but \t \n \r
 _DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
@@ -50,9 +51,9 @@ def parse_string(text: str) -> str:
 
 
 def parse_text(text: str) -> str:
-    bad = next((ch for ch in text if ord(ch) < 32 and ch not in "\n\t\r"), None)
+    bad = _CONTROL_RE.search(text)
     if bad is not None:
-        raise ValueProblem(f"control character U+{ord(bad):04X} is not allowed in text")
+        raise ValueProblem(f"control character U+{ord(bad[0]):04X} is not allowed in text")
     return text
 
 

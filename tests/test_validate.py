@@ -9,6 +9,7 @@ import pytest
 
 from loader.errors import InputError
 from loader.validate import read_graph
+from loader.values import ValueProblem, parse_text
 from tests.helpers import casegraph, mini_ontology
 
 HEAD = """dataset: t
@@ -385,3 +386,16 @@ def test_worker_processes_give_the_same_graph_and_the_same_problems(tmp_path: Pa
     assert found[0] == found[1]
     assert len(found[0]) >= 3
     assert not list(tmp_path.glob("casegraph-*"))
+
+
+@pytest.mark.parametrize("code", range(0x80))
+def test_text_refuses_exactly_the_control_characters_but_tab_and_newlines(code: int) -> None:
+    """Every character below U+0080 in the middle of a text: the C0 controls are refused
+    (the first one is named), except tab, line feed and carriage return."""
+    char = chr(code)
+    text = f"a{char}b{chr(1)}"
+    first = code if code < 32 and char not in "\t\n\r" else 1
+    with pytest.raises(ValueProblem, match=rf"^control character U\+{first:04X} is not allowed"):
+        parse_text(text)
+    if first != code:
+        assert parse_text(f"a{char}b") == f"a{char}b"
