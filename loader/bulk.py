@@ -2,9 +2,10 @@
 
 For an empty database on the server that ``casegraph neo4j start`` runs:
 
-1. the plan is written as admin CSVs (``export.write_admin_csv``) into the server home;
-2. the server is stopped, the database's (empty) store is moved aside, and
-   ``neo4j-admin database import full`` writes a new store;
+1. the server is stopped while the plan is written as admin CSVs
+   (``export.write_admin_csv``) into the server home: the two overlap;
+2. the database's (empty) store is moved aside, and ``neo4j-admin database import
+   full`` writes a new store;
 3. the server starts again with the configuration it had (ports, memory, settings);
 4. the schema the database had, the plan's constraints and indexes, and a ``(:LoadRun)``
    with the input's checksum are created, so that a later plain ``casegraph load`` of
@@ -12,7 +13,7 @@ For an empty database on the server that ``casegraph neo4j start`` runs:
 
 Refused, before anything is stopped, unless the target is that server and its database
 holds no node. A failed import puts the former store back; the server is started again
-in every case.
+in every case, a failed CSV export included.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from neo4j import Driver, ManagedTransaction, unit_of_work
@@ -195,6 +197,25 @@ def _import(
         shutil.rmtree(backup)
 
 
+def _export(plan: Plan, ont: Ontology, directory: Path) -> list[str]:
+    """The admin CSV files; a file system error becomes a LoadError (nothing was imported)."""
+    try:
+        return write_admin_csv(plan, ont, directory)
+    except OSError as exc:
+        raise LoadError(
+            f"cannot write the CSV files for neo4j-admin import in {directory} "
+            f"({exc.strerror or exc}); the database was not changed"
+        ) from None
+
+
+_R = TypeVar("_R")
+
+
+def _timed_call(phases: dict[str, float], name: str, call: Callable[..., _R], *args: Any) -> _R:
+    with _timed(phases, name):
+        return call(*args)
+
+
 @contextmanager
 def _timed(phases: dict[str, float], name: str) -> Iterator[None]:
     began = time.perf_counter()
@@ -269,20 +290,24 @@ def load(
     for batch in plan.batches:
         report.count(batch.kind, batch.name).created += batch.size
     phases = report.phases
+    java, lib = localserver.check_java(), localserver.fetch_jars(log)
     with tempfile.TemporaryDirectory(dir=home, prefix="bulk-csv-") as tmp:
-        with _timed(phases, "export_csv"):
-            args = write_admin_csv(plan, ont, Path(tmp))
-        java, lib = localserver.check_java(), localserver.fetch_jars(log)
-        cmd = localserver.admin_command(
-            java, lib, "database", "import", "full", conn.database, *args,
-            "--overwrite-destination", "--verbose",  # --verbose: the cause of a failure
-        )  # fmt: skip
         schema = _check_empty(conn)  # again, right before the server stops
         failure: BaseException | None = None
         try:
-            log(f"Stopping Neo4j (pid {state.pid})...")
-            with _timed(phases, "stop"):
-                localserver.stop(home)
+            # the server stops (a checkpoint, then the JVM's exit) while this process
+            # writes the CSV files: the input is valid, and a failure restarts it below
+            log(f"Stopping Neo4j (pid {state.pid}) while the CSV files are written...")
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-stop") as pool:
+                stopped = pool.submit(_timed_call, phases, "stop", localserver.stop, home)
+                with _timed(phases, "export_csv"):
+                    args = _export(plan, ont, Path(tmp))
+                stopped.result()
+            phases["stop"] = phases.pop("stop")  # listed after the export it overlapped
+            cmd = localserver.admin_command(
+                java, lib, "database", "import", "full", conn.database, *args,
+                "--overwrite-destination", "--verbose",  # --verbose: the cause of a failure
+            )  # fmt: skip
             with _timed(phases, "import"):
                 _import(config, conn.database, Path(tmp), cmd, log)
         except BaseException as exc:

@@ -230,7 +230,9 @@ def _print_report(report: LoadReport) -> None:
                                        report.timings.items()))  # fmt: skip
     phases = getattr(report, "phases", None)  # load --bulk
     if phases:
-        out.print("Phases: " + ", ".join(f"{name} {s:.1f} s" for name, s in phases.items()))
+        during = {"stop": "stop (during export_csv)"} if "export_csv" in phases else {}
+        out.print("Phases: " + ", ".join(f"{during.get(name, name)} {s:.1f} s"
+                                         for name, s in phases.items()))  # fmt: skip
 
 
 @app.command()

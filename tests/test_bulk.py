@@ -6,9 +6,11 @@ One server of the module's own (temporary home, free ports) stands for the serve
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -257,6 +259,46 @@ def test_failed_import_leaves_the_empty_database_running(
     assert "referring to missing node p/nobody" in result.stderr  # the importer's own words
     assert str(empty_local.home / "logs" / "bulk-import.log") in result.stderr
     assert empty_local.pid() != pid  # stopped for the import, and started again
+    assert empty_local.node_count() == 0
+    assert empty_local.schema_names() == schema
+    assert not (empty_local.home / "bulk-backup").exists()
+    assert not list(empty_local.home.glob("bulk-csv-*"))
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_failed_export_restarts_the_stopped_server_unchanged(
+    empty_local: BulkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server stops while the CSV files are written: when writing them fails, it is
+    started again, still empty, and the error names the file system's reason."""
+    stopped: list[bool] = []
+
+    def disk_full(plan, ont, directory):  # type: ignore[no-untyped-def]
+        write_admin_csv(plan, ont, directory)
+        deadline = time.monotonic() + 60
+        while localserver.running_state(empty_local.home) is not None:  # the stop overlaps
+            assert time.monotonic() < deadline, "the server was not stopped during the export"
+            time.sleep(0.2)
+        stopped.append(True)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(bulk, "write_admin_csv", disk_full)
+    for name, value in empty_local.env().items():
+        monkeypatch.setenv(name, value)
+    for name in CONNECTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    pid = empty_local.pid()
+    schema = empty_local.schema_names()
+
+    result = CliRunner().invoke(app, ["load", str(DATA / "mini"), "--bulk"])
+
+    assert result.exit_code == 1, result.output
+    assert stopped == [True]
+    assert "cannot write the CSV files for neo4j-admin import" in result.stderr
+    assert "No space left on device); the database was not changed" in result.stderr
+    assert "Traceback" not in result.output
+    assert empty_local.pid() != pid  # stopped during the export, and started again
     assert empty_local.node_count() == 0
     assert empty_local.schema_names() == schema
     assert not (empty_local.home / "bulk-backup").exists()
