@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
+from hashlib import blake2b
 from pathlib import Path
 
 import pytest
 
 from loader.errors import InputError
-from loader.validate import read_graph
+from loader.validate import content_hash, read_graph
 from loader.values import ValueProblem, parse_text
 from tests.helpers import casegraph, mini_ontology
 
@@ -399,3 +402,36 @@ def test_text_refuses_exactly_the_control_characters_but_tab_and_newlines(code: 
         parse_text(text)
     if first != code:
         assert parse_text(f"a{char}b") == f"a{char}b"
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {},
+        {"name": "Zoë « guillemets »", "note": 'quote " backslash \\ tab \t line\nend'},
+        {"age": 69, "big": 2**62, "neg": -3, "ok": True, "no": False},
+        {"f": 0.1, "g": 1.5e300, "h": -0.0, "i": 1e-7},
+        {"d": dt.date(1999, 12, 2), "d_precision": "day", "ds": [dt.date(2023, 1, 1)]},
+        {"sources": ["source/1", "source/2"], "status": "charged", "key": '["x",1]'},
+        {"z": 1, "a": 2, "m": [3, "trois", 3.5]},
+    ],
+)
+def test_content_hash_is_blake2b_of_the_documented_json(props: dict[str, object]) -> None:
+    """The text hashed is json.dumps of [kind, props] with sorted keys, no spaces, non-ASCII
+    kept and dates as {"date": ISO}: the hashes stored by earlier loads stay valid."""
+
+    def as_date(value: object) -> dict[str, str]:
+        assert isinstance(value, dt.date)
+        return {"date": value.isoformat()}
+
+    text = json.dumps(
+        ["Person", props], sort_keys=True, default=as_date, ensure_ascii=False,
+        separators=(",", ":"),
+    )  # fmt: skip
+    assert content_hash("Person", props) == blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def test_content_hash_of_a_text_written_by_hand() -> None:
+    text = '["Person",{"born":{"date":"1980-05-01"},"name":"Zoë"}]'
+    props = {"name": "Zoë", "born": dt.date(1980, 5, 1)}
+    assert content_hash("Person", props) == blake2b(text.encode(), digest_size=12).hexdigest()
