@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -325,23 +326,40 @@ def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+USAGE = """usage: python -m benchmarks.report [--svg] RESULTS.json ...
+       python -m benchmarks.report --merge OUT.json IN.json IN.json ...
+
+The first prints each results file as Markdown tables (and, with --svg, draws its plot
+next to it); the second merges several results files into one, with one plot."""
+
+
+def _read(name: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(Path(name).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"report: cannot read {name}: {exc}") from None
+    return data
+
+
 if __name__ == "__main__":
-    # python -m benchmarks.report [--svg] results/NAME.json ...         Markdown tables
-    # python -m benchmarks.report --merge OUT.json IN.json IN.json ...  one file, one plot
-    import json
     import sys
 
     args = sys.argv[1:]
-    if args and args[0] == "--merge":
-        out, *inputs = args[1:]
-        parts = [json.loads(Path(name).read_text(encoding="utf-8")) for name in inputs]
-        merged = merge(parts)
+    files = [a for a in args if a not in ("--svg", "--merge")]
+    if not files or any(a in ("-h", "--help") for a in args):
+        print(USAGE, file=sys.stdout if args else sys.stderr)
+        sys.exit(0 if args else 2)
+    if args[0] == "--merge":
+        if len(files) < 2:
+            raise SystemExit(USAGE)
+        out, *inputs = files
+        merged = merge([_read(name) for name in inputs])
         merged["name"] = Path(out).stem
         Path(out).write_text(json.dumps(merged, indent=2, default=str) + "\n", encoding="utf-8")
         svg_plot(merged, Path(out).with_suffix(".svg"))
         sys.exit(0)
-    for name in [a for a in args if a != "--svg"]:
-        data = json.loads(Path(name).read_text(encoding="utf-8"))
+    for name in files:
+        data = _read(name)
         if "--svg" in args:
             svg_plot(data, Path(name).with_suffix(".svg"))
         print(markdown(data))
