@@ -222,6 +222,9 @@ def checks(run: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         f"Server counts equal across approaches ({expected[0]:,} nodes, "
         f"{expected[1]:,} relationships): {'yes' if equal else f'NO: {counts}'}"
     ]
+    if run.get("warm_up_s"):
+        times = ", ".join(f"{t:.1f}" for t in run["warm_up_s"])
+        lines.append(f"Warm-up loads before the case (not measured): {times} s")
     naive = _get(run, B_NAIVE)
     if naive:
         sample = (naive["sample_nodes"], naive["sample_rels"])

@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from benchmarks import generate as gen
-from benchmarks.run import Options, run_benchmark
+from benchmarks.run import Options, run_benchmark, settled
 from loader.ontology import load_ontology
 from loader.validate import read_graph
 from tests.conftest import Neo4jServer, wipe
@@ -92,6 +92,7 @@ def test_benchmark_end_to_end(neo4j_server: Neo4jServer, tmp_path: Path) -> None
     (run,) = results["runs"]
     errors = {a["name"]: a["error"] for a in run["approaches"] if a.get("error")}
     assert not errors
+    assert run["warm_up_s"] == []  # warm_up=False
     names = [a["name"] for a in run["approaches"]]
     assert names == [
         "d casegraph",
@@ -116,3 +117,14 @@ def test_benchmark_end_to_end(neo4j_server: Neo4jServer, tmp_path: Path) -> None
     saved = json.loads((tmp_path / "results" / "ci.json").read_text(encoding="utf-8"))
     assert saved["runs"][0]["checks"]["counts_equal"]
     assert (tmp_path / "results" / "ci.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+@pytest.mark.parametrize(
+    ("times", "done"),
+    [([], False), ([40.0], False), ([56.0, 44.0], False), ([44.0, 40.0], True),
+     ([40.0, 44.0], True), ([40.0, 44.5], False), ([56.0, 44.0, 42.0], True)],
+)  # fmt: skip
+def test_warm_up_settles_when_two_loads_in_a_row_agree_within_ten_percent(
+    times: list[float], done: bool
+) -> None:
+    assert settled(times) is done
