@@ -13,10 +13,11 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from neo4j import Driver, GraphDatabase
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from loader import bulk, localserver
 from loader.cli import app
@@ -226,6 +227,30 @@ def test_bulk_without_a_local_server(tmp_path: Path) -> None:
     ]
 
 
+def failed_bulk_load(
+    server: BulkServer, monkeypatch: pytest.MonkeyPatch, export: Any
+) -> tuple[Result, tuple[int, set[str]]]:
+    """`casegraph load --bulk` of the mini case on ``server`` with ``export`` in place of
+    the CSV export; the result, and the server's pid and schema from before."""
+    monkeypatch.setattr(bulk, "write_admin_csv", export)
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    for name in CONNECTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    before = (server.pid(), server.schema_names())
+    return CliRunner().invoke(app, ["load", str(DATA / "mini"), "--bulk"]), before
+
+
+def assert_restarted_empty(server: BulkServer, before: tuple[int, set[str]]) -> None:
+    """Stopped and started again (a new pid), still empty, same schema, nothing left over."""
+    pid, schema = before
+    assert server.pid() != pid
+    assert server.node_count() == 0
+    assert server.schema_names() == schema
+    assert not (server.home / "bulk-backup").exists()
+    assert not list(server.home.glob("bulk-csv-*"))
+
+
 @pytest.mark.neo4j
 @pytest.mark.slow
 def test_failed_import_leaves_the_empty_database_running(
@@ -239,15 +264,7 @@ def test_failed_import_leaves_the_empty_database_running(
             csv.write(f'"p/nobody","p/nobody-either"{commas}\n')  # a relationship to no node
         return args
 
-    monkeypatch.setattr(bulk, "write_admin_csv", corrupt)
-    for name, value in empty_local.env().items():
-        monkeypatch.setenv(name, value)
-    for name in CONNECTION_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    pid = empty_local.pid()
-    schema = empty_local.schema_names()
-
-    result = CliRunner().invoke(app, ["load", str(DATA / "mini"), "--bulk"])
+    result, before = failed_bulk_load(empty_local, monkeypatch, corrupt)
 
     assert result.exit_code == 1, result.output
     assert re.search(
@@ -258,11 +275,7 @@ def test_failed_import_leaves_the_empty_database_running(
     ), result.stderr
     assert "referring to missing node p/nobody" in result.stderr  # the importer's own words
     assert str(empty_local.home / "logs" / "bulk-import.log") in result.stderr
-    assert empty_local.pid() != pid  # stopped for the import, and started again
-    assert empty_local.node_count() == 0
-    assert empty_local.schema_names() == schema
-    assert not (empty_local.home / "bulk-backup").exists()
-    assert not list(empty_local.home.glob("bulk-csv-*"))
+    assert_restarted_empty(empty_local, before)
 
 
 @pytest.mark.neo4j
@@ -283,26 +296,14 @@ def test_failed_export_restarts_the_stopped_server_unchanged(
         stopped.append(True)
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(bulk, "write_admin_csv", disk_full)
-    for name, value in empty_local.env().items():
-        monkeypatch.setenv(name, value)
-    for name in CONNECTION_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    pid = empty_local.pid()
-    schema = empty_local.schema_names()
-
-    result = CliRunner().invoke(app, ["load", str(DATA / "mini"), "--bulk"])
+    result, before = failed_bulk_load(empty_local, monkeypatch, disk_full)
 
     assert result.exit_code == 1, result.output
     assert stopped == [True]
     assert "cannot write the CSV files for neo4j-admin import" in result.stderr
     assert "No space left on device); the database was not changed" in result.stderr
     assert "Traceback" not in result.output
-    assert empty_local.pid() != pid  # stopped during the export, and started again
-    assert empty_local.node_count() == 0
-    assert empty_local.schema_names() == schema
-    assert not (empty_local.home / "bulk-backup").exists()
-    assert not list(empty_local.home.glob("bulk-csv-*"))
+    assert_restarted_empty(empty_local, before)
 
 
 def test_recorded_config_of_an_older_state_file(tmp_path: Path) -> None:
