@@ -81,13 +81,11 @@ def _date_json(value: Any) -> dict[str, str]:
     raise TypeError(f"not a property value: {value!r}")
 
 
-# json.dumps with these options builds an encoder per call; one, made once, is reused
-_HASH_ENCODER = json.JSONEncoder(
-    sort_keys=True, default=_date_json, ensure_ascii=False, separators=(",", ":")
-)
-# ...and even .encode() makes the C encoder, and a dict to detect cycles, on every call:
-# the C encoder it makes (the same arguments, without the cycle check: the values are
-# fresh lists and dicts of scalars) is made once here. Tests check both give the same text.
+# json.dumps(value, sort_keys=True, default=_date_json, ensure_ascii=False,
+# separators=(",", ":")) builds an encoder per call, and even a reused JSONEncoder's
+# .encode() builds the C encoder underneath, and a dict to detect cycles, on every call.
+# That C encoder (the same arguments, without the cycle check: the values are fresh lists
+# and dicts of scalars) is made once here. Tests check the text against json.dumps.
 _c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
 if _c_make_encoder is not None:  # CPython's _json accelerator
     _encode_chunks = _c_make_encoder(
@@ -99,7 +97,9 @@ if _c_make_encoder is not None:  # CPython's _json accelerator
 
     _hash_json: Callable[[Any], str] = _hash_json_fast
 else:  # pragma: no cover - a Python without the accelerator
-    _hash_json = _HASH_ENCODER.encode
+    _hash_json = json.JSONEncoder(
+        sort_keys=True, default=_date_json, ensure_ascii=False, separators=(",", ":")
+    ).encode
 
 
 def _at(where: YMap | YList, at: Any) -> Mark:
