@@ -11,6 +11,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from loader.writer import retry_reasons_text
+
 A_ADMIN = "a neo4j-admin import"
 B_NAIVE = "b naive loop"
 C_PY2NEO = "c py2neo bulk"
@@ -177,9 +179,7 @@ def _batches_and_reload(run: dict[str, Any], out: dict[str, Any], lines: list[st
         for name in (E_FORCE, E_CHANGED):
             other = _get(run, name)
             if other and "batch_retries" in other:
-                why = ", ".join(
-                    f"{k}: {v}" for k, v in sorted(other.get("batch_retry_reasons", {}).items())
-                )
+                why = retry_reasons_text(other.get("batch_retry_reasons", {}))
                 lines.append(
                     f"{name}: {other['batch_retries']} batch retries"
                     + (f" ({why})" if why else "")

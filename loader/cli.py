@@ -220,7 +220,9 @@ def _print_report(report: LoadReport) -> None:
             "write is linked to them."
         )
     if report.retries:
-        why = ", ".join(f"{code}: {n}" for code, n in sorted(report.retry_reasons.items()))
+        from loader.writer import retry_reasons_text  # imported late: CLI start-up
+
+        why = retry_reasons_text(report.retry_reasons)
         out.print(
             f"Batches retried after a transient error: {report.retries} ({why}); from the "
             "first retry on, one writer went on alone."

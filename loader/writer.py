@@ -93,6 +93,11 @@ class Counts:
         self.deleted += other.deleted
 
 
+def retry_reasons_text(reasons: dict[str, int]) -> str:
+    """``code: n, code: n``, by code: why batches were retried."""
+    return ", ".join(f"{code}: {n}" for code, n in sorted(reasons.items()))
+
+
 @dataclass
 class LoadReport:
     run: str
