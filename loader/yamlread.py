@@ -5,6 +5,11 @@ value); the ontology, not YAML's implicit resolution, decides what a value means
 ``NO`` stays Norway's country code and ``010`` stays ``010``. Mappings come back as
 ``YMap`` and sequences as ``YList``, which carry the position of themselves, of every
 key and of every value. Duplicate keys, anchors/aliases and non-core tags are errors.
+
+Files of the common shape (a top-level mapping, lists of ``- key: value`` records with
+one-line scalars and ``[a, b]`` lists) are read by the C reader in ``loader/_scan.c``
+when it was built: the same tree and positions, about five times faster. Everything
+else, and every error, is PyYAML's (its C parser when present).
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 from loader.errors import InputError, Problem
+
+try:  # the C reader for the common shape of seed files (loader/_scan.c), when it was built
+    from loader import _scan
+except ImportError:  # pragma: no cover - depends on the build
+    _scan = None  # type: ignore[assignment]
 
 MAX_DEPTH = 32
 MAX_SCALAR = 1_000_000  # characters in one value
@@ -52,7 +62,11 @@ _new_mark = object.__new__
 _set_path, _set_line, _set_column = (vars(Mark)[f].__set__ for f in ("path", "line", "column"))
 
 
-def _mark(path: str, node: yaml.Node) -> Mark:
+# a node of PyYAML's, or of the C reader's (``_scan.Pos``): only its start is read
+_Node = Any
+
+
+def _mark(path: str, node: _Node) -> Mark:
     start = node.start_mark
     mark: Mark = _new_mark(Mark)
     _set_path(mark, path)
@@ -97,13 +111,13 @@ class _Lazy(Generic[_T]):
         return value
 
 
-_Pairs = dict[str, tuple[yaml.Node, yaml.Node]]  # key -> (key node, value node)
+_Pairs = dict[str, tuple[_Node, _Node]]  # key -> (key node, value node)
 
 
 class YMap(dict[str, Any]):
     """A mapping that knows where it, its keys and its values are."""
 
-    _src: tuple[str, yaml.MappingNode, _Pairs]
+    _src: tuple[str, _Node, _Pairs]
     mark = _Lazy[Mark](lambda src: _mark(src[0], src[1]))
     key_marks = _Lazy[dict[str, Mark]](
         lambda src: {key: _mark(src[0], pair[0]) for key, pair in src[2].items()}
@@ -136,7 +150,7 @@ class YMap(dict[str, Any]):
 class YList(list[Any]):
     """A sequence that knows where it and each of its items are."""
 
-    _src: tuple[str, yaml.SequenceNode]
+    _src: tuple[str, _Node]
     mark = _Lazy[Mark](lambda src: _mark(src[0], src[1]))
     item_marks = _Lazy[list[Mark]](lambda src: [_mark(src[0], item) for item in src[1].value])
 
@@ -320,6 +334,16 @@ def parse_text(text: str, path: str) -> Any:
 
 
 def _parse(text: str, path: str) -> Any:
+    if _scan is not None:
+        # the C reader gives the same tree for the shape it knows (tests/test_scan.py), and
+        # None for anything else, valid or not: then PyYAML reads it and reports problems
+        tree = _scan.scan(text, path, YMap, YList, MAX_SCALAR)
+        if tree is not None:
+            return tree
+    return _parse_pyyaml(text, path)
+
+
+def _parse_pyyaml(text: str, path: str) -> Any:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
