@@ -253,6 +253,9 @@ def machine() -> dict[str, Any]:
         info["neo4j_rust_ext"] = _rust_pack is not None  # the driver's Rust PackStream
     except ImportError:
         info["neo4j_rust_ext"] = False
+    from loader import yamlread
+
+    info["c_reader"] = yamlread._scan is not None  # loader/_scan.c was built
     git = ["git", "-C", str(ROOT)]
     head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
     dirty = subprocess.run([*git, "status", "--porcelain", "loader"], capture_output=True,

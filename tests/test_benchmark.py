@@ -11,6 +11,7 @@ from rich.console import Console
 
 from benchmarks import generate as gen
 from benchmarks.run import Options, run_benchmark, settled
+from loader import yamlread
 from loader.ontology import load_ontology
 from loader.validate import read_graph
 from tests.conftest import Neo4jServer, wipe
@@ -116,6 +117,7 @@ def test_benchmark_end_to_end(neo4j_server: Neo4jServer, tmp_path: Path) -> None
     assert set(checks["ratios"]) >= {"d_over_a", "b_over_d"}
     saved = json.loads((tmp_path / "results" / "ci.json").read_text(encoding="utf-8"))
     assert saved["runs"][0]["checks"]["counts_equal"]
+    assert saved["machine"]["c_reader"] is (yamlread._scan is not None)
     assert (tmp_path / "results" / "ci.svg").read_text(encoding="utf-8").startswith("<svg")
 
 
