@@ -368,6 +368,15 @@ static int put(Open *o, PyObject *key, PyObject *knode, PyObject *value, PyObjec
     return rc;
 }
 
+/* map[key] = None, an empty value, whose position is just after the key's colon */
+static int put_null(Open *o, PyObject *key, PyObject *knode, Py_ssize_t line,
+                    Py_ssize_t column) {
+    PyObject *node = new_pos(line, column, NULL);
+    int rc = (node == NULL || put(o, key, knode, Py_None, node) < 0) ? -1 : 0;
+    Py_XDECREF(node);
+    return rc;
+}
+
 static PyObject *scan_text(Scan *s) {
     for (Py_ssize_t i = 0; i < s->length; i++)
         if (!printable(CH(s, i))) Py_RETURN_NONE;
@@ -421,11 +430,9 @@ static PyObject *scan_text(Scan *s) {
                 Py_XDECREF(node);
                 if (bad) goto error;
                 seq_indent = n;
-            } else {
-                PyObject *node = new_pos(pending_line, pending_column, NULL);
-                int bad = node == NULL || put(pending, pending_key, pending_knode, Py_None, node) < 0;
-                Py_XDECREF(node);
-                if (bad) goto error;
+            } else if (put_null(pending, pending_key, pending_knode, pending_line,
+                                pending_column) < 0) {
+                goto error;
             }
             pending = NULL;
             Py_CLEAR(pending_key);
@@ -530,12 +537,9 @@ static PyObject *scan_text(Scan *s) {
     }
 
     if (shape && top.map != NULL) {
-        if (pending != NULL) {
-            PyObject *node = new_pos(pending_line, pending_column, NULL);
-            int bad = node == NULL || put(pending, pending_key, pending_knode, Py_None, node) < 0;
-            Py_XDECREF(node);
-            if (bad) goto error;
-        }
+        if (pending != NULL &&
+            put_null(pending, pending_key, pending_knode, pending_line, pending_column) < 0)
+            goto error;
         result = top.map;
         Py_INCREF(result);
     } else {
