@@ -10,10 +10,10 @@
  * sequences ([a, "b"]) of scalars. A scalar is plain (one line, no ": " or " #" inside,
  * not starting with an indicator), single-quoted or double-quoted (one line, simple
  * escapes only), or empty. Keys are [A-Za-z_][A-Za-z0-9_]*. Comments and blank lines are
- * skipped. Tabs, carriage returns, the YAML 1.1 line breaks (U+0085, U+2028, U+2029),
- * byte order marks, non-printable characters, duplicate keys, anchors, aliases, tags,
- * block scalars, flow mappings, document markers and directives all mean "not this
- * shape". tests/test_scan.py checks the results against PyYAML's.
+ * skipped. Lines longer than max_scalar, tabs, carriage returns, the YAML 1.1 line
+ * breaks (U+0085, U+2028, U+2029), byte order marks, non-printable characters,
+ * duplicate keys, anchors, aliases, tags, block scalars, flow mappings, document markers
+ * and directives all mean "not this shape". tests/test_scan.py checks the results against PyYAML's.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -241,7 +241,6 @@ static int plain(Scan *s, Py_ssize_t i, Py_ssize_t eol, int flow, PyObject **out
         if (c != ' ') last = j;
     }
     *end = last;
-    if (last - i > s->max_scalar) return NOT_THIS_SHAPE;
     PyObject *value = PyUnicode_Substring(s->text, i, last);
     if (value == NULL) return -1;
     Py_ssize_t n = last - i;
@@ -295,10 +294,6 @@ static int flow_sequence(Scan *s, Py_ssize_t line, Py_ssize_t column, Py_ssize_t
             Py_ssize_t start = j, after = j;
             int r = CH(s, j) == '"' ? double_quoted(s, j, eol, &value, &after)
                                     : plain(s, j, eol, 1, &value, &after);
-            if (r == 0 && value != Py_None && PyUnicode_GET_LENGTH(value) > s->max_scalar) {
-                Py_DECREF(value);
-                r = NOT_THIS_SHAPE;
-            }
             if (r != 0) {
                 rc = r;
                 goto done;
@@ -395,6 +390,11 @@ static PyObject *scan_text(Scan *s) {
     while (start <= s->length && shape) {
         Py_ssize_t eol = start;
         while (eol < s->length && CH(s, eol) != '\n') eol++;
+        /* every scalar here is on one line: a line within the limit holds none over it */
+        if (eol - start > s->max_scalar) {
+            shape = 0;
+            break;
+        }
         Py_ssize_t i = start, n;
         while (i < eol && CH(s, i) == ' ') i++;
         n = i - start;
@@ -510,8 +510,7 @@ static PyObject *scan_text(Scan *s) {
             else
                 r = plain(s, v, eol, 0, &value, &after);
         }
-        if (r == 0 && (!rest_is_blank(s, after, eol) ||
-                       (PyUnicode_Check(value) && PyUnicode_GET_LENGTH(value) > s->max_scalar))) {
+        if (r == 0 && !rest_is_blank(s, after, eol)) {
             Py_DECREF(value);
             Py_CLEAR(vnode);
             r = NOT_THIS_SHAPE;
