@@ -4,7 +4,9 @@ Each file is checked on its own (``_FileChecker``), in worker processes when the
 is large and there are several files: records are typed by the ontology, rows and the
 relationships still to resolve go to a segment file, and the file gives back its node
 ids, its citations and its problems. This process then checks what spans files (``_Join``):
-duplicate ids, relationship ends and duplicates, citations, the dataset name.
+duplicate ids, relationship ends and duplicates, citations, the dataset name. With worker
+processes, the relationships' ends are checked there too, file by file, against the node
+index this process sends them; only their identities come back, to find duplicates.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ import gc
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import suppress
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from loader import __version__
 from loader.errors import InputError, Problem
@@ -327,6 +330,7 @@ class _Join:
         self.cited: set[str] = set()
         self.datasets: dict[str, Mark] = {}
         self.pending = Spill(chunk)  # group: the index of the file
+        self.pending_chunks: list[list[tuple[str, int, int]]] = []  # the same, per file
         self.node_rows = Spill(chunk)
         self.rel_rows = Spill(chunk)
 
@@ -336,6 +340,7 @@ class _Join:
     def add(self, check: FileCheck) -> None:
         index = len(self.paths)
         self.paths.append(check.path)
+        self.pending_chunks.append([])
         self.problems.extend(check.problems)
         self.cited |= check.cited
         if check.dataset is not None:
@@ -351,6 +356,7 @@ class _Join:
         for group, offset, rows in check.chunks:
             if group == PENDING:
                 self.pending.adopt(index, check.segment, offset, rows)
+                self.pending_chunks[index].append((check.segment, offset, rows))
             else:
                 self.node_rows.adopt(group, check.segment, offset, rows)
 
@@ -362,34 +368,29 @@ class _Join:
     def _mark(self, index: int, pending: _Pending, which: int) -> Mark:
         return Mark(self.paths[index], pending[6 + 2 * which], pending[7 + 2 * which])
 
+    def _label(self, node_id: str) -> str | None:
+        node = self.nodes.get(node_id)
+        return None if node is None else node[0]
+
     def _ends(self, index: int, pending: _Pending, report: bool) -> tuple[str, str] | None:
         """The labels of both ends when they exist and the type allows the pair."""
-        rtype, start, end = pending[0], pending[1], pending[2]
-        a, b = self.nodes.get(start), self.nodes.get(end)
-        if report:
-            for which, (key, node_id, node) in enumerate((("from", start, a), ("to", end, b))):
-                if node is None:
-                    self.fail(self._mark(index, pending, which + 1), f"{key!r} refers to "
-                              f"unknown id {node_id!r}")  # fmt: skip
-        if a is None or b is None:
-            return None
-        spec = self.ont.relationships[rtype]
-        if (a[0], b[0]) not in spec.between:
-            if report:
-                allowed = ", ".join(f"{x}->{y}" for x, y in sorted(spec.between))
-                self.fail(self._mark(index, pending, 0), f"{rtype} cannot go from {a[0]} to "
-                          f"{b[0]} (allowed: {allowed})")  # fmt: skip
-            return None
-        return a[0], b[0]
+        problems = self.problems if report else None
+        return _ends(self.ont, self._label, self.paths[index], pending, problems)
 
-    def resolve(self) -> None:
+    def resolve(self, pool: Executor | None = None, workdir: Path | None = None) -> None:
         """Check every waiting relationship against the node index; keep the valid ones.
+
+        With a ``pool`` of worker processes, each file's are checked there
+        (``_resolve_parallel``); when that finds two with the same identity, or without
+        a pool, this process does it as follows.
 
         Duplicates are found by a 64-bit hash of their identity; a hash seen twice is
         checked exactly by a second pass over the waiting ones (rare: a real duplicate,
         which is an error anyway, or a hash collision). The loop does inline what
         ``_ends`` and ``_keep`` do for a valid relationship (it runs once per relationship
         of the input); anything else goes through ``_ends``, which reports it."""
+        if pool is not None and workdir is not None and self._resolve_parallel(pool, workdir):
+            return
         seen: set[int] = set()
         suspects: set[int] = set()
         node = self.nodes.get
@@ -424,6 +425,40 @@ class _Join:
                 self.rel_rows.extend(group, rows)
         if suspects:
             self._check_suspects(suspects)
+
+    def _resolve_parallel(self, pool: Executor, workdir: Path) -> bool:
+        """``resolve`` in the worker processes, a file per job: the node index goes to
+        them in a file (id -> label), each file's relationships are checked there and
+        written grouped to a new segment. Back come the problems and a 64-bit digest of
+        each valid relationship's identity. False (and nothing kept) when two digests are
+        the same: a duplicate, or a collision, which ``resolve`` tells apart."""
+        labels = workdir / "labels.pickle"
+        with labels.open("wb") as handle:
+            index = {node_id: node[0] for node_id, node in self.nodes.items()}
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            del index
+        jobs = [
+            (path, chunks, str(labels), str(workdir / f"{i}.rels.seg"), self.rel_rows.chunk)
+            for i, (path, chunks) in enumerate(zip(self.paths, self.pending_chunks, strict=True))
+        ]
+        try:
+            results = list(pool.map(_resolve_in_worker, jobs))
+        finally:
+            labels.unlink()
+        seen: set[int] = set()
+        for result in results:
+            digests = memoryview(result.digests).cast("Q")
+            before = len(seen)
+            seen.update(digests)
+            if len(seen) != before + len(digests):
+                return False
+        for result in results:
+            self.problems.extend(result.problems)
+        if not self.problems:  # rows are only worth keeping while the input is valid
+            for result in results:
+                for group, offset, rows in result.chunks:
+                    self.rel_rows.adopt(group, result.segment, offset, rows)
+        return True
 
     def _keep(self, pending: _Pending, labels: tuple[str, str]) -> None:
         if not self.problems:
@@ -502,8 +537,14 @@ class _Join:
             return None
         return f"{rtype} {node_id!r}", sources
 
-    def finish(self, dataset: str | None, files: list[Path]) -> Graph:
-        self.resolve()
+    def finish(
+        self,
+        dataset: str | None,
+        files: list[Path],
+        pool: Executor | None = None,
+        workdir: Path | None = None,
+    ) -> Graph:
+        self.resolve(pool, workdir)
         self.pending.close()
         self.check_sources(files)
         if dataset is None:
@@ -523,6 +564,98 @@ class _Join:
     def close(self) -> None:
         for spill in (self.pending, self.node_rows, self.rel_rows):
             spill.close()
+
+
+def _ends(
+    ont: Ontology,
+    label_of: Callable[[str], str | None],
+    path: str,
+    pending: _Pending,
+    problems: list[Problem] | None,
+) -> tuple[str, str] | None:
+    """The labels of both ends of a waiting relationship when they exist and its type
+    allows the pair; what is wrong goes to ``problems`` (when given)."""
+    rtype, start, end = pending[0], pending[1], pending[2]
+    a, b = label_of(start), label_of(end)
+    if problems is not None:
+        for which, (key, node_id, label) in enumerate((("from", start, a), ("to", end, b))):
+            if label is None:
+                mark = Mark(path, pending[8 + 2 * which], pending[9 + 2 * which])
+                problems.append(mark.problem(f"{key!r} refers to unknown id {node_id!r}"))
+    if a is None or b is None:
+        return None
+    spec = ont.relationships[rtype]
+    if (a, b) not in spec.between:
+        if problems is not None:
+            allowed = ", ".join(f"{x}->{y}" for x, y in sorted(spec.between))
+            problems.append(Mark(path, pending[6], pending[7]).problem(
+                f"{rtype} cannot go from {a} to {b} (allowed: {allowed})"))  # fmt: skip
+        return None
+    return a, b
+
+
+def identity_digest(rtype: str, start: str, end: str, key: str) -> bytes:
+    """8 bytes that tell relationships of one type between two nodes apart (the same in
+    every process, unlike ``hash``)."""
+    text = f"{rtype}\0{start}\0{end}\0{key}".encode()
+    return hashlib.blake2b(text, digest_size=8).digest()
+
+
+@dataclass
+class ResolvedFile:
+    """What resolving one file's relationships in a worker gives back."""
+
+    problems: list[Problem]
+    digests: bytes  # identity_digest of each valid relationship, in order
+    segment: str  # where the kept rows are, grouped by (type, from label, to label)
+    chunks: list[tuple[Any, int, int]]
+
+
+def resolve_file(
+    ont: Ontology,
+    labels: dict[str, str],
+    path: str,
+    chunks: list[tuple[str, int, int]],
+    segment: Path,
+    chunk: int,
+) -> ResolvedFile:
+    """One file's waiting relationships against the node index ``labels`` (id -> label):
+    the loop of ``_Join.resolve`` but for duplicates, which need every file."""
+    problems: list[Problem] = []
+    digests = bytearray()
+    out = SegmentWriter(segment, chunk)
+    between = {name: spec.between for name, spec in ont.relationships.items()}
+    label = labels.get
+    with ExitStack() as files:
+        handles: dict[str, IO[bytes]] = {}  # a file's chunks are in its one segment
+        for source, offset, _ in chunks:
+            handle = handles.get(source)
+            if handle is None:
+                handle = handles[source] = files.enter_context(Path(source).open("rb"))
+            handle.seek(offset)
+            rows: list[_Pending] = pickle.load(handle)  # noqa: S301 (written by this load)
+            _resolve_rows(ont, between, label, path, rows, problems, digests, out)
+    return ResolvedFile(problems, bytes(digests), str(segment), out.close())
+
+
+def _resolve_rows(
+    ont: Ontology,
+    between: dict[str, frozenset[tuple[str, str]]],
+    label: Callable[[str], str | None],
+    path: str,
+    rows: list[_Pending],
+    problems: list[Problem],
+    digests: bytearray,
+    out: SegmentWriter,
+) -> None:
+    for pending in rows:
+        rtype, start, end, key, props, digest = pending[:6]
+        a, b = label(start), label(end)
+        if a is None or b is None or (a, b) not in between[rtype]:
+            _ends(ont, label, path, pending, problems)
+            continue
+        digests += identity_digest(rtype, start, end, key)
+        out.add((rtype, a, b), (start, end, key, props, digest))
 
 
 def _malformed_sources(record: YMap) -> bool:
@@ -606,6 +739,20 @@ def _check_in_worker(job: tuple[str, str, int]) -> FileCheck:
     return check_file(Path(job[0]), _worker_ontology, Path(job[1]), job[2])
 
 
+_worker_labels: tuple[str, dict[str, str]] | None = None  # the file it was read from
+
+
+def _resolve_in_worker(job: tuple[str, list[tuple[str, int, int]], str, str, int]) -> ResolvedFile:
+    global _worker_labels  # noqa: PLW0603 (read once per worker process)
+    assert _worker_ontology is not None
+    path, chunks, labels, segment, chunk = job
+    if _worker_labels is None or _worker_labels[0] != labels:
+        _worker_labels = None  # the old index is freed before the new one is read
+        with Path(labels).open("rb") as handle:
+            _worker_labels = (labels, pickle.load(handle))  # noqa: S301 (written by this load)
+    return resolve_file(_worker_ontology, _worker_labels[1], path, chunks, Path(segment), chunk)
+
+
 def worker_count(files: list[Path]) -> int:
     """Processes to check files with: ``CASEGRAPH_WORKERS`` when set, else one per core
     (at most 4) for inputs of several files and more than ``PARALLEL_BYTES``; 0 means
@@ -625,19 +772,22 @@ def worker_count(files: list[Path]) -> int:
 
 
 def _checks(
-    files: list[Path], ontology: Ontology, workdir: Path, chunk: int, workers: int
+    files: list[Path], ontology: Ontology, workdir: Path, chunk: int, pool: Executor | None
 ) -> Iterator[FileCheck]:
     """Every file's check, in the order of ``files``."""
     jobs = [(str(path), str(workdir / f"{i}.seg"), chunk) for i, path in enumerate(files)]
-    if workers <= 1:
+    if pool is None:
         for path, segment, size in jobs:
             yield check_file(Path(path), ontology, Path(segment), size)
         return
+    yield from pool.map(_check_in_worker, jobs)
+
+
+def _pool(workers: int, ontology: Ontology) -> ProcessPoolExecutor:
     context = get_context("spawn")  # no state inherited from this process (the driver's)
-    with ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=(ontology,)
-    ) as pool:
-        yield from pool.map(_check_in_worker, jobs)
+    )
 
 
 def read_graph(
@@ -663,16 +813,18 @@ def read_graph(
     gc.disable()  # parsing makes many small objects and no cycles: the collector only costs
     try:
         count = worker_count(files) if workers is None else workers
-        for check in _checks(files, ontology, workdir, chunk, count):
-            if check.unreadable:
-                unreadable.extend(check.unreadable)
-                continue
-            _add_file(digest, Path(check.path), check.digest)
-            if not unreadable:  # once a file is unreadable, only reading problems are reported
-                join.add(check)
-        if unreadable:
-            raise InputError(unreadable)
-        graph = join.finish(dataset, files)
+        with ExitStack() as stack:
+            pool = stack.enter_context(_pool(count, ontology)) if count > 1 else None
+            for check in _checks(files, ontology, workdir, chunk, pool):
+                if check.unreadable:
+                    unreadable.extend(check.unreadable)
+                    continue
+                _add_file(digest, Path(check.path), check.digest)
+                if not unreadable:  # once a file is unreadable, only reading problems are
+                    join.add(check)  # reported
+            if unreadable:
+                raise InputError(unreadable)
+            graph = join.finish(dataset, files, pool, workdir)
     except BaseException:
         join.close()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from concurrent.futures import Executor
 from hashlib import blake2b
 from pathlib import Path
 
@@ -389,6 +390,122 @@ def test_worker_processes_give_the_same_graph_and_the_same_problems(tmp_path: Pa
     assert found[0] == found[1]
     assert len(found[0]) >= 3
     assert not list(tmp_path.glob("casegraph-*"))
+
+
+def _spy_parallel_resolve(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """What each call of ``_Join._resolve_parallel`` returned (True: the workers' result
+    was kept)."""
+    from loader import validate
+
+    calls: list[bool] = []
+    original = validate._Join._resolve_parallel
+
+    def spy(self: validate._Join, pool: Executor, workdir: Path) -> bool:
+        calls.append(original(self, pool, workdir))
+        return calls[-1]
+
+    monkeypatch.setattr(validate._Join, "_resolve_parallel", spy)
+    return calls
+
+
+def test_relationship_ends_checked_in_workers_are_reported_as_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown ends and ends of labels the type does not allow, in several files: the
+    workers find the same problems, in the same order, as this process; and on valid
+    input their rows are kept (not checked again here)."""
+    from benchmarks import generate as gen
+    from loader.ontology import load_ontology
+
+    ont = load_ontology()
+    gen.generate(tmp_path / "a", 300, "uniform", files=3, seed=5, ontology=ont)
+    calls = _spy_parallel_resolve(monkeypatch)
+    here, pool = (
+        read_graph([tmp_path / "a"], ont, workers=0),
+        read_graph([tmp_path / "a"], ont, workers=2),
+    )
+    assert calls == [True]
+    assert list(here.rels) == list(pool.rels)
+    assert here.rel_count == 900
+    here.close()
+    pool.close()
+
+    files = sorted((tmp_path / "a").glob("*.yaml"))
+    for number, path in enumerate(files):
+        with path.open("a", encoding="utf-8") as extra:
+            extra.write(
+                f"  - {{type: CITED_IN, from: nobody/{number}, to: source/1, "
+                "status: reported, sources: [source/2]}\n"
+                # Person -> Source is not a pair CITED_IN allows
+                f"  - {{type: CITED_IN, from: person/{number}, to: source/1, "
+                "status: reported, sources: [source/2]}\n"
+            )
+    found = []
+    for workers in (0, 2):
+        with pytest.raises(InputError) as info:
+            read_graph([tmp_path / "a"], ont, workers=workers)
+        found.append([str(p) for p in info.value.problems])
+    assert calls == [True, True]
+    assert found[0] == found[1]
+    for number, path in enumerate(files):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        assert f"{path}:{lines - 1}:28: 'from' refers to unknown id 'nobody/{number}'" in found[1]
+        assert (
+            f"{path}:{lines}:5: CITED_IN cannot go from Person to Source (allowed: "
+            "Source->Source)" in found[1]
+        )
+    assert len(found[1]) == 6
+
+
+def test_a_relationship_twice_in_two_files_is_found_with_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Duplicates span files: the workers' digests meet in this process, which then
+    reports the duplicate exactly as without workers."""
+    from benchmarks import generate as gen
+    from loader.ontology import load_ontology
+
+    ont = load_ontology()
+    gen.generate(tmp_path / "a", 300, "uniform", files=3, seed=5, ontology=ont)
+    files = sorted((tmp_path / "a").glob("*.yaml"))
+    first = files[0].read_text(encoding="utf-8")
+    record = re.search(r"\n  - type: (\w+)\n    from: (\S+)\n    to: (\S+)\n", first)
+    assert record
+    rtype, start, end = record.groups()
+    copy = next(
+        line
+        for line in first.splitlines()[first[: record.end()].count("\n") :]
+        if line.startswith("    sources:")
+    )
+    with files[2].open("a", encoding="utf-8") as extra:
+        extra.write(f"  - type: {rtype}\n    from: {start}\n    to: {end}\n"
+                    f"    status: reported\n{copy}\n")  # fmt: skip
+    calls = _spy_parallel_resolve(monkeypatch)
+    found = []
+    for workers in (0, 2):
+        with pytest.raises(InputError) as info:
+            read_graph([tmp_path / "a"], ont, workers=workers)
+        found.append([str(p) for p in info.value.problems])
+    assert calls == [False]  # the exact check, in this process
+    assert found[0] == found[1]
+    assert len(found[1]) == 1
+    assert found[1][0].startswith(f"{files[2]}:")
+    assert f"duplicate {rtype} from {start!r} to {end!r} (first at {files[0]}:" in found[1][0]
+
+
+def test_identity_digests_differ_where_the_identity_does() -> None:
+    from loader.validate import identity_digest
+
+    parts = [
+        ("A", "b", "c", ""),
+        ("A", "bc", "", ""),
+        ("A", "b", "c", '["x"]'),
+        ("B", "b", "c", ""),
+    ]
+    digests = {identity_digest(*p) for p in parts}
+    assert len(digests) == len(parts)
+    assert all(len(d) == 8 for d in digests)
+    assert identity_digest(*parts[0]) == identity_digest("A", "b", "c", "")
 
 
 @pytest.mark.parametrize("code", range(0x80))
