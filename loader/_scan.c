@@ -1,4 +1,5 @@
-/* A fast reader for the common shape of seed files; PyYAML reads everything else.
+/* A fast reader for the common shape of seed files; PyYAML reads everything else. Also
+ * the checks of a record's properties in their common case: props(), near the end.
  *
  * scan(text, path, YMap, YList, max_scalar) returns what loader.yamlread's PyYAML path
  * returns for the same text (the same YMap/YList/str/None tree, the same positions), or
@@ -18,6 +19,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+#include <datetime.h>
 
 /* ---- Pos: stands in for a yaml.Node where only its start (and a sequence's items) is
  * read: node.start_mark.line / .column (0-based, in characters) and node.value. */
@@ -574,10 +576,259 @@ static PyObject *scan(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* ---- props(): the common case of loader.validate._FileChecker.properties followed by
+ * sources_and_status, for one record the reader gave: the properties it would return,
+ * or None whenever anything is not plainly valid. Then the Python code checks the
+ * record, and reports what is wrong, so this never decides that an input is wrong
+ * either (tests/test_scan.py compares the two on generated records).
+ *
+ * specs maps a property name to (code, is_list, values, parser, precision_key):
+ * the codes below are checked here, any other value type calls parser (the Python
+ * one, a ValueProblem meaning None). values is the enum's frozenset, precision_key the
+ * name of a date's precision property. */
+
+enum { V_OTHER = 0, V_STRING = 1, V_TEXT = 2, V_ENUM = 3, V_DATE = 4 };
+
+typedef struct {
+    PyObject *ymap, *ylist;
+    PyObject *year, *month, *day; /* the precisions */
+} Kinds;
+
+/* text without control characters (tab, and for text line breaks, allowed) */
+static int clean_text(PyObject *s, int one_line) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= 0x20 || c == '\t') continue;
+        if (!one_line && (c == '\n' || c == '\r')) continue;
+        return 0;
+    }
+    return 1;
+}
+
+static int digits(int kind, const void *data, Py_ssize_t from, Py_ssize_t count, int *out) {
+    int v = 0;
+    for (Py_ssize_t i = from; i < from + count; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < '0' || c > '9') return 0;
+        v = v * 10 + (int)(c - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* YYYY, YYYY-MM or YYYY-MM-DD, a real date: a new date and its precision (borrowed) */
+static int parse_date(Kinds *k, PyObject *s, PyObject **value, PyObject **precision) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    int year, month = 1, day = 1;
+    if (n != 4 && n != 7 && n != 10) return 0;
+    if (!digits(kind, data, 0, 4, &year)) return 0;
+    if (n >= 7 && (PyUnicode_READ(kind, data, 4) != '-' || !digits(kind, data, 5, 2, &month)))
+        return 0;
+    if (n == 10 && (PyUnicode_READ(kind, data, 7) != '-' || !digits(kind, data, 8, 2, &day)))
+        return 0;
+    *value = PyDate_FromDate(year, month, day);
+    if (*value == NULL) { /* not a real date (year 0, month 13, 31 April, 29 February) */
+        PyErr_Clear();
+        return 0;
+    }
+    *precision = n == 10 ? k->day : n == 7 ? k->month : k->year;
+    return 1;
+}
+
+/* one scalar of a property: 1 and a new reference in *value (NULL for a null), or 0 */
+static int scalar_value(Kinds *k, PyObject *spec, PyObject *raw, PyObject **value,
+                        PyObject **precision) {
+    *value = NULL;
+    if (raw == Py_None) return 1;
+    if (!PyUnicode_CheckExact(raw)) return 0; /* a mapping, a list: a problem */
+    long code = PyLong_AsLong(PyTuple_GET_ITEM(spec, 0));
+    switch (code) {
+    case V_STRING:
+    case V_TEXT:
+        if (!clean_text(raw, code == V_STRING)) return 0;
+        Py_INCREF(raw);
+        *value = raw;
+        return 1;
+    case V_ENUM: {
+        if (!clean_text(raw, 1)) return 0;
+        int in = PySet_Contains(PyTuple_GET_ITEM(spec, 2), raw);
+        if (in != 1) {
+            if (in < 0) PyErr_Clear();
+            return 0;
+        }
+        Py_INCREF(raw);
+        *value = raw;
+        return 1;
+    }
+    case V_DATE:
+        return parse_date(k, raw, value, precision);
+    default: {
+        PyObject *parsed = PyObject_CallOneArg(PyTuple_GET_ITEM(spec, 3), raw);
+        if (parsed == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        *value = parsed;
+        return 1;
+    }
+    }
+}
+
+/* props[key] (and props[precision_key]) from one value: 1 done, 0 not plainly valid,
+ * -1 error */
+static int property(Kinds *k, PyObject *props, PyObject *key, PyObject *spec, PyObject *raw) {
+    int is_list = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 1));
+    PyObject *precision_key = PyTuple_GET_ITEM(spec, 4);
+    PyObject *value = NULL, *precision = NULL;
+    if (!is_list) {
+        if (PyObject_TypeCheck(raw, (PyTypeObject *)k->ylist)) return 0;
+        if (!scalar_value(k, spec, raw, &value, &precision)) return 0;
+        if (value == NULL) return 1;
+        int rc = PyDict_SetItem(props, key, value);
+        Py_DECREF(value);
+        if (rc < 0) return -1;
+        if (precision != NULL && PyDict_SetItem(props, precision_key, precision) < 0) return -1;
+        return 1;
+    }
+    PyObject *items = NULL, *precisions = NULL;
+    int done = 0;
+    items = PyList_New(0);
+    precisions = PyList_New(0);
+    if (items == NULL || precisions == NULL) goto error;
+    if (PyObject_TypeCheck(raw, (PyTypeObject *)k->ylist)) {
+        Py_ssize_t n = PyList_GET_SIZE(raw);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (!scalar_value(k, spec, PyList_GET_ITEM(raw, i), &value, &precision)) goto out;
+            if (value == NULL) continue;
+            int rc = PyList_Append(items, value);
+            Py_DECREF(value);
+            if (rc < 0 || (precision != NULL && PyList_Append(precisions, precision) < 0))
+                goto error;
+        }
+    } else {
+        if (!scalar_value(k, spec, raw, &value, &precision)) goto out;
+        if (value != NULL) {
+            int rc = PyList_Append(items, value);
+            Py_DECREF(value);
+            if (rc < 0 || (precision != NULL && PyList_Append(precisions, precision) < 0))
+                goto error;
+        }
+    }
+    done = 1;
+    if (PyList_GET_SIZE(items) == 0) goto out; /* an empty list is left out */
+    if (PyDict_SetItem(props, key, items) < 0) goto error;
+    if (precision_key != Py_None && PyDict_SetItem(props, precision_key, precisions) < 0)
+        goto error;
+out:
+    Py_DECREF(items);
+    Py_DECREF(precisions);
+    return done;
+error:
+    Py_XDECREF(items);
+    Py_XDECREF(precisions);
+    return -1;
+}
+
+static PyObject *props(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *record, *specs, *required, *fixed, *statuses, *cited;
+    Kinds k;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!OO:props", &PyDict_Type, &record, &PyDict_Type,
+                          &specs, &PyTuple_Type, &required, &PyFrozenSet_Type, &fixed,
+                          &statuses, &PySet_Type, &cited, &k.ymap, &k.ylist))
+        return NULL;
+    if (!PyType_Check(k.ymap) || !PyType_Check(k.ylist)) {
+        PyErr_SetString(PyExc_TypeError, "props: YMap and YList must be types");
+        return NULL;
+    }
+    static PyObject *year, *month, *day, *sources_key, *status_key;
+    if (year == NULL) {
+        year = PyUnicode_InternFromString("year");
+        month = PyUnicode_InternFromString("month");
+        day = PyUnicode_InternFromString("day");
+        sources_key = PyUnicode_InternFromString("sources");
+        status_key = PyUnicode_InternFromString("status");
+        if (!year || !month || !day || !sources_key || !status_key) return NULL;
+    }
+    k.year = year;
+    k.month = month;
+    k.day = day;
+    PyObject *out = PyDict_New(), *sources = NULL;
+    if (out == NULL) return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *key, *raw;
+    while (PyDict_Next(record, &pos, &key, &raw)) {
+        int in = PySet_Contains(fixed, key);
+        if (in < 0) goto error;
+        if (in) continue;
+        PyObject *spec = PyDict_GetItemWithError(specs, key);
+        if (spec == NULL) {
+            if (PyErr_Occurred()) goto error;
+            goto refuse; /* an unknown property */
+        }
+        int rc = property(&k, out, key, spec, raw);
+        if (rc < 0) goto error;
+        if (rc == 0) goto refuse;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(required); i++) {
+        int in = PyDict_Contains(out, PyTuple_GET_ITEM(required, i));
+        if (in < 0) goto error;
+        if (!in) goto refuse;
+    }
+    raw = PyDict_GetItemWithError(record, sources_key);
+    if (raw == NULL && PyErr_Occurred()) goto error;
+    if (raw != NULL && raw != Py_None) {
+        if (!PyObject_TypeCheck(raw, (PyTypeObject *)k.ylist)) goto refuse;
+        Py_ssize_t n = PyList_GET_SIZE(raw);
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (!PyUnicode_CheckExact(PyList_GET_ITEM(raw, i))) goto refuse;
+        if (n > 0) {
+            PyObject *unique = PySet_New(raw);
+            if (unique == NULL) goto error;
+            Py_ssize_t distinct = PySet_GET_SIZE(unique);
+            Py_DECREF(unique);
+            if (distinct < n) goto refuse; /* a source listed twice */
+            sources = PyList_GetSlice(raw, 0, n); /* a plain list */
+            if (sources == NULL || PyDict_SetItem(out, sources_key, sources) < 0) goto error;
+        }
+    }
+    raw = PyDict_GetItemWithError(record, status_key);
+    if (raw == NULL && PyErr_Occurred()) goto error;
+    if (raw != NULL && raw != Py_None) {
+        if (!PyUnicode_CheckExact(raw)) goto refuse;
+        int in = PySequence_Contains(statuses, raw);
+        if (in < 0) goto error;
+        if (!in) goto refuse;
+        if (PyDict_SetItem(out, status_key, raw) < 0) goto error;
+    }
+    if (sources != NULL) { /* only now: nothing is recorded for a refused record */
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(sources); i++)
+            if (PySet_Add(cited, PyList_GET_ITEM(sources, i)) < 0) goto error;
+        Py_DECREF(sources);
+    }
+    return out;
+refuse:
+    Py_XDECREF(sources);
+    Py_DECREF(out);
+    Py_RETURN_NONE;
+error:
+    Py_XDECREF(sources);
+    Py_DECREF(out);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, path, YMap, YList, max_scalar): the tree, or None when the text is not "
      "of the simple shape this reader knows (then read it with PyYAML)."},
+    {"props", props, METH_VARARGS,
+     "props(record, specs, required, fixed, statuses, cited, YMap, YList): a record's "
+     "properties, or None when anything is not plainly valid (then check it in Python)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -588,6 +839,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__scan(void) {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) return NULL;
     if (PyType_Ready(&PosType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;

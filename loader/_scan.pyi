@@ -12,3 +12,13 @@ class Pos:
     def start_mark(self) -> Self: ...
 
 def scan(text: str, path: str, ymap: type, ylist: type, max_scalar: int) -> Any: ...
+def props(
+    record: dict[str, Any],
+    specs: dict[str, tuple[Any, ...]],
+    required: tuple[str, ...],
+    fixed: frozenset[str],
+    statuses: Any,
+    cited: set[str],
+    ymap: type,
+    ylist: type,
+) -> dict[str, Any] | None: ...

@@ -37,6 +37,11 @@ from loader.spill import Row, SegmentWriter, Spill
 from loader.values import PARSERS, PartialDate, ValueProblem
 from loader.yamlread import Mark, YList, YMap, collect_files, read_file
 
+try:  # the C checks of the common case (loader/_scan.c), when it was built
+    from loader import _scan
+except ImportError:  # pragma: no cover - installed without a C compiler
+    _scan = None  # type: ignore[assignment]
+
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 TOP_KEYS = frozenset({"dataset", "nodes", "relationships"})
 NODE_KEYS = frozenset({"id", "type", "sources", "status"})
@@ -46,6 +51,8 @@ DEFAULT_CHUNK = 5_000
 
 PARALLEL_BYTES = 4_000_000  # below this much YAML, files are checked in this process
 PENDING = ("pending",)  # the segment group of relationships waiting for every node
+# value types that loader/_scan.c's props() checks itself (it calls the parser of others)
+FAST_TYPES = {"string": 1, "text": 2, "enum": 3, "date": 4}
 
 # a relationship waiting for every node to be read: (type, start, end, key, props, hash,
 # then line and column of the record, of its 'from' value and of its 'to' value)
@@ -119,6 +126,7 @@ class _FileChecker:
         self.problems = check.problems
         self.cited = check.cited
         self.out = out
+        self._tables: dict[int, tuple[dict[str, tuple[Any, ...]], tuple[str, ...]]] = {}
 
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
@@ -195,6 +203,24 @@ class _FileChecker:
                 self.fail(record.mark, f"{what} needs property {spec.name!r}")
         return props
 
+    def checked_properties(
+        self, record: YMap, specs: dict[str, PropertySpec], fixed: frozenset[str], what: str
+    ) -> dict[str, Any]:
+        """``properties`` then ``sources_and_status``. The C checks (``_scan.props``) do
+        both when the record is plainly valid; anything else comes here, which decides."""
+        if _scan is not None:
+            table = self._tables.get(id(specs))
+            if table is None:
+                table = self._tables[id(specs)] = fast_table(specs)
+            props: dict[str, Any] | None = _scan.props(
+                record, table[0], table[1], fixed, self.ont.statuses, self.cited, YMap, YList
+            )
+            if props is not None:
+                return props
+        props = self.properties(record, specs, fixed, what)
+        self.sources_and_status(record, props, what)
+        return props
+
     def sources_and_status(self, record: YMap, props: dict[str, Any], what: str) -> None:
         raw = record.get("sources")
         sources: list[str] = []
@@ -247,8 +273,7 @@ class _FileChecker:
                       "digits and . _ : / - (starting with a letter or digit)")  # fmt: skip
             return
         what = f"{label} {node_id!r}"
-        props = self.properties(record, spec.properties, NODE_KEYS, what)
-        self.sources_and_status(record, props, what)
+        props = self.checked_properties(record, spec.properties, NODE_KEYS, what)
         if spec.sources_required and "sources" not in props:
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
         id_line, id_column = record.place("id")
@@ -269,8 +294,7 @@ class _FileChecker:
             self.fail(record.at("type"), f"unknown relationship type {rtype!r} (known: {known})")
             return
         what = f"{rtype} relationship"
-        props = self.properties(record, spec.properties, REL_KEYS, what)
-        self.sources_and_status(record, props, what)
+        props = self.checked_properties(record, spec.properties, REL_KEYS, what)
         if spec.claim:
             if "status" not in props and record.get("status") is None:
                 self.fail(record.mark, f"{what} is a claim and needs a 'status'")
@@ -656,6 +680,25 @@ def _resolve_rows(
             continue
         digests += identity_digest(rtype, start, end, key)
         out.add((rtype, a, b), (start, end, key, props, digest))
+
+
+def fast_table(
+    specs: dict[str, PropertySpec],
+) -> tuple[dict[str, tuple[Any, ...]], tuple[str, ...]]:
+    """What ``_scan.props`` needs to know of a label's or a type's properties: for each,
+    (type code, list, enum values, parser, name of a date's precision property); and
+    the required ones."""
+    table = {
+        name: (
+            FAST_TYPES.get(spec.type, 0),
+            spec.list,
+            frozenset(spec.values),
+            PARSERS[spec.type],
+            f"{name}_precision" if spec.type == "date" else None,
+        )
+        for name, spec in specs.items()
+    }
+    return table, tuple(spec.name for spec in specs.values() if spec.required)
 
 
 def _malformed_sources(record: YMap) -> bool:

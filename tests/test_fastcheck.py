@@ -1,0 +1,286 @@
+"""The C checks of a record's properties (``_scan.props`` in loader/_scan.c) against the
+Python ones (``_FileChecker.properties`` then ``sources_and_status``): for every record the
+C code accepts, the same properties in the same order, the same citations, and no problem
+from the Python code; every record with a problem is left to the Python code (None).
+
+Records come from the repository's seed, from the benchmark's generator, and from
+hypothesis, which fills them with values on the edges of the rules: control characters,
+line breaks, dates that do not exist, enum values in the wrong case, lists, nulls,
+mappings, unknown keys, sources listed twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.generate import generate
+from loader import validate
+from loader.ontology import Ontology, PropertySpec, load_ontology
+from loader.validate import NODE_KEYS, REL_KEYS, FileCheck, _FileChecker, fast_table
+from loader.yamlread import Mark, YList, YMap, collect_files, read_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+if validate._scan is None:  # pragma: no cover - depends on the build
+    if os.environ.get("CASEGRAPH_REQUIRE_SCAN"):
+        raise RuntimeError("CASEGRAPH_REQUIRE_SCAN is set but loader._scan was not built")
+    pytest.skip("loader._scan (the C checks) was not built here", allow_module_level=True)
+
+ONT = load_ontology()
+HERE = Mark("f.yaml", 1, 1)
+
+
+def specs_of(kind: str) -> tuple[dict[str, PropertySpec], frozenset[str]]:
+    if kind in ONT.labels:
+        return ONT.labels[kind].properties, NODE_KEYS
+    return ONT.relationships[kind].properties, REL_KEYS
+
+
+def python_check(
+    ont: Ontology, record: YMap, kind: str
+) -> tuple[dict[str, Any], list[str], set[str]]:
+    check = FileCheck("f.yaml")
+    checker = _FileChecker(ont, check, None)  # type: ignore[arg-type]  # writes nothing
+    specs, fixed = specs_of(kind)
+    props = checker.properties(record, specs, fixed, kind)
+    checker.sources_and_status(record, props, kind)
+    return props, [p.message for p in check.problems], check.cited
+
+
+def c_check(ont: Ontology, record: YMap, kind: str) -> tuple[dict[str, Any] | None, set[str]]:
+    specs, fixed = specs_of(kind)
+    table, required = fast_table(specs)
+    cited: set[str] = set()
+    assert validate._scan is not None
+    props = validate._scan.props(record, table, required, fixed, ont.statuses, cited, YMap, YList)
+    return props, cited
+
+
+def typed(props: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Keys in order, with each value's type (and its items' types): 1 == True, but not
+    for a property."""
+
+    def kind(value: Any) -> Any:
+        return [type(v) for v in value] if isinstance(value, list) else type(value)
+
+    return [(key, kind(value), value) for key, value in props.items()]
+
+
+def assert_agree(record: YMap, kind: str) -> bool:
+    """True when the C checks took the record (and then agree with Python's)."""
+    fast, fast_cited = c_check(ONT, record, kind)
+    slow, problems, slow_cited = python_check(ONT, record, kind)
+    if fast is None:
+        assert not fast_cited, "a refused record cites nothing"
+        return False
+    assert problems == [], (record, fast)
+    assert typed(fast) == typed(slow)
+    assert fast_cited == slow_cited
+    return True
+
+
+# -- records from files ----------------------------------------------------------------
+
+
+def records_of(paths: list[Path]) -> list[tuple[YMap, str]]:
+    out = []
+    for path in collect_files(paths):
+        data, _ = read_file(path)
+        for key in ("nodes", "relationships"):
+            for record in data.get(key) or []:
+                out.append((record, record["type"]))
+    return out
+
+
+def test_seed_records_check_the_same_and_all_are_taken() -> None:
+    records = records_of([ROOT / "seed"])
+    assert len(records) > 100
+    taken = [assert_agree(record, kind) for record, kind in records]
+    assert all(taken)
+
+
+@pytest.mark.parametrize("shape", ["uniform", "powerlaw"])
+def test_generated_records_check_the_same_and_all_are_taken(tmp_path: Path, shape: str) -> None:
+    generate(tmp_path, 300, shape, files=2, seed=11, ontology=ONT)
+    records = records_of([tmp_path])
+    assert len(records) >= 1200
+    taken = [assert_agree(record, kind) for record, kind in records]
+    assert all(taken)
+    kinds = {kind for record, kind in records}
+    assert len(kinds) > 20
+
+
+# -- records by hand -------------------------------------------------------------------
+
+
+def ymap(pairs: dict[str, Any]) -> YMap:
+    out = YMap(pairs)
+    out.mark = HERE
+    out.key_marks = dict.fromkeys(pairs, HERE)
+    out.value_marks = dict.fromkeys(pairs, HERE)
+    return out
+
+
+def ylist(items: list[Any]) -> YList:
+    out = YList(items)
+    out.mark = HERE
+    out.item_marks = [HERE] * len(items)
+    return out
+
+
+def test_values_by_hand() -> None:
+    """Expected values written from the rules (loader/values.py and ontology.yaml)."""
+    person = ymap(
+        {
+            "id": "p/1",
+            "type": "Person",
+            "name": "Zoë\tK",
+            "age_reported_on": "1984-02",
+            "aliases": ylist(["A", None, "B"]),
+            "sources": ylist(["src/1", "src/2"]),
+            "status": "alleged",
+        }
+    )
+    fast, cited = c_check(ONT, person, "Person")
+    assert fast == {
+        "name": "Zoë\tK",
+        "age_reported_on": dt.date(1984, 2, 1),
+        "age_reported_on_precision": "month",
+        "aliases": ["A", "B"],
+        "sources": ["src/1", "src/2"],
+        "status": "alleged",
+    }
+    assert list(fast) == [
+        "name",
+        "age_reported_on",
+        "age_reported_on_precision",
+        "aliases",
+        "sources",
+        "status",
+    ]
+    assert type(fast["sources"]) is list
+    assert cited == {"src/1", "src/2"}
+    assert_agree(person, "Person")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("name", "two\nlines"),  # string: one line
+        ("name", "bell\x07"),  # a control character
+        ("name", None),  # required
+        ("age_reported_on", "2023-02-29"),  # not a real date
+        ("age_reported_on", "0000"),  # no year 0
+        ("age_reported_on", "2023-1"),
+        ("age_reported_on", "\uff12\uff10\uff12\uff13"),  # fullwidth digits
+        ("aliases", ymap({"a": "b"})),
+        ("nickname", "x"),  # unknown property
+        ("sources", ylist(["src/1", "src/1"])),  # listed twice
+        ("sources", "src/1"),  # not a list
+        ("status", "Alleged"),  # not a status
+    ],
+)
+def test_a_problem_is_left_to_the_python_checks(key: str, value: Any) -> None:
+    record = ymap({"id": "p/1", "type": "Person", "name": "N", key: value})
+    fast, cited = c_check(ONT, record, "Person")
+    assert fast is None
+    assert cited == set()
+    assert python_check(ONT, record, "Person")[1] != []
+
+
+def test_leap_days_and_the_last_days_of_months() -> None:
+    for text, real in [
+        ("2024-02-29", True),
+        ("2000-02-29", True),
+        ("1900-02-29", False),
+        ("2023-04-31", False),
+        ("2023-12-31", True),
+        ("9999-12-31", True),
+        ("0001-01-01", True),
+    ]:
+        record = ymap({"id": "p/1", "type": "Person", "name": "N", "age_reported_on": text})
+        assert (c_check(ONT, record, "Person")[0] is not None) is real, text
+        assert assert_agree(record, "Person") is real
+
+
+# -- generated records -----------------------------------------------------------------
+
+KINDS = sorted([*ONT.labels, *ONT.relationships])
+ENUMS = sorted({v for k in KINDS for s in specs_of(k)[0].values() for v in s.values})
+FRAGMENTS = [
+    "", "a", "Zoë", " ", "\t", "\n", "\r", "\x00", "\x01", "\x1f", "\x7f", "\x85", "\u2028",
+    "2023", "2024", "1900", "0000", "-", "02", "29", "31", "13", "1", "\uff12", "-02", "-29",
+    "12", "+7", "-5", "1e3", "9223372036854775808", "FR", "fr", "FR-75", "XX",
+    "http://x.org", "https://", "source/1", "src/2", *ENUMS, *ONT.statuses, "Reported",
+]  # fmt: skip
+
+
+@st.composite
+def scalars(draw: st.DrawFn) -> Any:
+    return draw(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map("".join),
+            st.text(max_size=4),
+        )
+    )
+
+
+@st.composite
+def values(draw: st.DrawFn) -> Any:
+    choice = draw(st.integers(0, 9))
+    if choice == 0:
+        return ylist(draw(st.lists(scalars(), max_size=3)))
+    if choice == 1:
+        return ymap({"k": draw(scalars())})
+    if choice == 2:
+        return ylist([ylist([draw(scalars())])])
+    return draw(scalars())
+
+
+@st.composite
+def records(draw: st.DrawFn) -> tuple[YMap, str]:
+    kind = draw(st.sampled_from(KINDS))
+    specs, _ = specs_of(kind)
+    names = [*specs, "sources", "status", "unknown_key"]
+    pairs: dict[str, Any] = {"type": kind}
+    for name in draw(st.lists(st.sampled_from(names), unique=True, max_size=len(names))):
+        pairs[name] = draw(values())
+    if draw(st.booleans()):  # most records carry their required properties
+        for name, spec in specs.items():
+            if spec.required and name not in pairs:
+                pairs[name] = draw(st.sampled_from(spec.values or ("Name",)))
+    if draw(st.booleans()):
+        pairs["sources"] = ylist(draw(st.lists(st.sampled_from(["s/1", "s/2", "s/3"]))))
+    return ymap(pairs), kind
+
+
+@settings(
+    max_examples=int(os.environ.get("CASEGRAPH_HYPOTHESIS_EXAMPLES", "2000")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(case=records())
+def test_same_properties_or_left_to_python(case: tuple[YMap, str]) -> None:
+    assert_agree(*case)
+
+
+def test_the_generated_records_reach_both_outcomes() -> None:
+    """Guards the property above against a C side that refuses everything: on a fixed
+    sample of the strategy, some records are taken, and some are refused."""
+    outcomes: list[bool] = []
+
+    @settings(max_examples=400, database=None, derandomize=True, deadline=None)
+    @given(case=records())
+    def count(case: tuple[YMap, str]) -> None:
+        outcomes.append(assert_agree(*case))
+
+    count()
+    assert outcomes.count(True) >= 20
+    assert outcomes.count(False) >= 20
