@@ -1,5 +1,6 @@
 /* A fast reader for the common shape of seed files; PyYAML reads everything else. Also
- * the checks of a record's properties in their common case: props(), near the end.
+ * the checks of a record's properties in their common case, props(), and the text of its
+ * content hash, content_json(), near the end.
  *
  * scan(text, path, YMap, YList, max_scalar) returns what loader.yamlread's PyYAML path
  * returns for the same text (the same YMap/YList/str/None tree, the same positions), or
@@ -822,6 +823,150 @@ error:
     return NULL;
 }
 
+/* ---- content_json(kind, props): the UTF-8 bytes of loader.validate's _hash_json([kind,
+ * props]) (json.dumps with sorted keys, no spaces, non-ASCII kept, a date written as
+ * {"date": "YYYY-MM-DD"}), for props of text, whole numbers, booleans, dates and lists
+ * of them; None for anything else (a float, say), which the Python encoder then writes.
+ * tests/test_fastcheck.py compares the two. */
+
+typedef struct {
+    char *data;
+    Py_ssize_t size, capacity;
+} Buffer;
+
+static int grow(Buffer *b, Py_ssize_t more) {
+    if (b->size + more <= b->capacity) return 0;
+    Py_ssize_t capacity = (b->capacity + more) * 2;
+    char *data = PyMem_Realloc(b->data, (size_t)capacity);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = data;
+    b->capacity = capacity;
+    return 0;
+}
+
+static int put_bytes(Buffer *b, const char *text, Py_ssize_t n) {
+    if (grow(b, n) < 0) return -1;
+    memcpy(b->data + b->size, text, (size_t)n);
+    b->size += n;
+    return 0;
+}
+
+/* 1 written, 0 not plain (e.g. a lone surrogate), -1 error */
+static int put_string(Buffer *b, PyObject *s) {
+    Py_ssize_t n;
+    const char *text = PyUnicode_AsUTF8AndSize(s, &n);
+    if (text == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (grow(b, n * 6 + 2) < 0) return -1; /* at worst every byte as \u00XX */
+    char *out = b->data + b->size;
+    *out++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *out++ = (char)c;
+            continue;
+        }
+        *out++ = '\\';
+        switch (c) {
+        case '"': *out++ = '"'; break;
+        case '\\': *out++ = '\\'; break;
+        case '\b': *out++ = 'b'; break;
+        case '\f': *out++ = 'f'; break;
+        case '\n': *out++ = 'n'; break;
+        case '\r': *out++ = 'r'; break;
+        case '\t': *out++ = 't'; break;
+        default: {
+            static const char hex[] = "0123456789abcdef";
+            *out++ = 'u';
+            *out++ = '0';
+            *out++ = '0';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 15];
+        }
+        }
+    }
+    *out++ = '"';
+    b->size = out - b->data;
+    return 1;
+}
+
+static int put_value(Buffer *b, PyObject *v, int depth) {
+    if (PyUnicode_CheckExact(v)) return put_string(b, v);
+    if (v == Py_True) return put_bytes(b, "true", 4) < 0 ? -1 : 1;
+    if (v == Py_False) return put_bytes(b, "false", 5) < 0 ? -1 : 1;
+    if (v == Py_None) return put_bytes(b, "null", 4) < 0 ? -1 : 1;
+    if (PyLong_CheckExact(v)) {
+        PyObject *text = PyObject_Str(v);
+        if (text == NULL) return -1;
+        Py_ssize_t n;
+        const char *digits_ = PyUnicode_AsUTF8AndSize(text, &n);
+        int rc = digits_ == NULL ? -1 : put_bytes(b, digits_, n);
+        Py_DECREF(text);
+        return rc < 0 ? -1 : 1;
+    }
+    if (PyDate_CheckExact(v)) {
+        char text[32];
+        int n = snprintf(text, sizeof text, "{\"date\":\"%04d-%02d-%02d\"}", PyDateTime_GET_YEAR(v),
+                         PyDateTime_GET_MONTH(v), PyDateTime_GET_DAY(v));
+        return put_bytes(b, text, n) < 0 ? -1 : 1;
+    }
+    if (PyList_CheckExact(v) && depth < 2) {
+        if (put_bytes(b, "[", 1) < 0) return -1;
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v); i++) {
+            if (i > 0 && put_bytes(b, ",", 1) < 0) return -1;
+            int rc = put_value(b, PyList_GET_ITEM(v, i), depth + 1);
+            if (rc <= 0) return rc;
+        }
+        return put_bytes(b, "]", 1) < 0 ? -1 : 1;
+    }
+    return 0; /* a float, or anything else: the Python encoder */
+}
+
+static PyObject *content_json(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *kind, *props, *keys = NULL, *result = NULL;
+    if (!PyArg_ParseTuple(args, "UO!:content_json", &kind, &PyDict_Type, &props)) return NULL;
+    Buffer b = {NULL, 0, 0};
+    int rc;
+    if (grow(&b, 256) < 0 || put_bytes(&b, "[", 1) < 0) goto done;
+    rc = put_string(&b, kind);
+    if (rc <= 0) goto stop;
+    if (put_bytes(&b, ",{", 2) < 0) goto done;
+    keys = PyDict_Keys(props);
+    if (keys == NULL || PyList_Sort(keys) < 0) goto done;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys); i++) {
+        PyObject *key = PyList_GET_ITEM(keys, i);
+        if (!PyUnicode_CheckExact(key)) goto refuse;
+        if (i > 0 && put_bytes(&b, ",", 1) < 0) goto done;
+        rc = put_string(&b, key);
+        if (rc <= 0) goto stop;
+        if (put_bytes(&b, ":", 1) < 0) goto done;
+        PyObject *value = PyDict_GetItemWithError(props, key);
+        if (value == NULL) {
+            if (!PyErr_Occurred()) goto refuse; /* changed meanwhile */
+            goto done;
+        }
+        rc = put_value(&b, value, 0);
+        if (rc <= 0) goto stop;
+    }
+    if (put_bytes(&b, "}]", 2) < 0) goto done;
+    result = PyBytes_FromStringAndSize(b.data, b.size);
+    goto done;
+stop:
+    if (rc < 0) goto done;
+refuse:
+    result = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(keys);
+    PyMem_Free(b.data);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, path, YMap, YList, max_scalar): the tree, or None when the text is not "
@@ -829,6 +974,9 @@ static PyMethodDef methods[] = {
     {"props", props, METH_VARARGS,
      "props(record, specs, required, fixed, statuses, cited, YMap, YList): a record's "
      "properties, or None when anything is not plainly valid (then check it in Python)."},
+    {"content_json", content_json, METH_VARARGS,
+     "content_json(kind, props): the UTF-8 JSON of [kind, props] that the content hash "
+     "hashes, or None for values it does not write (then use the Python encoder)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -284,3 +284,72 @@ def test_the_generated_records_reach_both_outcomes() -> None:
     count()
     assert outcomes.count(True) >= 20
     assert outcomes.count(False) >= 20
+
+
+# -- the text of the content hash --------------------------------------------------------
+
+TEXTS = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["", '"', "\\", "\x00", "\x1f", "\x7f", "é", "\u2028", "\ud800", "😀"]),
+)
+LEAVES = st.one_of(
+    TEXTS,
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+    st.floats(allow_nan=False),
+)
+PROP_VALUES = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=3), max_leaves=6)
+
+
+def python_json(kind: str, props: dict[str, Any]) -> bytes | None:
+    try:
+        return validate._hash_json([kind, props]).encode()
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it
+        return None
+
+
+def c_json(kind: str, props: dict[str, Any]) -> bytes | None:
+    assert validate._scan is not None
+    return validate._scan.content_json(kind, props)
+
+
+@settings(
+    max_examples=int(os.environ.get("CASEGRAPH_HYPOTHESIS_EXAMPLES", "2000")),
+    deadline=None,
+)
+@given(kind=TEXTS, props=st.dictionaries(TEXTS, PROP_VALUES, max_size=5))
+def test_content_json_is_the_python_encoders_or_none(kind: str, props: dict[str, Any]) -> None:
+    fast = c_json(kind, props)
+    if fast is not None:
+        assert fast == python_json(kind, props)
+
+
+def test_content_json_by_hand() -> None:
+    """Written from json.dumps's rules: sorted keys, no spaces, \\uXXXX in lower case for
+    the other control characters, non-ASCII as is."""
+    props = {"b": 'q"b\\\n\t\x01\x7fé', "a": [3, True, None, dt.date(7, 8, 9)], "c": -2}
+    expected = (
+        '["K",{"a":[3,true,null,{"date":"0007-08-09"}],"b":"q\\"b\\\\\\n\\t\\u0001\x7fé","c":-2}]'
+    )
+    assert c_json("K", props) == expected.encode()
+    assert c_json("K", {"f": 0.5}) is None  # floats are left to the Python encoder
+    assert c_json("K", {"s": "\ud800"}) is None
+
+
+def test_content_json_reaches_both_outcomes() -> None:
+    outcomes: list[bool] = []
+
+    @settings(max_examples=400, database=None, derandomize=True, deadline=None)
+    @given(kind=TEXTS, props=st.dictionaries(TEXTS, PROP_VALUES, max_size=5))
+    def count(kind: str, props: dict[str, Any]) -> None:
+        fast = c_json(kind, props)
+        outcomes.append(fast is not None)
+        if fast is not None:
+            assert fast == python_json(kind, props)
+
+    count()
+    assert outcomes.count(True) >= 40
+    assert outcomes.count(False) >= 20
