@@ -335,12 +335,11 @@ class _FileChecker:
         if not isinstance(raw, YList):
             self.fail(data.at(key), f"{key!r} must be a list of records")
             return []
-        out = []
-        for item, mark in zip(raw, raw.item_marks, strict=True):
-            if isinstance(item, YMap):
-                out.append(item)
-            else:
-                self.fail(mark, f"each entry of {key!r} must be a mapping")
+        out = [item for item in raw if isinstance(item, YMap)]
+        if len(out) < len(raw):  # positions only for a problem
+            for item, mark in zip(raw, raw.item_marks, strict=True):
+                if not isinstance(item, YMap):
+                    self.fail(mark, f"each entry of {key!r} must be a mapping")
         return out
 
 
