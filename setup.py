@@ -1,5 +1,6 @@
-"""The optional C reader (loader/_scan.c). Where it cannot be compiled, casegraph installs
-without it and reads every file with PyYAML; everything else is in pyproject.toml."""
+"""The optional C reader and checks (loader/_scan.c). Where they cannot be compiled,
+casegraph installs without them, reads every file with PyYAML and checks every record in
+Python; everything else is in pyproject.toml."""
 
 from setuptools import Extension, setup
 
