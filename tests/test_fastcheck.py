@@ -353,3 +353,22 @@ def test_content_json_reaches_both_outcomes() -> None:
     count()
     assert outcomes.count(True) >= 40
     assert outcomes.count(False) >= 20
+
+
+def test_the_graph_is_the_same_without_the_c_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an install without a C compiler gets: the same rows, hashes and checksum."""
+    from loader.validate import read_graph
+
+    generate(tmp_path, 300, "uniform", files=2, seed=13, ontology=ONT)
+    graphs: dict[bool, list[Any]] = {True: [], False: []}
+    for c_checks in (True, False):
+        if not c_checks:
+            monkeypatch.setattr(validate, "_scan", None)
+        for case in (tmp_path, ROOT / "seed"):
+            graph = read_graph([case], ONT, workers=0)
+            graphs[c_checks].append((list(graph.nodes), list(graph.rels), graph.checksum))
+            graph.close()
+    assert graphs[True] == graphs[False]
+    assert len(graphs[True][0][0]) == 300
