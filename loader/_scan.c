@@ -581,7 +581,7 @@ static PyObject *scan(PyObject *module, PyObject *args) {
  * sources_and_status, for one record the reader gave: the properties it would return,
  * or None whenever anything is not plainly valid. Then the Python code checks the
  * record, and reports what is wrong, so this never decides that an input is wrong
- * either (tests/test_scan.py compares the two on generated records).
+ * either (tests/test_fastcheck.py compares the two on generated records).
  *
  * specs maps a property name to (code, is_list, values, parser, precision_key):
  * the codes below are checked here, any other value type calls parser (the Python
@@ -591,7 +591,7 @@ static PyObject *scan(PyObject *module, PyObject *args) {
 enum { V_OTHER = 0, V_STRING = 1, V_TEXT = 2, V_ENUM = 3, V_DATE = 4 };
 
 typedef struct {
-    PyObject *ymap, *ylist;
+    PyObject *ylist;
     PyObject *year, *month, *day; /* the precisions */
 } Kinds;
 
@@ -739,14 +739,10 @@ static PyObject *props(PyObject *module, PyObject *args) {
     (void)module;
     PyObject *record, *specs, *required, *fixed, *statuses, *cited;
     Kinds k;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!OO:props", &PyDict_Type, &record, &PyDict_Type,
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!O!:props", &PyDict_Type, &record, &PyDict_Type,
                           &specs, &PyTuple_Type, &required, &PyFrozenSet_Type, &fixed,
-                          &statuses, &PySet_Type, &cited, &k.ymap, &k.ylist))
+                          &statuses, &PySet_Type, &cited, &PyType_Type, &k.ylist))
         return NULL;
-    if (!PyType_Check(k.ymap) || !PyType_Check(k.ylist)) {
-        PyErr_SetString(PyExc_TypeError, "props: YMap and YList must be types");
-        return NULL;
-    }
     static PyObject *year, *month, *day, *sources_key, *status_key;
     if (year == NULL) {
         year = PyUnicode_InternFromString("year");
@@ -972,7 +968,7 @@ static PyMethodDef methods[] = {
      "scan(text, path, YMap, YList, max_scalar): the tree, or None when the text is not "
      "of the simple shape this reader knows (then read it with PyYAML)."},
     {"props", props, METH_VARARGS,
-     "props(record, specs, required, fixed, statuses, cited, YMap, YList): a record's "
+     "props(record, specs, required, fixed, statuses, cited, YList): a record's "
      "properties, or None when anything is not plainly valid (then check it in Python)."},
     {"content_json", content_json, METH_VARARGS,
      "content_json(kind, props): the UTF-8 JSON of [kind, props] that the content hash "

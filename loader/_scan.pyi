@@ -19,7 +19,6 @@ def props(
     fixed: frozenset[str],
     statuses: Any,
     cited: set[str],
-    ymap: type,
     ylist: type,
 ) -> dict[str, Any] | None: ...
 def content_json(kind: str, props: dict[str, Any]) -> bytes | None: ...

@@ -215,7 +215,7 @@ class _FileChecker:
             if table is None:
                 table = self._tables[id(specs)] = fast_table(specs)
             props: dict[str, Any] | None = _scan.props(
-                record, table[0], table[1], fixed, self.ont.statuses, self.cited, YMap, YList
+                record, table[0], table[1], fixed, self.ont.statuses, self.cited, YList
             )
             if props is not None:
                 return props

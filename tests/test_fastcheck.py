@@ -58,7 +58,7 @@ def c_check(ont: Ontology, record: YMap, kind: str) -> tuple[dict[str, Any] | No
     table, required = fast_table(specs)
     cited: set[str] = set()
     assert validate._scan is not None
-    props = validate._scan.props(record, table, required, fixed, ont.statuses, cited, YMap, YList)
+    props = validate._scan.props(record, table, required, fixed, ont.statuses, cited, YList)
     return props, cited
 
 
