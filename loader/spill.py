@@ -83,19 +83,6 @@ class Spill:
         if len(buffer) >= self.chunk:
             self._flush(key, buffer)
 
-    def extend(self, key: Hashable, rows: list[Row]) -> None:
-        """``add`` for each of ``rows``, in order."""
-        buffer = self._group(key)
-        taken = 0
-        while taken < len(rows):
-            piece = rows[taken : taken + self.chunk - len(buffer)]
-            buffer.extend(piece)
-            self._counts[key] += len(piece)
-            taken += len(piece)
-            if len(buffer) >= self.chunk:
-                self._flush(key, buffer)  # the group's last rows: _flush counts on it
-                buffer = self._buffers[key]
-
     def adopt(self, key: Hashable, path: str, offset: int, rows: int) -> None:
         """Append a chunk written by a ``SegmentWriter`` (after the rows added so far)."""
         buffer = self._group(key)

@@ -19,8 +19,10 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, suppress
@@ -33,7 +35,7 @@ from loader import __version__
 from loader.errors import InputError, Problem
 from loader.graph import Graph
 from loader.ontology import Ontology, PropertySpec
-from loader.spill import Row, SegmentWriter, Spill
+from loader.spill import SegmentWriter, Spill
 from loader.values import PARSERS, PartialDate, ValueProblem
 from loader.yamlread import Mark, YList, YMap, collect_files, read_file
 
@@ -402,116 +404,71 @@ class _Join:
         problems = self.problems if report else None
         return _ends(self.ont, self._label, self.paths[index], pending, problems)
 
-    def resolve(self, pool: Executor | None = None, workdir: Path | None = None) -> None:
+    def resolve(self, workdir: Path, pool: Executor | None = None) -> None:
         """Check every waiting relationship against the node index; keep the valid ones.
 
-        With a ``pool`` of worker processes, each file's are checked there
-        (``_resolve_parallel``); when that finds two with the same identity, or without
-        a pool, this process does it as follows.
-
-        Duplicates are found by a 64-bit hash of their identity; a hash seen twice is
-        checked exactly by a second pass over the waiting ones (rare: a real duplicate,
-        which is an error anyway, or a hash collision). The loop does inline what
-        ``_ends`` and ``_keep`` do for a valid relationship (it runs once per relationship
-        of the input); anything else goes through ``_ends``, which reports it."""
-        if pool is not None and workdir is not None and self._resolve_parallel(pool, workdir):
-            return
-        seen: set[int] = set()
-        suspects: set[int] = set()
-        node = self.nodes.get
-        between = {name: spec.between for name, spec in self.ont.relationships.items()}
-        problems = self.problems
-        kept: dict[tuple[str, str, str], list[Row]] = {}
-        ordinal = -1
-        for index in range(len(self.paths)):
-            for pending in self.pending.rows(index):
-                ordinal += 1
-                rtype, start, end, key, props, digest = pending[:6]
-                a, b = node(start), node(end)
-                if a is None or b is None or (a[0], b[0]) not in between[rtype]:
-                    self._ends(index, pending, report=True)
-                    continue
-                identity = hash((rtype, start, end, key))
-                if identity in seen:
-                    suspects.add(ordinal)
-                    continue
-                seen.add(identity)
-                if not problems:  # rows are only worth keeping while the input is valid
-                    group = (rtype, a[0], b[0])
-                    rows = kept.get(group)
-                    if rows is None:
-                        rows = kept[group] = []
-                    rows.append((start, end, key, props, digest))
-                    if len(rows) >= self.rel_rows.chunk:
-                        self.rel_rows.extend(group, rows)
-                        kept[group] = []
-        if not problems:
-            for group, rows in kept.items():
-                self.rel_rows.extend(group, rows)
-        if suspects:
-            self._check_suspects(suspects)
-
-    def _resolve_parallel(self, pool: Executor, workdir: Path) -> bool:
-        """``resolve`` in the worker processes, a file per job: the node index goes to
-        them in a file (id -> label), each file's relationships are checked there and
-        written grouped to a new segment. Back come the problems and a 64-bit digest of
-        each valid relationship's identity. False (and nothing kept) when two digests are
-        the same: a duplicate, or a collision, which ``resolve`` tells apart."""
-        labels = workdir / "labels.pickle"
-        with labels.open("wb") as handle:
-            index = {node_id: node[0] for node_id, node in self.nodes.items()}
-            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            del index
+        ``resolve_file`` checks each file's, in the worker processes when there is a
+        ``pool`` (the node index goes to them in a file, id -> label), else here. Each
+        writes the valid rows grouped to a new segment and gives back its problems and a
+        64-bit digest of each valid relationship's identity. Duplicates span files: the
+        digests are compared here, and a digest seen twice is checked exactly
+        (``_check_duplicates``): a real duplicate, which is an error, or a collision."""
+        labels = {node_id: node[0] for node_id, node in self.nodes.items()}
         jobs = [
-            (path, chunks, str(labels), str(workdir / f"{i}.rels.seg"), self.rel_rows.chunk)
+            (path, chunks, str(workdir / f"{i}.rels.seg"), self.rel_rows.chunk)
             for i, (path, chunks) in enumerate(zip(self.paths, self.pending_chunks, strict=True))
         ]
-        try:
-            results = list(pool.map(_resolve_in_worker, jobs))
-        finally:
-            labels.unlink()
+        if pool is None:
+            results = [
+                resolve_file(self.ont, labels, path, chunks, Path(segment), chunk)
+                for path, chunks, segment, chunk in jobs
+            ]
+            del labels
+        else:
+            index = workdir / "labels.pickle"
+            with index.open("wb") as handle:
+                pickle.dump(labels, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            del labels
+            try:
+                results = list(
+                    pool.map(_resolve_in_worker, [(p, c, str(index), s, n) for p, c, s, n in jobs])
+                )
+            finally:
+                index.unlink()
         seen: set[int] = set()
-        for result in results:
-            digests = memoryview(result.digests).cast("Q")
-            before = len(seen)
-            seen.update(digests)
-            if len(seen) != before + len(digests):
-                return False
+        total = 0
         for result in results:
             self.problems.extend(result.problems)
+            digests = memoryview(result.digests).cast("Q")
+            seen.update(digests)
+            total += len(digests)
+        if total != len(seen):  # rare: a duplicate, or two identities with one digest
+            counts = Counter(d for r in results for d in memoryview(r.digests).cast("Q"))
+            self._check_duplicates({d for d, n in counts.items() if n > 1})
         if not self.problems:  # rows are only worth keeping while the input is valid
             for result in results:
                 for group, offset, rows in result.chunks:
                     self.rel_rows.adopt(group, result.segment, offset, rows)
-        return True
 
-    def _keep(self, pending: _Pending, labels: tuple[str, str]) -> None:
-        if not self.problems:
-            rtype, start, end, key, props, digest = pending[:6]
-            self.rel_rows.add((rtype, *labels), (start, end, key, props, digest))
-
-    def _check_suspects(self, suspects: set[int]) -> None:
+    def _check_duplicates(self, twice: set[int]) -> None:
+        """Report each relationship whose identity an earlier one has, among those whose
+        digest is in ``twice`` (the others cannot be duplicates)."""
         first: dict[tuple[Any, ...], Mark] = {}
-        late: list[tuple[_Pending, tuple[str, str]]] = []
-        for ordinal, (index, pending) in enumerate(self._pending()):
-            labels = self._ends(index, pending, report=False)
-            if labels is None:
-                continue
+        for index, pending in self._pending():
             identity = pending[:4]
-            if identity not in first:
+            digest = int.from_bytes(identity_digest(*identity), sys.byteorder)  # as cast("Q")
+            if digest not in twice or self._ends(index, pending, report=False) is None:
+                continue
+            mark = first.get(identity)
+            if mark is None:
                 first[identity] = self._mark(index, pending, 0)
-                if ordinal in suspects:  # a collision of hashes, not a duplicate: keep it
-                    late.append((pending, labels))
-            elif ordinal in suspects:
-                rtype, start, end, _ = identity
-                spec = self.ont.relationships[rtype]
-                apart = ", ".join(spec.identity) or "an identity property in the ontology"
-                mark = first[identity]
-                self.fail(self._mark(index, pending, 0), f"duplicate {rtype} from {start!r} "
-                          f"to {end!r} (first at {mark.path}:{mark.line}); tell them apart "
-                          f"with {apart}")  # fmt: skip
-        for pending, labels in late:
-            self._keep(pending, labels)
+                continue
+            rtype, start, end, _ = identity
+            spec = self.ont.relationships[rtype]
+            apart = ", ".join(spec.identity) or "an identity property in the ontology"
+            self.fail(self._mark(index, pending, 0), f"duplicate {rtype} from {start!r} to "
+                      f"{end!r} (first at {mark.path}:{mark.line}); tell them apart with "
+                      f"{apart}")  # fmt: skip
 
     def check_sources(self, files: list[Path]) -> None:
         source_label = self.ont.source_label
@@ -563,13 +520,9 @@ class _Join:
         return f"{rtype} {node_id!r}", sources
 
     def finish(
-        self,
-        dataset: str | None,
-        files: list[Path],
-        pool: Executor | None = None,
-        workdir: Path | None = None,
+        self, dataset: str | None, files: list[Path], workdir: Path, pool: Executor | None
     ) -> Graph:
-        self.resolve(pool, workdir)
+        self.resolve(workdir, pool)
         self.pending.close()
         self.check_sources(files)
         if dataset is None:
@@ -644,8 +597,8 @@ def resolve_file(
     segment: Path,
     chunk: int,
 ) -> ResolvedFile:
-    """One file's waiting relationships against the node index ``labels`` (id -> label):
-    the loop of ``_Join.resolve`` but for duplicates, which need every file."""
+    """One file's waiting relationships against the node index ``labels`` (id -> label),
+    for ``_Join.resolve``: every file's but duplicates, which need every file."""
     problems: list[Problem] = []
     digests = bytearray()
     out = SegmentWriter(segment, chunk)
@@ -868,7 +821,7 @@ def read_graph(
                     join.add(check)  # reported
             if unreadable:
                 raise InputError(unreadable)
-            graph = join.finish(dataset, files, pool, workdir)
+            graph = join.finish(dataset, files, workdir, pool)
     except BaseException:
         join.close()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -31,25 +31,6 @@ def test_ranges_across_chunks_and_the_part_in_memory(chunk: int) -> None:
     assert len(spill) == 0
 
 
-@pytest.mark.parametrize("chunk", [1, 3, 4, 10])
-def test_extend_is_add_row_by_row(chunk: int) -> None:
-    one, many = Spill(chunk), Spill(chunk)
-    rows = [(i, f"h{i}") for i in range(23)]
-    taken = 0
-    for size in [0, 2, 5, 1, 9, 0, 6, 11]:  # pieces shorter and longer than a chunk
-        piece = rows[taken : taken + size]
-        taken += len(piece)
-        for row in piece:
-            one.add("a", row)
-        many.extend("a", piece)
-    assert taken == len(rows)
-    assert list(many.rows("a")) == list(one.rows("a")) == rows
-    assert many.count("a") == 23
-    for start in range(0, 23, 3):
-        assert many.read("a", start, start + 7) == rows[start : start + 7]
-    assert many.spilled_bytes == one.spilled_bytes > 0
-
-
 def test_unknown_group_is_empty() -> None:
     spill = Spill(2)
     assert list(spill.rows("none")) == []
