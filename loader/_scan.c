@@ -2,8 +2,9 @@
  * the checks of a record's properties in their common case, props(), and the text of its
  * content hash, content_json(), near the end.
  *
- * scan(text, path, YMap, YList, max_scalar) returns what loader.yamlread's PyYAML path
- * returns for the same text (the same YMap/YList/str/None tree, the same positions), or
+ * scan(text, path, YMap, YList, max_scalar[, first_line]) returns what loader.yamlread's
+ * PyYAML path returns for the same text (the same YMap/YList/str/None tree, the same
+ * positions, their lines counted from first_line: a piece of a file, loader/pieces.py), or
  * None when the text is not of the shape below: then the caller parses it with PyYAML,
  * which also reports every error. So this reader never decides that an input is wrong.
  *
@@ -86,6 +87,7 @@ typedef struct {
     PyObject *path;
     PyObject *ymap, *ylist;
     Py_ssize_t max_scalar;
+    Py_ssize_t first_line; /* the 0-based line of the text's first line in its file */
     PyObject *src_name; /* "_src" */
 } Scan;
 
@@ -389,7 +391,7 @@ static PyObject *scan_text(Scan *s) {
     PyObject *result = NULL;
     int shape = 1; /* 0 once the text is known not to be of this shape */
 
-    Py_ssize_t line = 0, start = 0;
+    Py_ssize_t line = s->first_line, start = 0;
     while (start <= s->length && shape) {
         Py_ssize_t eol = start;
         while (eol < s->length && CH(s, eol) != '\n') eol++;
@@ -564,8 +566,9 @@ done:
 static PyObject *scan(PyObject *module, PyObject *args) {
     (void)module;
     Scan s;
-    if (!PyArg_ParseTuple(args, "UUOOn:scan", &s.text, &s.path, &s.ymap, &s.ylist,
-                          &s.max_scalar))
+    s.first_line = 0;
+    if (!PyArg_ParseTuple(args, "UUOOn|n:scan", &s.text, &s.path, &s.ymap, &s.ylist,
+                          &s.max_scalar, &s.first_line))
         return NULL;
     s.kind = PyUnicode_KIND(s.text);
     s.data = PyUnicode_DATA(s.text);

@@ -11,7 +11,9 @@ class Pos:
     @property
     def start_mark(self) -> Self: ...
 
-def scan(text: str, path: str, ymap: type, ylist: type, max_scalar: int) -> Any: ...
+def scan(
+    text: str, path: str, ymap: type, ylist: type, max_scalar: int, first_line: int = 0
+) -> Any: ...
 def props(
     record: dict[str, Any],
     specs: dict[str, tuple[Any, ...]],
