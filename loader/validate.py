@@ -1,12 +1,14 @@
 """Seed records -> validated graph, collecting every problem before anything is written.
 
 Each file is checked on its own (``_FileChecker``), in worker processes when the input
-is large and there are several files: records are typed by the ontology, rows and the
-relationships still to resolve go to a segment file, and the file gives back its node
+is large and there are several files or a large one, which is checked in pieces
+(``loader.pieces``) put together again. Records are typed by the ontology, rows and the
+relationships still to resolve go to segment files, and each file gives back its node
 ids, its citations and its problems. This process then checks what spans files (``_Join``):
 duplicate ids, relationship ends and duplicates, citations, the dataset name. With worker
-processes, the relationships' ends are checked there too, file by file, against the node
-index this process sends them; only their identities come back, to find duplicates.
+processes, the relationships' ends are checked there too, a file (or part of one) per
+job, against the node index this process sends them; only their identities come back,
+to find duplicates.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
-from loader import __version__
+from loader import __version__, pieces
 from loader.errors import InputError, Problem
 from loader.graph import Graph
 from loader.ontology import Ontology, PropertySpec
 from loader.spill import SegmentWriter, Spill
 from loader.values import PARSERS, PartialDate, ValueProblem
-from loader.yamlread import Mark, YList, YMap, collect_files, read_file
+from loader.yamlread import MAX_SCALAR, Mark, YList, YMap, collect_files, read_file
 
 try:  # the C checks of the common case (loader/_scan.c), when it was built
     from loader import _scan
@@ -52,6 +54,7 @@ DEFAULT_DATASET = "default"
 DEFAULT_CHUNK = 5_000
 
 PARALLEL_BYTES = 4_000_000  # below this much YAML, files are checked in this process
+RESOLVE_ROWS = 40_000  # relationships whose ends one job checks (at most a chunk more)
 PENDING = ("pending",)  # the segment group of relationships waiting for every node
 # value types that loader/_scan.c's props() checks itself (it calls the parser of others)
 FAST_TYPES = {"string": 1, "text": 2, "enum": 3, "date": 4}
@@ -74,8 +77,15 @@ class FileCheck:
     nodes: list[tuple[str, str, int, int, int]] = field(default_factory=list)
     # ^ id, label, line of the record, line and column of its id
     cited: set[str] = field(default_factory=set)
-    segment: str = ""
-    chunks: list[tuple[Any, int, int]] = field(default_factory=list)  # (group, offset, rows)
+    chunks: list[tuple[Any, str, int, int]] = field(default_factory=list)
+    # ^ (group, segment file, offset, rows)
+
+    def extend(self, other: FileCheck) -> None:
+        """Add what a later piece of the same file found."""
+        self.problems.extend(other.problems)
+        self.nodes.extend(other.nodes)
+        self.cited |= other.cited
+        self.chunks.extend(other.chunks)
 
 
 def content_hash(kind: str, props: dict[str, Any]) -> str:
@@ -380,12 +390,12 @@ class _Join:
                           f"(first at {self.paths[first[1]]}:{first[2]})")  # fmt: skip
                 continue
             self.nodes[node_id] = (label, index, line)
-        for group, offset, rows in check.chunks:
+        for group, segment, offset, rows in check.chunks:
             if group == PENDING:
-                self.pending.adopt(index, check.segment, offset, rows)
-                self.pending_chunks[index].append((check.segment, offset, rows))
+                self.pending.adopt(index, segment, offset, rows)
+                self.pending_chunks[index].append((segment, offset, rows))
             else:
-                self.node_rows.adopt(group, check.segment, offset, rows)
+                self.node_rows.adopt(group, segment, offset, rows)
 
     def _pending(self) -> Iterator[tuple[int, _Pending]]:
         for index in range(len(self.paths)):
@@ -414,9 +424,11 @@ class _Join:
         digests are compared here, and a digest seen twice is checked exactly
         (``_check_duplicates``): a real duplicate, which is an error, or a collision."""
         labels = {node_id: node[0] for node_id, node in self.nodes.items()}
+        per_job = max(1, RESOLVE_ROWS // self.rel_rows.chunk)  # chunks: a large file's in parts
         jobs = [
-            (path, chunks, str(workdir / f"{i}.rels.seg"), self.rel_rows.chunk)
+            (path, chunks[k : k + per_job], str(workdir / f"{i}.{k}.rels.seg"), self.rel_rows.chunk)
             for i, (path, chunks) in enumerate(zip(self.paths, self.pending_chunks, strict=True))
+            for k in range(0, len(chunks), per_job)
         ]
         if pool is None:
             results = [
@@ -476,27 +488,20 @@ class _Join:
         if not bad:
             return
         for path in files:  # only when a citation is wrong: find every citing record
-            data, _ = read_file(path)
-            if not isinstance(data, YMap):
-                continue
-            for kind in ("nodes", "relationships"):
-                records = data.get(kind)
-                if not isinstance(records, YList):
+            for kind, record in file_records(path):
+                cited = self._citations(record, kind)
+                if cited is None:
                     continue
-                for record in records:
-                    cited = self._citations(record, kind)
-                    if cited is None:
+                what, sources = cited
+                for source, mark in zip(sources, sources.item_marks, strict=True):
+                    if source not in bad:
                         continue
-                    what, sources = cited
-                    for source, mark in zip(sources, sources.item_marks, strict=True):
-                        if source not in bad:
-                            continue
-                        node = self.nodes.get(source)
-                        if node is None:
-                            self.fail(mark, f"{what} cites unknown source {source!r}")
-                        else:
-                            self.fail(mark, f"{what} cites {source!r}, a {node[0]}, not a "
-                                      f"{source_label}")  # fmt: skip
+                    node = self.nodes.get(source)
+                    if node is None:
+                        self.fail(mark, f"{what} cites unknown source {source!r}")
+                    else:
+                        self.fail(mark, f"{what} cites {source!r}, a {node[0]}, not a "
+                                  f"{source_label}")  # fmt: skip
 
     def _citations(self, record: Any, kind: str) -> tuple[str, YList] | None:
         """What ``node``/``rel`` would have registered as this record's citations."""
@@ -691,8 +696,7 @@ def input_checksum(files: list[Path], ontology: Ontology, dataset: str | None) -
     digest = _input_digest(ontology, dataset)
     for path in files:
         try:
-            with path.open("rb") as handle:  # in chunks: a whole file at a time fragments
-                content = hashlib.file_digest(handle, "sha256").digest()  # the heap
+            content = file_digest(path)
         except OSError as exc:
             raise InputError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
         _add_file(digest, path, content)
@@ -717,9 +721,78 @@ def check_file(path: Path, ontology: Ontology, segment: Path, chunk: int) -> Fil
     for record in rels:
         checker.rel(record)
     del data, nodes, rels
-    check.segment = str(segment)
-    check.chunks = out.close()
+    check.chunks = [(group, str(segment), offset, rows) for group, offset, rows in out.close()]
     return check
+
+
+def check_piece(
+    path: Path, piece: pieces.Piece, ontology: Ontology, segment: Path, chunk: int
+) -> FileCheck | None:
+    """Read and check one piece of a file (``loader.pieces``), as ``check_file`` does the
+    whole: its records' rows go to ``segment``. A piece of top-level scalars gives the
+    file's ``dataset`` and the problems with it. None when the C reader does not take
+    the piece: then the file is read whole."""
+    tree = read_piece(path, piece)
+    if tree is None:
+        return None
+    check = FileCheck(str(path))
+    out = SegmentWriter(segment, chunk)
+    checker = _FileChecker(ontology, check, out)
+    if piece.section == pieces.HEAD:
+        checker.file(tree, str(path))
+    elif piece.section == "nodes":
+        for record in checker.records(tree, "nodes"):
+            checker.node(record)
+    else:
+        for record in checker.records(tree, "relationships"):
+            checker.rel(record)
+    del tree
+    check.chunks = [(group, str(segment), offset, rows) for group, offset, rows in out.close()]
+    return check
+
+
+def read_piece(path: Path, piece: pieces.Piece) -> YMap | None:
+    """A piece of a file as the C reader reads it: a mapping of its one section (or of
+    the top-level scalars); None when it does not take it."""
+    with path.open("rb") as handle:
+        handle.seek(piece.start)
+        raw = handle.read(piece.stop - piece.start)
+    try:
+        text, line = piece.text(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    del raw
+    tree = None if _scan is None else _scan.scan(text, str(path), YMap, YList, MAX_SCALAR, line)
+    if not isinstance(tree, YMap) or (piece.section and list(tree) != [piece.section]):
+        return None
+    return tree
+
+
+def file_records(path: Path) -> Iterator[tuple[str, Any]]:
+    """("nodes" or "relationships", entry) for every entry of a file's two lists, a piece
+    at a time when the file was checked in pieces."""
+    split = cut(path)
+    sections = [p for p in split or [] if p.section != pieces.HEAD]
+    if split is not None and all(read_piece(path, p) is not None for p in sections):
+        for piece in sections:
+            tree = read_piece(path, piece)
+            records = None if tree is None else tree.get(piece.section)
+            if isinstance(records, YList):
+                yield from ((piece.section, record) for record in records)
+        return
+    data, _ = read_file(path)
+    if isinstance(data, YMap):
+        for kind in ("nodes", "relationships"):
+            records = data.get(kind)
+            if isinstance(records, YList):
+                yield from ((kind, record) for record in records)
+
+
+def file_digest(path: Path) -> bytes:
+    """The sha256 of a file's bytes, read a block at a time (a whole file at a time
+    fragments the heap)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").digest()
 
 
 _worker_ontology: Ontology | None = None
@@ -731,9 +804,9 @@ def _start_worker(ontology: Ontology) -> None:
     gc.disable()  # see read_graph
 
 
-def _check_in_worker(job: tuple[str, str, int]) -> FileCheck:
+def _check_in_worker(job: _Job) -> FileCheck | bytes | None:
     assert _worker_ontology is not None
-    return check_file(Path(job[0]), _worker_ontology, Path(job[1]), job[2])
+    return _run(job, _worker_ontology)
 
 
 _worker_labels: tuple[str, dict[str, str]] | None = None  # the file it was read from
@@ -752,32 +825,106 @@ def _resolve_in_worker(job: tuple[str, list[tuple[str, int, int]], str, str, int
 
 def worker_count(files: list[Path]) -> int:
     """Processes to check files with: ``CASEGRAPH_WORKERS`` when set, else one per core
-    (at most 4) for inputs of several files and more than ``PARALLEL_BYTES``; 0 means
-    this process does it."""
-    wanted = os.environ.get("CASEGRAPH_WORKERS", "").strip()
-    if wanted.isdigit():
-        return min(int(wanted), len(files))
-    if len(files) < 2:
-        return 0
-    size = 0
+    (at most 4) for inputs of more than ``PARALLEL_BYTES`` in several files or in a file
+    large enough to be read in pieces; 0 means this process does it."""
+    size, jobs = 0, 0
     for path in files:
         with suppress(OSError):
-            size += path.stat().st_size
-    if size < PARALLEL_BYTES:
+            one = path.stat().st_size
+            size += one
+            jobs += one // pieces.PIECE_BYTES if one > pieces.SPLIT_BYTES else 1
+    jobs = max(jobs, len(files))
+    wanted = os.environ.get("CASEGRAPH_WORKERS", "").strip()
+    if wanted.isdigit():
+        return min(int(wanted), jobs)
+    if jobs < 2 or size < PARALLEL_BYTES:
         return 0
-    return min(os.cpu_count() or 1, 4, len(files))
+    return min(os.cpu_count() or 1, 4, jobs)
+
+
+# a job of checking files: (what, path, piece, segment, chunk); what is "file" (the
+# whole), "piece" (of the file) or "digest" (of the file's bytes)
+_Job = tuple[str, str, "pieces.Piece | None", str, int]
+
+
+def _run(job: _Job, ontology: Ontology) -> FileCheck | bytes | None:
+    what, path, piece, segment, chunk = job
+    if what == "file":
+        return check_file(Path(path), ontology, Path(segment), chunk)
+    if what == "digest":
+        return file_digest(Path(path))
+    assert piece is not None
+    return check_piece(Path(path), piece, ontology, Path(segment), chunk)
+
+
+def cut(path: Path) -> list[pieces.Piece] | None:
+    """The pieces to read a large file in (``loader.pieces``), or None to read it whole
+    (a small file, or no C reader: the pieces need it)."""
+    try:
+        large = _scan is not None and path.stat().st_size > pieces.SPLIT_BYTES
+    except OSError:
+        return None  # reading it whole reports why
+    return pieces.plan(path, pieces.PIECE_BYTES) if large else None
+
+
+@dataclass
+class _Unit:
+    """The jobs of checking one file: the whole, or its digest and its pieces."""
+
+    whole: _Job
+    digest: _Job | None = None
+    pieces: list[_Job] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> list[_Job]:
+        return [self.whole] if self.digest is None else [self.digest, *self.pieces]
+
+
+def _put_together(path: str, digest: bytes, parts: list[FileCheck]) -> FileCheck:
+    """One file's check from its pieces' (in file order: each section's rows stay in
+    order; problems are sorted by place when reported)."""
+    check = FileCheck(path, digest=digest)
+    for part in parts:
+        check.extend(part)
+        if part.dataset is not None:
+            check.dataset = part.dataset
+    return check
 
 
 def _checks(
     files: list[Path], ontology: Ontology, workdir: Path, chunk: int, pool: Executor | None
 ) -> Iterator[FileCheck]:
-    """Every file's check, in the order of ``files``."""
-    jobs = [(str(path), str(workdir / f"{i}.seg"), chunk) for i, path in enumerate(files)]
-    if pool is None:
-        for path, segment, size in jobs:
-            yield check_file(Path(path), ontology, Path(segment), size)
-        return
-    yield from pool.map(_check_in_worker, jobs)
+    """Every file's check, in the order of ``files``; a large file's pieces are checked
+    apart (in parallel with a ``pool``) and put together again."""
+    units: list[_Unit] = []
+    for i, path in enumerate(files):
+        unit = _Unit(("file", str(path), None, str(workdir / f"{i}.seg"), chunk))
+        split = cut(path)
+        if split is not None:
+            unit.digest = ("digest", str(path), None, "", chunk)
+            unit.pieces = [
+                ("piece", str(path), piece, str(workdir / f"{i}.{j}.seg"), chunk)
+                for j, piece in enumerate(split)
+            ]
+        units.append(unit)
+
+    def run(job: _Job) -> FileCheck | bytes | None:
+        return _run(job, ontology)
+
+    jobs = [job for unit in units for job in unit.jobs]
+    results = pool.map(_check_in_worker, jobs) if pool else map(run, jobs)
+    for unit in units:
+        parts = [next(results) for _ in unit.jobs]
+        checks = [part for part in parts if isinstance(part, FileCheck)]
+        if unit.digest is None:
+            yield checks[0]
+        elif len(checks) == len(unit.pieces):
+            assert isinstance(parts[0], bytes)
+            yield _put_together(unit.whole[1], parts[0], checks)
+        else:  # a piece the C reader did not take: the file is read whole
+            whole = pool.submit(_check_in_worker, unit.whole).result() if pool else run(unit.whole)
+            assert isinstance(whole, FileCheck)
+            yield whole
 
 
 def _pool(workers: int, ontology: Ontology) -> ProcessPoolExecutor:
