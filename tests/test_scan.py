@@ -161,6 +161,13 @@ def test_positions_are_in_characters() -> None:
     assert check(text)
 
 
+def test_a_first_line_moves_every_line_and_nothing_else() -> None:
+    text = 'dataset: d\nnodes:\n  - id: «a»\n    aliases: [«b», "c"]\n  - id: b\n'
+    moved = scan_module.scan("\n" * 41 + text, "f.yaml", YMap, YList, MAX_SCALAR)
+    assert moved is not None
+    assert_same(scan_module.scan(text, "f.yaml", YMap, YList, MAX_SCALAR, 41), moved)
+
+
 # -- hypothesis: lines from fragments on the edges of the rules ------------------------------
 
 KEYS = ["id", "type", "name", "note", "a_b", "_x", "x1"]
