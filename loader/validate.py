@@ -273,10 +273,12 @@ class _FileChecker:
     # -- records --------------------------------------------------------------------------
 
     def node(self, record: YMap) -> None:
-        label = self.text_field(record, "type", "a node")
-        node_id = self.text_field(record, "id", "a node")
-        if label is None or node_id is None:
-            return
+        label, node_id = record.get("type"), record.get("id")
+        if type(label) is not str or type(node_id) is not str:
+            label = self.text_field(record, "type", "a node")
+            node_id = self.text_field(record, "id", "a node")
+            if label is None or node_id is None:
+                return
         spec = self.ont.labels.get(label)
         if spec is None:
             known = ", ".join(sorted(self.ont.labels))
@@ -290,18 +292,20 @@ class _FileChecker:
         props = self.checked_properties(record, spec.properties, NODE_KEYS, what)
         if spec.sources_required and "sources" not in props:
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
-        id_line, id_column = record.place("id")
-        self.check.nodes.append((node_id, label, record.place()[0], id_line, id_column))
+        line, _, id_line, id_column = record.places(None, "id")
+        self.check.nodes.append((node_id, label, line, id_line, id_column))
         if not self.problems:  # rows are only worth keeping while the input is valid
             props["id"] = node_id
             self.out.add(label, (node_id, props, content_hash(label, props)))
 
     def rel(self, record: YMap) -> None:
-        rtype = self.text_field(record, "type", "a relationship")
-        start = self.text_field(record, "from", "a relationship")
-        end = self.text_field(record, "to", "a relationship")
-        if rtype is None:
-            return
+        rtype, start, end = record.get("type"), record.get("from"), record.get("to")
+        if type(rtype) is not str or type(start) is not str or type(end) is not str:
+            rtype = self.text_field(record, "type", "a relationship")
+            start = self.text_field(record, "from", "a relationship")
+            end = self.text_field(record, "to", "a relationship")
+            if rtype is None:
+                return
         spec = self.ont.relationships.get(rtype)
         if spec is None:
             known = ", ".join(sorted(self.ont.relationships))
@@ -317,7 +321,7 @@ class _FileChecker:
         if start is None or end is None:
             return
         # the ends may be in a file not read yet: resolved once every file is in
-        where = (*record.place(), *record.place("from"), *record.place("to"))
+        where = record.places(None, "from", "to")
         key = identity_key([_identity_value(props, p) for p in spec.identity])
         props["key"] = key
         self.out.add(PENDING, (rtype, start, end, key, props, content_hash(rtype, props), *where))

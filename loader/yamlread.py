@@ -146,6 +146,20 @@ class YMap(dict[str, Any]):
         start = (src[1] if pair is None else pair[1]).start_mark
         return start.line + 1, start.column + 1
 
+    def places(self, *keys: str | None) -> tuple[int, ...]:
+        """``place(key)`` for each of ``keys``, one after the other in one tuple."""
+        attrs = self.__dict__
+        src = attrs.get("_src")
+        if src is None or "value_marks" in attrs or "mark" in attrs:  # built or assigned
+            return tuple(n for key in keys for n in self.place(key))
+        out: list[int] = []
+        pairs = src[2]
+        for key in keys:
+            pair = None if key is None else pairs.get(key)
+            start = (src[1] if pair is None else pair[1]).start_mark
+            out += (start.line + 1, start.column + 1)
+        return tuple(out)
+
 
 class YList(list[Any]):
     """A sequence that knows where it and each of its items are."""

@@ -220,6 +220,19 @@ def test_place_is_the_line_and_column_of_at() -> None:
     assert parsed.place("a") == (1, 1)
 
 
+def test_places_are_place_one_after_the_other() -> None:
+    for text in (TEXT, "a: 1\n"):
+        for built in (False, True):
+            data = parse_text(text, "f.yaml")
+            if built:
+                assert data.mark  # built before: the other way to the same positions
+            keys = [None, *data, "missing"]
+            expected = tuple(n for key in keys for n in data.place(key))
+            assert data.places(*keys) == expected
+            assert data.places() == ()
+    assert parse_text(TEXT, "f.yaml")["top"].places("key", None) == (2, 8, 2, 3)
+
+
 def test_marks_of_hand_made_containers_behave_as_plain_attributes() -> None:
     made = YMap(a=1)
     assert not hasattr(made, "mark")
