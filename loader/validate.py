@@ -24,6 +24,7 @@ import shutil
 import sys
 import tempfile
 import weakref
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -74,16 +75,25 @@ class FileCheck:
     unreadable: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     dataset: tuple[str, int, int] | None = None  # name, line, column
-    nodes: list[tuple[str, str, int, int, int]] = field(default_factory=list)
-    # ^ id, label, line of the record, line and column of its id
+    # the nodes, compactly (a large file's may all be in memory at once): ids, labels
+    # (the ontology's strings, which pickle sends once), and three numbers per node:
+    # the line of the record, and the line and column of its id
+    node_ids: list[str] = field(default_factory=list)
+    node_labels: list[str] = field(default_factory=list)
+    node_places: array[int] = field(default_factory=lambda: array("q"))
     cited: set[str] = field(default_factory=set)
     chunks: list[tuple[Any, str, int, int]] = field(default_factory=list)
     # ^ (group, segment file, offset, rows)
 
     def extend(self, other: FileCheck) -> None:
-        """Add what a later piece of the same file found."""
+        """Add what a later piece of the same file found (problems are sorted by place
+        when reported, rows stay in the order of the pieces)."""
+        if other.dataset is not None:
+            self.dataset = other.dataset
         self.problems.extend(other.problems)
-        self.nodes.extend(other.nodes)
+        self.node_ids.extend(other.node_ids)
+        self.node_labels.extend(other.node_labels)
+        self.node_places.extend(other.node_places)
         self.cited |= other.cited
         self.chunks.extend(other.chunks)
 
@@ -284,6 +294,7 @@ class _FileChecker:
             known = ", ".join(sorted(self.ont.labels))
             self.fail(record.at("type"), f"unknown node type {label!r} (known: {known})")
             return
+        label = spec.name  # one string for every node of the label, not one per record
         if not ID_RE.fullmatch(node_id):
             self.fail(record.at("id"), f"id {node_id!r} must be 1-128 characters of letters, "
                       "digits and . _ : / - (starting with a letter or digit)")  # fmt: skip
@@ -293,7 +304,10 @@ class _FileChecker:
         if spec.sources_required and "sources" not in props:
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
         line, _, id_line, id_column = record.places(None, "id")
-        self.check.nodes.append((node_id, label, line, id_line, id_column))
+        check = self.check
+        check.node_ids.append(node_id)
+        check.node_labels.append(label)
+        check.node_places.extend((line, id_line, id_column))
         if not self.problems:  # rows are only worth keeping while the input is valid
             props["id"] = node_id
             self.out.add(label, (node_id, props, content_hash(label, props)))
@@ -311,6 +325,7 @@ class _FileChecker:
             known = ", ".join(sorted(self.ont.relationships))
             self.fail(record.at("type"), f"unknown relationship type {rtype!r} (known: {known})")
             return
+        rtype = spec.name
         what = f"{rtype} relationship"
         props = self.checked_properties(record, spec.properties, REL_KEYS, what)
         if spec.claim:
@@ -387,13 +402,15 @@ class _Join:
         if check.dataset is not None:
             name, line, column = check.dataset
             self.datasets.setdefault(name, Mark(check.path, line, column))
-        for node_id, label, line, id_line, id_column in check.nodes:
+        places = check.node_places
+        for at, (node_id, label) in enumerate(zip(check.node_ids, check.node_labels, strict=True)):
             first = self.nodes.get(node_id)
             if first is not None:
-                self.fail(Mark(check.path, id_line, id_column), f"duplicate id {node_id!r} "
-                          f"(first at {self.paths[first[1]]}:{first[2]})")  # fmt: skip
+                mark = Mark(check.path, places[3 * at + 1], places[3 * at + 2])
+                self.fail(mark, f"duplicate id {node_id!r} (first at "
+                          f"{self.paths[first[1]]}:{first[2]})")  # fmt: skip
                 continue
-            self.nodes[node_id] = (label, index, line)
+            self.nodes[node_id] = (label, index, places[3 * at])
         for group, segment, offset, rows in check.chunks:
             if group == PENDING:
                 self.pending.adopt(index, segment, offset, rows)
@@ -884,17 +901,6 @@ class _Unit:
         return [self.whole] if self.digest is None else [self.digest, *self.pieces]
 
 
-def _put_together(path: str, digest: bytes, parts: list[FileCheck]) -> FileCheck:
-    """One file's check from its pieces' (in file order: each section's rows stay in
-    order; problems are sorted by place when reported)."""
-    check = FileCheck(path, digest=digest)
-    for part in parts:
-        check.extend(part)
-        if part.dataset is not None:
-            check.dataset = part.dataset
-    return check
-
-
 def _checks(
     files: list[Path], ontology: Ontology, workdir: Path, chunk: int, pool: Executor | None
 ) -> Iterator[FileCheck]:
@@ -918,17 +924,24 @@ def _checks(
     jobs = [job for unit in units for job in unit.jobs]
     results = pool.map(_check_in_worker, jobs) if pool else map(run, jobs)
     for unit in units:
-        parts = [next(results) for _ in unit.jobs]
-        checks = [part for part in parts if isinstance(part, FileCheck)]
+        first = next(results)
         if unit.digest is None:
-            yield checks[0]
-        elif len(checks) == len(unit.pieces):
-            assert isinstance(parts[0], bytes)
-            yield _put_together(unit.whole[1], parts[0], checks)
-        else:  # a piece the C reader did not take: the file is read whole
+            assert isinstance(first, FileCheck)
+            yield first
+            continue
+        assert isinstance(first, bytes)
+        check: FileCheck | None = FileCheck(unit.whole[1], digest=first)
+        for _ in unit.pieces:  # put together as they come: each piece's part is freed
+            part = next(results)
+            if check is not None and isinstance(part, FileCheck):
+                check.extend(part)
+            else:
+                check = None  # a piece the C reader did not take
+        if check is None:  # the file is read whole
             whole = pool.submit(_check_in_worker, unit.whole).result() if pool else run(unit.whole)
             assert isinstance(whole, FileCheck)
-            yield whole
+            check = whole
+        yield check
 
 
 def _pool(workers: int, ontology: Ontology) -> ProcessPoolExecutor:
