@@ -67,8 +67,8 @@ _Pending = tuple[Any, ...]
 
 @dataclass
 class FileCheck:
-    """What checking one file gives back to the main process (picklable, and small:
-    the rows are in the segment file)."""
+    """What checking one file, or a piece of one, gives back to the main process
+    (picklable, and small: the rows are in segment files, named in ``chunks``)."""
 
     path: str
     digest: bytes = b""  # sha256 of the file's bytes
