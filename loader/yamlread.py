@@ -137,22 +137,19 @@ class YMap(dict[str, Any]):
     def place(self, key: str | None = None) -> tuple[int, int]:
         """``(line, column)`` of the value of ``key``, or of the mapping itself when
         ``key`` is None or absent: ``at(key)``'s position without building a ``Mark``."""
-        attrs = self.__dict__
-        src = attrs.get("_src")
-        if src is None or "value_marks" in attrs or "mark" in attrs:  # built or assigned
-            mark = self.mark if key is None else self.at(key)
-            return mark.line, mark.column
-        pair = None if key is None else src[2].get(key)
-        start = (src[1] if pair is None else pair[1]).start_mark
-        return start.line + 1, start.column + 1
+        line, column = self.places(key)
+        return line, column
 
     def places(self, *keys: str | None) -> tuple[int, ...]:
         """``place(key)`` for each of ``keys``, one after the other in one tuple."""
         attrs = self.__dict__
         src = attrs.get("_src")
-        if src is None or "value_marks" in attrs or "mark" in attrs:  # built or assigned
-            return tuple(n for key in keys for n in self.place(key))
         out: list[int] = []
+        if src is None or "value_marks" in attrs or "mark" in attrs:  # built or assigned
+            for key in keys:
+                mark = self.mark if key is None else self.at(key)
+                out += (mark.line, mark.column)
+            return tuple(out)
         pairs = src[2]
         for key in keys:
             pair = None if key is None else pairs.get(key)
