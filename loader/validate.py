@@ -84,6 +84,7 @@ class FileCheck:
     cited: set[str] = field(default_factory=set)
     chunks: list[tuple[Any, str, int, int]] = field(default_factory=list)
     # ^ (group, segment file, offset, rows)
+    cut: list[pieces.Piece] | None = None  # the pieces it was read in, if it was
 
     def extend(self, other: FileCheck) -> None:
         """Add what a later piece of the same file found (problems are sorted by place
@@ -382,6 +383,7 @@ class _Join:
         self.ont = ontology
         self.problems: list[Problem] = []
         self.paths: list[str] = []
+        self.cuts: list[list[pieces.Piece] | None] = []  # per file, as read (FileCheck.cut)
         self.nodes: dict[str, tuple[str, int, int]] = {}  # id -> (label, path index, line)
         self.cited: set[str] = set()
         self.datasets: dict[str, Mark] = {}
@@ -396,6 +398,7 @@ class _Join:
     def add(self, check: FileCheck) -> None:
         index = len(self.paths)
         self.paths.append(check.path)
+        self.cuts.append(check.cut)
         self.pending_chunks.append([])
         self.problems.extend(check.problems)
         self.cited |= check.cited
@@ -503,13 +506,13 @@ class _Join:
                       f"{end!r} (first at {mark.path}:{mark.line}); tell them apart with "
                       f"{apart}")  # fmt: skip
 
-    def check_sources(self, files: list[Path]) -> None:
+    def check_sources(self) -> None:
         source_label = self.ont.source_label
         bad = {s for s in self.cited if self.nodes.get(s, ("",))[0] != source_label}
         if not bad:
             return
-        for path in files:  # only when a citation is wrong: find every citing record
-            for kind, record in file_records(path):
+        for path, cut in zip(self.paths, self.cuts, strict=True):  # only when a citation is
+            for kind, record in file_records(Path(path), cut):  # wrong: every citing record
                 cited = self._citations(record, kind)
                 if cited is None:
                     continue
@@ -550,7 +553,7 @@ class _Join:
     ) -> Graph:
         self.resolve(workdir, pool)
         self.pending.close()
-        self.check_sources(files)
+        self.check_sources()
         if dataset is None:
             if len(self.datasets) > 1:
                 names = sorted(self.datasets)
@@ -789,15 +792,17 @@ def read_piece(path: Path, piece: pieces.Piece) -> YMap | None:
     return tree
 
 
-def file_records(path: Path) -> Iterator[tuple[str, Any]]:
+def file_records(path: Path, split: list[pieces.Piece] | None) -> Iterator[tuple[str, Any]]:
     """("nodes" or "relationships", entry) for every entry of a file's two lists, a piece
-    at a time when the file was checked in pieces."""
-    split = cut(path)
-    sections = [p for p in split or [] if p.section != pieces.HEAD]
-    if split is not None and all(read_piece(path, p) is not None for p in sections):
-        for piece in sections:
+    at a time when it was checked in the pieces ``split`` (which the C reader took)."""
+    if split is not None:
+        for piece in split:
+            if piece.section == pieces.HEAD:
+                continue
             tree = read_piece(path, piece)
-            records = None if tree is None else tree.get(piece.section)
+            if tree is None:
+                raise InputError([Problem(str(path), 1, 1, "the file changed while it was read")])
+            records = tree.get(piece.section)
             if isinstance(records, YList):
                 yield from ((piece.section, record) for record in records)
         return
@@ -930,7 +935,8 @@ def _checks(
             yield first
             continue
         assert isinstance(first, bytes)
-        check: FileCheck | None = FileCheck(unit.whole[1], digest=first)
+        split = [job[2] for job in unit.pieces if job[2] is not None]
+        check: FileCheck | None = FileCheck(unit.whole[1], digest=first, cut=split)
         for _ in unit.pieces:  # put together as they come: each piece's part is freed
             part = next(results)
             if check is not None and isinstance(part, FileCheck):
