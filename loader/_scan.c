@@ -1,6 +1,7 @@
-/* A fast reader for the common shape of seed files; PyYAML reads everything else. Also
- * the checks of a record's properties in their common case, props(), and the text of its
- * content hash, content_json(), near the end.
+/* A fast reader for the common shape of seed files; PyYAML reads everything else. Also,
+ * near the end, the common case of loader.validate's checks: a record's properties,
+ * props(); the text of its content hash, content_json(); whole records, records(); and
+ * the ends of relationships, resolve().
  *
  * scan(text, path, YMap, YList, max_scalar[, first_line]) returns what loader.yamlread's
  * PyYAML path returns for the same text (the same YMap/YList/str/None tree, the same
@@ -738,26 +739,13 @@ error:
     return -1;
 }
 
-static PyObject *props(PyObject *module, PyObject *args) {
-    (void)module;
-    PyObject *record, *specs, *required, *fixed, *statuses, *cited;
-    Kinds k;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!O!:props", &PyDict_Type, &record, &PyDict_Type,
-                          &specs, &PyTuple_Type, &required, &PyFrozenSet_Type, &fixed,
-                          &statuses, &PySet_Type, &cited, &PyType_Type, &k.ylist))
-        return NULL;
-    static PyObject *year, *month, *day, *sources_key, *status_key;
-    if (year == NULL) {
-        year = PyUnicode_InternFromString("year");
-        month = PyUnicode_InternFromString("month");
-        day = PyUnicode_InternFromString("day");
-        sources_key = PyUnicode_InternFromString("sources");
-        status_key = PyUnicode_InternFromString("status");
-        if (!year || !month || !day || !sources_key || !status_key) return NULL;
-    }
-    k.year = year;
-    k.month = month;
-    k.day = day;
+static PyObject *year, *month, *day, *sources_key, *status_key; /* interned at import */
+
+/* props() for a record: a new dict, a new reference to None (not plainly valid), or NULL */
+static PyObject *check_props(PyObject *ylist, PyObject *record, PyObject *specs,
+                             PyObject *required, PyObject *fixed, PyObject *statuses,
+                             PyObject *cited) {
+    Kinds k = {ylist, year, month, day};
     PyObject *out = PyDict_New(), *sources = NULL;
     if (out == NULL) return NULL;
     Py_ssize_t pos = 0;
@@ -820,6 +808,16 @@ error:
     Py_XDECREF(sources);
     Py_DECREF(out);
     return NULL;
+}
+
+static PyObject *props(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *record, *specs, *required, *fixed, *statuses, *cited, *ylist;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!OO!O!:props", &PyDict_Type, &record, &PyDict_Type,
+                          &specs, &PyTuple_Type, &required, &PyFrozenSet_Type, &fixed,
+                          &statuses, &PySet_Type, &cited, &PyType_Type, &ylist))
+        return NULL;
+    return check_props(ylist, record, specs, required, fixed, statuses, cited);
 }
 
 /* ---- content_json(kind, props): the UTF-8 bytes of loader.validate's _hash_json([kind,
@@ -926,10 +924,9 @@ static int put_value(Buffer *b, PyObject *v, int depth) {
     return 0; /* a float, or anything else: the Python encoder */
 }
 
-static PyObject *content_json(PyObject *module, PyObject *args) {
-    (void)module;
-    PyObject *kind, *props, *keys = NULL, *result = NULL;
-    if (!PyArg_ParseTuple(args, "UO!:content_json", &kind, &PyDict_Type, &props)) return NULL;
+/* content_json() for a str kind and a dict: new bytes, a new None, or NULL */
+static PyObject *content_bytes(PyObject *kind, PyObject *props) {
+    PyObject *keys = NULL, *result = NULL;
     Buffer b = {NULL, 0, 0};
     int rc;
     if (grow(&b, 256) < 0 || put_bytes(&b, "[", 1) < 0) goto done;
@@ -966,6 +963,350 @@ done:
     return result;
 }
 
+static PyObject *content_json(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *kind, *props;
+    if (!PyArg_ParseTuple(args, "UO!:content_json", &kind, &PyDict_Type, &props)) return NULL;
+    return content_bytes(kind, props);
+}
+
+/* ---- records(ctx, items, start, keep): validate._FileChecker.node() (or rel()) over
+ * items[start:] for as long as each record is plainly valid and read by scan(), with
+ * what node()/rel() would keep: node ids, labels and places, and the rows in the
+ * segment writer's buffers. It stops at the first record it does not take, which the
+ * Python code then checks (and reports on), or after a row that fills its buffer, which
+ * the Python code then writes out. Returns (the index to go on from, buffer full).
+ *
+ * ctx is the tuple validate._FileChecker.fast_records builds: (is_rel, specs, fixed,
+ * statuses, cited, YList, ids, labels, places, buffers, chunk, key_of, blake2b,
+ * pending). specs maps a type to (name, table, required, sources_required) for nodes,
+ * (name, table, required, claim, identity) for relationships. places is a bytearray
+ * of 64-bit (line, id line, id column); key_of(props, identity) gives a relationship's
+ * identity key when one of its identity properties is set. */
+
+static PyObject *s_src_name, *id_key, *type_key, *from_key, *to_key, *key_key, *value_marks_key, *mark_key,
+    *digest_size_key, *hexdigest_name, *digest_name, *empty_text;
+
+static int valid_id(PyObject *s) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (n < 1 || n > 128) return 0;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) continue;
+        if (i > 0 && (c == '.' || c == '_' || c == ':' || c == '/' || c == '-')) continue;
+        return 0;
+    }
+    return 1;
+}
+
+/* the 1-based (line, column) of record[key]'s value, or of the record for a NULL key or
+ * an absent one, as YMap.places gives them: 1, or 0 when the record was not made by
+ * scan() or its marks were built, -1 error */
+static int place(PyObject *attrs, PyObject *key, Py_ssize_t *line, Py_ssize_t *column) {
+    PyObject *src = PyDict_GetItemWithError(attrs, s_src_name);
+    if (src == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (!PyTuple_CheckExact(src) || PyTuple_GET_SIZE(src) != 3) return 0;
+    PyObject *pairs = PyTuple_GET_ITEM(src, 2), *node = PyTuple_GET_ITEM(src, 1);
+    if (!PyDict_CheckExact(pairs)) return 0;
+    if (key != NULL) {
+        PyObject *pair = PyDict_GetItemWithError(pairs, key);
+        if (pair == NULL && PyErr_Occurred()) return -1;
+        if (pair != NULL) {
+            if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) return 0;
+            node = PyTuple_GET_ITEM(pair, 1);
+        }
+    }
+    if (Py_TYPE(node) != &PosType) return 0;
+    *line = ((Pos *)node)->line + 1;
+    *column = ((Pos *)node)->column + 1;
+    return 1;
+}
+
+static int put_places(PyObject *places, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c) {
+    Py_ssize_t n = PyByteArray_GET_SIZE(places);
+    if (PyByteArray_Resize(places, n + 3 * (Py_ssize_t)sizeof(long long)) < 0) return -1;
+    long long v[3] = {a, b, c};
+    memcpy(PyByteArray_AS_STRING(places) + n, v, sizeof v);
+    return 0;
+}
+
+/* the content hash of (kind, props): new text, a new None (not written here), or NULL */
+static PyObject *content_digest(PyObject *blake2b, PyObject *kind, PyObject *props) {
+    PyObject *data = content_bytes(kind, props);
+    if (data == NULL || data == Py_None) return data;
+    PyObject *size = PyLong_FromLong(12);
+    if (size == NULL) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    PyObject *names = PyTuple_Pack(1, digest_size_key);
+    PyObject *args[2] = {data, size};
+    PyObject *hash = names == NULL ? NULL : PyObject_Vectorcall(blake2b, args, 1, names);
+    Py_XDECREF(names);
+    Py_DECREF(size);
+    Py_DECREF(data);
+    if (hash == NULL) return NULL;
+    PyObject *text = PyObject_CallMethodNoArgs(hash, hexdigest_name);
+    Py_DECREF(hash);
+    return text;
+}
+
+static int append_row(PyObject *buffers, PyObject *group, PyObject *row, Py_ssize_t chunk) {
+    PyObject *buffer = PyDict_GetItemWithError(buffers, group);
+    if (buffer == NULL) {
+        if (PyErr_Occurred()) return -1;
+        buffer = PyList_New(0);
+        if (buffer == NULL) return -1;
+        int rc = PyDict_SetItem(buffers, group, buffer);
+        Py_DECREF(buffer);
+        if (rc < 0) return -1;
+    }
+    if (PyList_Append(buffer, row) < 0) return -1;
+    return PyList_GET_SIZE(buffer) >= chunk;
+}
+
+static PyObject *text_of(PyObject *record, PyObject *key) { /* borrowed, or NULL */
+    PyObject *v = PyDict_GetItemWithError(record, key);
+    return v != NULL && PyUnicode_CheckExact(v) ? v : NULL;
+}
+
+/* one record: 1 taken (2: its buffer is full), 0 not taken, -1 error */
+static int take(PyObject **c, PyObject *record, int keep) {
+    int is_rel = c[0] == Py_True;
+    PyObject *specs = c[1], *fixed = c[2], *statuses = c[3], *cited = c[4], *ylist = c[5],
+             *ids = c[6], *labels = c[7], *places = c[8], *buffers = c[9], *key_of = c[11],
+             *blake2b = c[12], *pending = c[13];
+    Py_ssize_t chunk = PyLong_AsSsize_t(c[10]);
+    if (chunk == -1 && PyErr_Occurred()) return -1;
+    if (!PyDict_Check(record)) return 0;
+    PyObject *rtype = text_of(record, type_key);
+    PyObject *first = text_of(record, is_rel ? from_key : id_key);
+    PyObject *second = is_rel ? text_of(record, to_key) : NULL;
+    if (PyErr_Occurred()) return -1;
+    if (rtype == NULL || first == NULL || (is_rel && second == NULL)) return 0;
+    PyObject *spec = PyDict_GetItemWithError(specs, rtype);
+    if (spec == NULL) return PyErr_Occurred() ? -1 : 0;
+    if (!is_rel && !valid_id(first)) return 0;
+    PyObject *attrs = PyObject_GenericGetDict(record, NULL);
+    if (attrs == NULL) return -1;
+    Py_ssize_t at[6];
+    int rc = PyDict_Contains(attrs, value_marks_key);
+    if (rc == 0) rc = PyDict_Contains(attrs, mark_key);
+    if (rc == 0) rc = place(attrs, NULL, &at[0], &at[1]);
+    else rc = rc > 0 ? 0 : -1;
+    if (rc > 0) rc = place(attrs, is_rel ? from_key : id_key, &at[2], &at[3]);
+    if (rc > 0 && is_rel) rc = place(attrs, to_key, &at[4], &at[5]);
+    Py_DECREF(attrs);
+    if (rc <= 0) return rc;
+    PyObject *name = PyTuple_GET_ITEM(spec, 0);
+    PyObject *props = check_props(ylist, record, PyTuple_GET_ITEM(spec, 1),
+                                  PyTuple_GET_ITEM(spec, 2), fixed, statuses, cited);
+    if (props == NULL || props == Py_None) {
+        Py_XDECREF(props);
+        return props == NULL ? -1 : 0;
+    }
+    PyObject *key = NULL, *hash = NULL, *row = NULL;
+    int taken = -1;
+    if (!is_rel) {
+        if (PyTuple_GET_ITEM(spec, 3) == Py_True) {
+            rc = PyDict_Contains(props, sources_key);
+            if (rc <= 0) {
+                taken = rc;
+                goto done;
+            }
+        }
+    } else {
+        if (PyTuple_GET_ITEM(spec, 3) == Py_True) { /* a claim: a status and sources */
+            rc = PyDict_Contains(props, status_key);
+            if (rc > 0) rc = PyDict_Contains(props, sources_key);
+            if (rc <= 0) {
+                taken = rc;
+                goto done;
+            }
+        }
+        PyObject *identity = PyTuple_GET_ITEM(spec, 4);
+        int set = 0;
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(identity) && !set; i++) {
+            set = PyDict_Contains(props, PyTuple_GET_ITEM(identity, i));
+            if (set < 0) goto done;
+        }
+        key = set ? PyObject_CallFunctionObjArgs(key_of, props, identity, NULL)
+                  : Py_NewRef(empty_text);
+        if (key == NULL) goto done;
+        if (PyDict_SetItem(props, key_key, key) < 0) goto done;
+    }
+    if (keep || is_rel) { /* a relationship's row is kept in any case, as rel() does */
+        if (!is_rel && PyDict_SetItem(props, id_key, first) < 0) goto done;
+        hash = content_digest(blake2b, name, props);
+        if (hash == NULL) goto done;
+        if (hash == Py_None) {
+            taken = 0;
+            goto done;
+        }
+    }
+    if (!is_rel) {
+        if (PyList_Append(ids, first) < 0 || PyList_Append(labels, name) < 0 ||
+            put_places(places, at[0], at[2], at[3]) < 0)
+            goto done;
+        if (!keep) {
+            taken = 1;
+            goto done;
+        }
+        row = PyTuple_Pack(3, first, props, hash);
+        if (row == NULL) goto done;
+        rc = append_row(buffers, name, row, chunk);
+    } else {
+        row = Py_BuildValue("(OOOOOOnnnnnn)", name, first, second, key, props, hash, at[0],
+                            at[1], at[2], at[3], at[4], at[5]);
+        if (row == NULL) goto done;
+        rc = append_row(buffers, pending, row, chunk);
+    }
+    if (rc >= 0) taken = rc ? 2 : 1;
+done:
+    Py_DECREF(props);
+    Py_XDECREF(key);
+    Py_XDECREF(hash);
+    Py_XDECREF(row);
+    return taken;
+}
+
+static PyObject *records(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *ctx, *items;
+    Py_ssize_t start;
+    int keep;
+    if (!PyArg_ParseTuple(args, "O!O!np:records", &PyTuple_Type, &ctx, &PyList_Type, &items,
+                          &start, &keep))
+        return NULL;
+    if (PyTuple_GET_SIZE(ctx) != 14 || !PyDict_Check(PyTuple_GET_ITEM(ctx, 1)) ||
+        !PySet_Check(PyTuple_GET_ITEM(ctx, 4)) || !PyList_Check(PyTuple_GET_ITEM(ctx, 6)) ||
+        !PyList_Check(PyTuple_GET_ITEM(ctx, 7)) || !PyByteArray_Check(PyTuple_GET_ITEM(ctx, 8)) ||
+        !PyDict_Check(PyTuple_GET_ITEM(ctx, 9))) {
+        PyErr_SetString(PyExc_TypeError, "records: not a context of fast_records");
+        return NULL;
+    }
+    PyObject **c = &PyTuple_GET_ITEM(ctx, 0);
+    Py_ssize_t i = start < 0 ? 0 : start;
+    int full = 0;
+    for (; i < PyList_GET_SIZE(items) && !full; i++) {
+        int rc = take(c, PyList_GET_ITEM(items, i), keep);
+        if (rc < 0) return NULL;
+        if (rc == 0) break;
+        full = rc == 2;
+    }
+    return Py_BuildValue("(nO)", i, full ? Py_True : Py_False);
+}
+
+/* ---- resolve(rows, start, ctx): validate._resolve_rows over rows[start:] (waiting
+ * relationships, as records() makes them) for as long as both ends are known nodes of a
+ * pair the type allows: each one's identity digest goes to digests and its row, grouped
+ * by (type, from label, to label), to the segment writer's buffers. Stops at the first
+ * other one, which the Python code then reports, or after a row that fills its buffer.
+ * Returns (the index to go on from, buffer full). ctx is (labels: id -> label,
+ * between: type -> frozenset of label pairs, buffers, chunk, digests: a bytearray,
+ * blake2b). The digest is validate.identity_digest's. */
+
+static PyObject *identity_bytes(PyObject *rtype, PyObject *start, PyObject *end, PyObject *key) {
+    PyObject *parts[4] = {rtype, start, end, key};
+    const char *text[4];
+    Py_ssize_t size[4], total = 3;
+    for (int i = 0; i < 4; i++) {
+        if (!PyUnicode_Check(parts[i])) {
+            PyErr_SetString(PyExc_TypeError, "resolve: a relationship's identity is not text");
+            return NULL;
+        }
+        text[i] = PyUnicode_AsUTF8AndSize(parts[i], &size[i]);
+        if (text[i] == NULL) return NULL;
+        total += size[i];
+    }
+    PyObject *out = PyBytes_FromStringAndSize(NULL, total);
+    if (out == NULL) return NULL;
+    char *p = PyBytes_AS_STRING(out);
+    for (int i = 0; i < 4; i++) {
+        if (i > 0) *p++ = '\0';
+        memcpy(p, text[i], (size_t)size[i]);
+        p += size[i];
+    }
+    return out;
+}
+
+static PyObject *eight_bytes_digest(PyObject *blake2b, PyObject *data) {
+    PyObject *size = PyLong_FromLong(8);
+    if (size == NULL) return NULL;
+    PyObject *names = PyTuple_Pack(1, digest_size_key);
+    PyObject *args[2] = {data, size};
+    PyObject *hash = names == NULL ? NULL : PyObject_Vectorcall(blake2b, args, 1, names);
+    Py_XDECREF(names);
+    Py_DECREF(size);
+    if (hash == NULL) return NULL;
+    PyObject *digest = PyObject_CallMethodNoArgs(hash, digest_name);
+    Py_DECREF(hash);
+    return digest;
+}
+
+/* one row: 1 kept (2: its buffer is full), 0 not, -1 error */
+static int resolve_one(PyObject *row, PyObject *labels, PyObject *between, PyObject *buffers,
+                       Py_ssize_t chunk, PyObject *digests, PyObject *blake2b) {
+    if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) < 6) return 0;
+    PyObject *rtype = PyTuple_GET_ITEM(row, 0), *start = PyTuple_GET_ITEM(row, 1),
+             *end = PyTuple_GET_ITEM(row, 2);
+    PyObject *a = PyDict_GetItemWithError(labels, start);
+    if (a == NULL) return PyErr_Occurred() ? -1 : 0;
+    PyObject *b = PyDict_GetItemWithError(labels, end);
+    if (b == NULL) return PyErr_Occurred() ? -1 : 0;
+    PyObject *pairs = PyDict_GetItemWithError(between, rtype);
+    if (pairs == NULL) return PyErr_Occurred() ? -1 : 0;
+    PyObject *group = PyTuple_Pack(3, rtype, a, b);
+    if (group == NULL) return -1;
+    PyObject *pair = PyTuple_GetSlice(group, 1, 3);
+    int rc = pair == NULL ? -1 : PySet_Contains(pairs, pair);
+    Py_XDECREF(pair);
+    if (rc <= 0) {
+        Py_DECREF(group);
+        return rc;
+    }
+    PyObject *data = identity_bytes(rtype, start, end, PyTuple_GET_ITEM(row, 3));
+    PyObject *digest = data == NULL ? NULL : eight_bytes_digest(blake2b, data);
+    Py_XDECREF(data);
+    rc = -1;
+    if (digest != NULL && PyBytes_Check(digest) && PyBytes_GET_SIZE(digest) == 8) {
+        Py_ssize_t n = PyByteArray_GET_SIZE(digests);
+        if (PyByteArray_Resize(digests, n + 8) == 0) {
+            memcpy(PyByteArray_AS_STRING(digests) + n, PyBytes_AS_STRING(digest), 8);
+            PyObject *kept = PyTuple_GetSlice(row, 1, 6); /* start, end, key, props, hash */
+            if (kept != NULL) {
+                rc = append_row(buffers, group, kept, chunk);
+                Py_DECREF(kept);
+            }
+        }
+    }
+    Py_XDECREF(digest);
+    Py_DECREF(group);
+    return rc < 0 ? -1 : rc ? 2 : 1;
+}
+
+static PyObject *resolve(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *rows, *labels, *between, *buffers, *digests, *blake2b;
+    Py_ssize_t start, chunk;
+    if (!PyArg_ParseTuple(args, "O!n(O!O!O!nO!O):resolve", &PyList_Type, &rows, &start,
+                          &PyDict_Type, &labels, &PyDict_Type, &between, &PyDict_Type, &buffers,
+                          &chunk, &PyByteArray_Type, &digests, &blake2b))
+        return NULL;
+    Py_ssize_t i = start < 0 ? 0 : start;
+    int full = 0;
+    for (; i < PyList_GET_SIZE(rows) && !full; i++) {
+        int rc = resolve_one(PyList_GET_ITEM(rows, i), labels, between, buffers, chunk, digests,
+                             blake2b);
+        if (rc < 0) return NULL;
+        if (rc == 0) break;
+        full = rc == 2;
+    }
+    return Py_BuildValue("(nO)", i, full ? Py_True : Py_False);
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, path, YMap, YList, max_scalar): the tree, or None when the text is not "
@@ -976,6 +1317,12 @@ static PyMethodDef methods[] = {
     {"content_json", content_json, METH_VARARGS,
      "content_json(kind, props): the UTF-8 JSON of [kind, props] that the content hash "
      "hashes, or None for values it does not write (then use the Python encoder)."},
+    {"records", records, METH_VARARGS,
+     "records(ctx, items, start, keep): node() or rel() of loader.validate over items[start:] "
+     "while each is plainly valid; (where it stopped, whether a buffer is full)."},
+    {"resolve", resolve, METH_VARARGS,
+     "resolve(rows, start, ctx): loader.validate._resolve_rows over rows[start:] while both "
+     "ends are known and allowed; (where it stopped, whether a buffer is full)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -988,6 +1335,27 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__scan(void) {
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL) return NULL;
+    year = PyUnicode_InternFromString("year");
+    month = PyUnicode_InternFromString("month");
+    day = PyUnicode_InternFromString("day");
+    sources_key = PyUnicode_InternFromString("sources");
+    status_key = PyUnicode_InternFromString("status");
+    if (!year || !month || !day || !sources_key || !status_key) return NULL;
+    id_key = PyUnicode_InternFromString("id");
+    type_key = PyUnicode_InternFromString("type");
+    from_key = PyUnicode_InternFromString("from");
+    to_key = PyUnicode_InternFromString("to");
+    key_key = PyUnicode_InternFromString("key");
+    value_marks_key = PyUnicode_InternFromString("value_marks");
+    mark_key = PyUnicode_InternFromString("mark");
+    digest_size_key = PyUnicode_InternFromString("digest_size");
+    hexdigest_name = PyUnicode_InternFromString("hexdigest");
+    digest_name = PyUnicode_InternFromString("digest");
+    empty_text = PyUnicode_InternFromString("");
+    s_src_name = PyUnicode_InternFromString("_src");
+    if (!id_key || !type_key || !from_key || !to_key || !key_key || !value_marks_key ||
+        !mark_key || !digest_size_key || !hexdigest_name || !digest_name || !empty_text || !s_src_name)
+        return NULL;
     if (PyType_Ready(&PosType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;

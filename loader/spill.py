@@ -29,24 +29,29 @@ class SegmentWriter:
         self.path = path
         self.chunk = chunk
         self._file = path.open("wb")
-        self._buffers: dict[Hashable, list[Row]] = {}
+        self.buffers: dict[Hashable, list[Row]] = {}  # rows not written yet (C adds too)
         self.chunks: list[tuple[Hashable, int, int]] = []  # (key, offset, rows), in order
 
     def add(self, key: Hashable, row: Row) -> None:
-        buffer = self._buffers.setdefault(key, [])
+        buffer = self.buffers.setdefault(key, [])
         buffer.append(row)
         if len(buffer) >= self.chunk:
             self._flush(key)
 
     def _flush(self, key: Hashable) -> None:
-        rows = self._buffers.pop(key, [])
+        rows = self.buffers.pop(key, [])
         if rows:
             offset = self._file.tell()
             pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
             self.chunks.append((key, offset, len(rows)))
 
+    def flush_full(self) -> None:
+        """Write out every buffer that holds ``chunk`` rows (``_scan.records`` fills them)."""
+        for key in [key for key, rows in self.buffers.items() if len(rows) >= self.chunk]:
+            self._flush(key)
+
     def close(self) -> list[tuple[Hashable, int, int]]:
-        for key in list(self._buffers):
+        for key in list(self.buffers):
             self._flush(key)
         self._file.close()
         return self.chunks

@@ -152,6 +152,7 @@ class _FileChecker:
         self.cited = check.cited
         self.out = out
         self._tables: dict[int, tuple[dict[str, tuple[Any, ...]], tuple[str, ...]]] = {}
+        self._places = bytearray()  # node places from _scan.records, for check.node_places
 
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
@@ -234,9 +235,7 @@ class _FileChecker:
         """``properties`` then ``sources_and_status``. The C checks (``_scan.props``) do
         both when the record is plainly valid; anything else comes here, which decides."""
         if _scan is not None:
-            table = self._tables.get(id(specs))
-            if table is None:
-                table = self._tables[id(specs)] = fast_table(specs)
+            table = self._table(specs)
             props: dict[str, Any] | None = _scan.props(
                 record, table[0], table[1], fixed, self.ont.statuses, self.cited, YList
             )
@@ -282,6 +281,64 @@ class _FileChecker:
         return value
 
     # -- records --------------------------------------------------------------------------
+
+    def nodes(self, records: list[YMap]) -> None:
+        self._each(records, self.node, rels=False)
+
+    def rels(self, records: list[YMap]) -> None:
+        self._each(records, self.rel, rels=True)
+
+    def _each(self, records: list[YMap], slow: Callable[[YMap], None], rels: bool) -> None:
+        """``slow`` (``node`` or ``rel``) of each record, but the C checks
+        (``_scan.records``) do what it would for each plainly valid record the C reader
+        read, and stop at any other, which ``slow`` then checks (tests/test_fastcheck.py
+        compares the two)."""
+        ctx = self._fast_context(rels)
+        places = self.check.node_places
+        i, n = 0, len(records)
+        while i < n:
+            if ctx is not None:
+                i, full = _scan.records(ctx, records, i, not self.problems)
+                if self._places:  # before any that slow() adds: in record order
+                    places.frombytes(self._places)
+                    del self._places[:]
+                if full:
+                    self.out.flush_full()
+                    continue
+                if i >= n:
+                    break
+            slow(records[i])
+            i += 1
+
+    def _fast_context(self, rels: bool) -> tuple[Any, ...] | None:
+        """What ``_scan.records`` needs (see loader/_scan.c), or None without it."""
+        if _scan is None:  # an install without it
+            return None  # type: ignore[unreachable]
+        specs: dict[str, tuple[Any, ...]]
+        if rels:
+            specs = {
+                name: (spec.name, *self._table(spec.properties), spec.claim, spec.identity)
+                for name, spec in self.ont.relationships.items()
+            }
+        else:
+            specs = {
+                name: (spec.name, *self._table(spec.properties), spec.sources_required)
+                for name, spec in self.ont.labels.items()
+            }
+        check = self.check
+        return (
+            rels, specs, REL_KEYS if rels else NODE_KEYS, self.ont.statuses, self.cited, YList,
+            check.node_ids, check.node_labels, self._places, self.out.buffers, self.out.chunk,
+            _key_of, hashlib.blake2b, PENDING,
+        )  # fmt: skip
+
+    def _table(
+        self, specs: dict[str, PropertySpec]
+    ) -> tuple[dict[str, tuple[Any, ...]], tuple[str, ...]]:
+        table = self._tables.get(id(specs))
+        if table is None:
+            table = self._tables[id(specs)] = fast_table(specs)
+        return table
 
     def node(self, record: YMap) -> None:
         label, node_id = record.get("type"), record.get("id")
@@ -338,8 +395,7 @@ class _FileChecker:
             return
         # the ends may be in a file not read yet: resolved once every file is in
         where = record.places(None, "from", "to")
-        key = identity_key([_identity_value(props, p) for p in spec.identity])
-        props["key"] = key
+        key = props["key"] = _key_of(props, spec.identity)
         self.out.add(PENDING, (rtype, start, end, key, props, content_hash(rtype, props), *where))
 
     def file(self, data: Any, path: str) -> tuple[list[YMap], list[YMap]]:
@@ -632,7 +688,6 @@ def resolve_file(
     digests = bytearray()
     out = SegmentWriter(segment, chunk)
     between = {name: spec.between for name, spec in ont.relationships.items()}
-    label = labels.get
     with ExitStack() as files:
         handles: dict[str, IO[bytes]] = {}  # a file's chunks are in its one segment
         for source, offset, _ in chunks:
@@ -641,21 +696,37 @@ def resolve_file(
                 handle = handles[source] = files.enter_context(Path(source).open("rb"))
             handle.seek(offset)
             rows: list[_Pending] = pickle.load(handle)  # noqa: S301 (written by this load)
-            _resolve_rows(ont, between, label, path, rows, problems, digests, out)
+            _resolve_rows(ont, between, labels, path, rows, problems, digests, out)
     return ResolvedFile(problems, bytes(digests), str(segment), out.close())
 
 
 def _resolve_rows(
     ont: Ontology,
     between: dict[str, frozenset[tuple[str, str]]],
-    label: Callable[[str], str | None],
+    labels: dict[str, str],
     path: str,
     rows: list[_Pending],
     problems: list[Problem],
     digests: bytearray,
     out: SegmentWriter,
 ) -> None:
-    for pending in rows:
+    """Each waiting relationship of ``rows`` whose ends are known and allowed: its digest
+    to ``digests``, its row to ``out``; what is wrong with the others to ``problems``.
+    The C code (``_scan.resolve``) does the first for as long as it can."""
+    label = labels.get
+    fast = None if _scan is None else (labels, between, out.buffers, out.chunk, digests,
+                                       hashlib.blake2b)  # fmt: skip
+    i, n = 0, len(rows)
+    while i < n:
+        if fast is not None:
+            i, full = _scan.resolve(rows, i, fast)
+            if full:
+                out.flush_full()
+                continue
+            if i >= n:
+                break
+        pending = rows[i]
+        i += 1
         rtype, start, end, key, props, digest = pending[:6]
         a, b = label(start), label(end)
         if a is None or b is None or (a, b) not in between[rtype]:
@@ -695,6 +766,11 @@ def _identity_value(props: dict[str, Any], name: str) -> Any:
     if isinstance(precision, str):  # a date: keep its precision (2023 differs from 2023-01-01)
         return str(PartialDate(props[name], precision))
     return props.get(name)
+
+
+def _key_of(props: dict[str, Any], identity: tuple[str, ...]) -> str:
+    """A relationship's identity key from its properties (``rel``; ``_scan.records``)."""
+    return identity_key([_identity_value(props, p) for p in identity])
 
 
 def identity_key(values: list[Any]) -> str:
@@ -740,10 +816,8 @@ def check_file(path: Path, ontology: Ontology, segment: Path, chunk: int) -> Fil
     out = SegmentWriter(segment, chunk)
     checker = _FileChecker(ontology, check, out)
     nodes, rels = checker.file(data, str(path))
-    for record in nodes:
-        checker.node(record)
-    for record in rels:
-        checker.rel(record)
+    checker.nodes(nodes)
+    checker.rels(rels)
     del data, nodes, rels
     check.chunks = [(group, str(segment), offset, rows) for group, offset, rows in out.close()]
     return check
@@ -765,11 +839,9 @@ def check_piece(
     if piece.section == pieces.HEAD:
         checker.file(tree, str(path))
     elif piece.section == "nodes":
-        for record in checker.records(tree, "nodes"):
-            checker.node(record)
+        checker.nodes(checker.records(tree, "nodes"))
     else:
-        for record in checker.records(tree, "relationships"):
-            checker.rel(record)
+        checker.rels(checker.records(tree, "relationships"))
     del tree
     check.chunks = [(group, str(segment), offset, rows) for group, offset, rows in out.close()]
     return check

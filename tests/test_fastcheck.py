@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -372,3 +374,132 @@ def test_the_graph_is_the_same_without_the_c_checks(
             graph.close()
     assert graphs[True] == graphs[False]
     assert len(graphs[True][0][0]) == 300
+
+
+# -- whole records and relationship ends (_scan.records, _scan.resolve) ------------------
+
+
+def read_chunks(chunks: list[tuple[Any, str, int]]) -> list[tuple[Any, list[Any]]]:
+    """The rows of each (group, segment file, offset) chunk."""
+    out = []
+    for group, segment, offset in chunks:
+        with Path(segment).open("rb") as handle:
+            handle.seek(offset)
+            out.append((group, pickle.load(handle)))  # noqa: S301 (written by the test)
+    return out
+
+
+def checked(path: Path, segment: Path, chunk: int) -> tuple[Any, ...]:
+    check = validate.check_file(path, ONT, segment, chunk)
+    return (
+        [p.message for p in check.problems],
+        [(p.line, p.column) for p in check.problems],
+        check.node_ids,
+        check.node_labels,
+        list(check.node_places),
+        check.cited,
+        read_chunks([(group, segment, offset) for group, segment, offset, _ in check.chunks]),
+    )
+
+
+def spoil(text: str) -> str:
+    """Problems of many kinds in a generated file, spread among its valid records."""
+    for pattern, new, count in (
+        (r"type: Person\n", "type: Persn\n", 2),  # an unknown label
+        (r"    sources: \[(source/\d+)", r"    sources: [\1, \1", 3),  # cited twice
+        (r"    kind: prosecutor\n", "    kind: Prosecutor\n", 2),  # not in the enum
+        (r"    age: 2", "    age: two", 2),  # not an integer
+        (r"    status: reported\n", "    status: rumoured\n", 3),  # an unknown status
+        (r"  - id: domain/", "  - id: domain /", 2),  # not an id
+        (r"    name: \"O", '    nickname: "O', 2),  # an unknown property
+        (r"    status: reported\n", "", 2),  # a claim without a status
+        (r"(type: Person\n(?:    (?!sources).*\n)*)    sources: .*\n", r"\1", 2),  # a fact
+    ):
+        text, done = re.subn(pattern, new, text, count=count)
+        assert done == count, pattern
+    return text
+
+
+@pytest.mark.parametrize("spoilt", [False, True])
+def test_records_keep_what_node_and_rel_keep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoilt: bool
+) -> None:
+    """``_scan.records`` against ``node``/``rel`` alone, on whole generated files: the
+    same problems at the same places, node ids, labels and places, citations, and rows
+    in the same chunks, in the same order (a small chunk: buffers fill often). On a
+    valid file the C code takes every record; on a spoilt one, both take some."""
+    generate(tmp_path / "case", 400, "uniform", files=1, seed=5, ontology=ONT)
+    (path,) = sorted((tmp_path / "case").glob("*.yaml"))
+    if spoilt:
+        path.write_text(spoil(path.read_text(encoding="utf-8")), encoding="utf-8")
+    slow_calls: list[str] = []
+    for name in ("node", "rel"):
+        method = getattr(validate._FileChecker, name)
+
+        def spy(self: Any, record: YMap, method: Any = method, name: str = name) -> None:
+            slow_calls.append(name)
+            method(self, record)
+
+        monkeypatch.setattr(validate._FileChecker, name, spy)
+    fast = checked(path, tmp_path / "fast.seg", 7)
+    taken_slowly = len(slow_calls)
+    monkeypatch.setattr(validate._FileChecker, "_fast_context", lambda self, rels: None)
+    slow = checked(path, tmp_path / "slow.seg", 7)
+    records = len(slow_calls) - taken_slowly
+    assert fast == slow
+    assert len(fast[2]) > 300  # node ids
+    if spoilt:
+        for part in (
+            "unknown node type 'Persn'",
+            "is listed twice",
+            "is not one of",
+            "is not an integer",
+            "unknown status",
+            "must be 1-128",
+            "'nickname'",
+            "is a claim and needs a 'status'",
+            "needs 'sources' (label Person",
+        ):
+            assert any(part in message for message in fast[0]), part
+        assert 0 < taken_slowly < records / 4
+    else:
+        assert fast[0] == []
+        assert taken_slowly == 0
+        assert len(fast[6]) > 100  # chunks of 7 rows
+
+
+def test_resolve_is_the_python_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_scan.resolve`` against ``_resolve_rows``'s Python loop: the same problems (ends
+    unknown, pairs not allowed), ``identity_digest``'s digests, the same rows kept."""
+    generate(tmp_path / "case", 300, "powerlaw", files=1, seed=9, ontology=ONT)
+    (path,) = sorted((tmp_path / "case").glob("*.yaml"))
+    check = validate.check_file(path, ONT, tmp_path / "check.seg", 50)
+    labels = dict(zip(check.node_ids, check.node_labels, strict=True))
+    some = sorted(labels)[::7]  # ends now unknown, or of another label
+    for n, node_id in enumerate(some):
+        if n % 2:
+            del labels[node_id]
+        else:
+            labels[node_id] = "Jurisdiction" if labels[node_id] != "Jurisdiction" else "Person"
+    pending = [(s, o, r) for group, s, o, r in check.chunks if group == validate.PENDING]
+    assert sum(r for _, _, r in pending) == 900  # 3 per entity
+
+    def resolved(name: str) -> tuple[Any, ...]:
+        result = validate.resolve_file(ONT, labels, str(path), pending, tmp_path / name, 9)
+        kept = read_chunks([(group, result.segment, offset) for group, offset, _ in result.chunks])
+        return [p.message for p in result.problems], result.digests, kept
+
+    fast = resolved("fast.seg")
+    monkeypatch.setattr(validate, "_scan", None)
+    slow = resolved("slow.seg")
+    assert fast == slow
+    assert len(fast[0]) > 50
+    assert any("refers to unknown id" in m for m in fast[0])
+    assert any("cannot go from" in m for m in fast[0])
+    rows = [row for _, chunk in fast[2] for row in chunk]
+    assert len(fast[1]) == 8 * len(rows) > 500
+    digests = {fast[1][at : at + 8] for at in range(0, len(fast[1]), 8)}
+    kept = {
+        validate.identity_digest(group[0], *row[:3]) for group, chunk in fast[2] for row in chunk
+    }
+    assert digests == kept
