@@ -22,6 +22,16 @@ Row = tuple[Any, ...]
 OWN = ""  # the source of chunks written to this store's own temporary file
 
 
+def write_rows(rows: list[Row], file: IO[bytes]) -> None:
+    """Pickle a chunk of rows to ``file`` without the memo (the pickler's "fast" mode):
+    rows are trees of fresh values, without cycles. Without the memo, the rows of the
+    benchmark's 100k case took 1.1 µs each to write instead of 2.1, for 13% more bytes;
+    reading them back takes as long."""
+    pickler = pickle.Pickler(file, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(rows)
+
+
 class SegmentWriter:
     """Appends pickled chunks to one file; what a worker process writes for the main one."""
 
@@ -42,7 +52,7 @@ class SegmentWriter:
         rows = self.buffers.pop(key, [])
         if rows:
             offset = self._file.tell()
-            pickle.dump(rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+            write_rows(rows, self._file)
             self.chunks.append((key, offset, len(rows)))
 
     def flush_full(self) -> None:
@@ -102,9 +112,8 @@ class Spill:
             self._own = tempfile.TemporaryFile(prefix="casegraph-spill-")  # noqa: SIM115 (closed by close())
         self._own.seek(0, 2)
         offset = self._own.tell()
-        data = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
-        self._own.write(data)
-        self.spilled_bytes += len(data)
+        write_rows(rows, self._own)
+        self.spilled_bytes += self._own.tell() - offset
         self._starts[key].append(self._counts[key] - len(rows))
         self._chunks[key].append((OWN, offset, len(rows)))
         self._buffers[key] = []

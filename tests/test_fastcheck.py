@@ -6,7 +6,11 @@ from the Python code; every record with a problem is left to the Python code (No
 Records come from the repository's seed, from the benchmark's generator, and from
 hypothesis, which fills them with values on the edges of the rules: control characters,
 line breaks, dates that do not exist, enum values in the wrong case, lists, nulls,
-mappings, unknown keys, sources listed twice."""
+mappings, unknown keys, sources listed twice.
+
+Then whole records (``_scan.records`` against ``node``/``rel``) and relationship ends
+(``_scan.resolve`` against the Python loop), on generated files with and without
+problems planted in them."""
 
 from __future__ import annotations
 
