@@ -776,11 +776,19 @@ static PyObject *check_props(PyObject *ylist, PyObject *record, PyObject *specs,
         for (Py_ssize_t i = 0; i < n; i++)
             if (!PyUnicode_CheckExact(PyList_GET_ITEM(raw, i))) goto refuse;
         if (n > 0) {
-            PyObject *unique = PySet_New(raw);
-            if (unique == NULL) goto error;
-            Py_ssize_t distinct = PySet_GET_SIZE(unique);
-            Py_DECREF(unique);
-            if (distinct < n) goto refuse; /* a source listed twice */
+            int twice = 0; /* a source listed twice: a few, compared pairwise */
+            if (n <= 8) {
+                for (Py_ssize_t i = 1; i < n && !twice; i++)
+                    for (Py_ssize_t j = 0; j < i && !twice; j++)
+                        twice = PyUnicode_Compare(PyList_GET_ITEM(raw, i),
+                                                  PyList_GET_ITEM(raw, j)) == 0;
+            } else {
+                PyObject *unique = PySet_New(raw);
+                if (unique == NULL) goto error;
+                twice = PySet_GET_SIZE(unique) < n;
+                Py_DECREF(unique);
+            }
+            if (twice) goto refuse;
             sources = PyList_GetSlice(raw, 0, n); /* a plain list */
             if (sources == NULL || PyDict_SetItem(out, sources_key, sources) < 0) goto error;
         }
@@ -1002,12 +1010,9 @@ static int valid_id(PyObject *s) {
 }
 
 /* the 1-based (line, column) of record[key]'s value, or of the record for a NULL key or
- * an absent one, as YMap.places gives them: 1, or 0 when the record was not made by
- * scan() or its marks were built, -1 error */
-static int place(PyObject *attrs, PyObject *key, Py_ssize_t *line, Py_ssize_t *column) {
-    PyObject *src = PyDict_GetItemWithError(attrs, s_src_name);
-    if (src == NULL) return PyErr_Occurred() ? -1 : 0;
-    if (!PyTuple_CheckExact(src) || PyTuple_GET_SIZE(src) != 3) return 0;
+ * an absent one, as YMap.places gives them, from the record's _src (a tuple of 3): 1, 0
+ * when the record was not made by scan(), -1 error */
+static int place(PyObject *src, PyObject *key, Py_ssize_t *line, Py_ssize_t *column) {
     PyObject *pairs = PyTuple_GET_ITEM(src, 2), *node = PyTuple_GET_ITEM(src, 1);
     if (!PyDict_CheckExact(pairs)) return 0;
     if (key != NULL) {
@@ -1092,12 +1097,20 @@ static int take(PyObject **c, PyObject *record, int keep) {
     PyObject *attrs = PyObject_GenericGetDict(record, NULL);
     if (attrs == NULL) return -1;
     Py_ssize_t at[6];
-    int rc = PyDict_Contains(attrs, value_marks_key);
+    int rc = PyDict_Contains(attrs, value_marks_key); /* marks built or set: not read here */
     if (rc == 0) rc = PyDict_Contains(attrs, mark_key);
-    if (rc == 0) rc = place(attrs, NULL, &at[0], &at[1]);
-    else rc = rc > 0 ? 0 : -1;
-    if (rc > 0) rc = place(attrs, is_rel ? from_key : id_key, &at[2], &at[3]);
-    if (rc > 0 && is_rel) rc = place(attrs, to_key, &at[4], &at[5]);
+    PyObject *src = NULL;
+    if (rc == 0) {
+        src = PyDict_GetItemWithError(attrs, s_src_name);
+        rc = src != NULL && PyTuple_CheckExact(src) && PyTuple_GET_SIZE(src) == 3 ? 1
+             : PyErr_Occurred()                                            ? -1
+                                                                           : 0;
+    } else {
+        rc = rc > 0 ? 0 : -1;
+    }
+    if (rc > 0) rc = place(src, NULL, &at[0], &at[1]);
+    if (rc > 0) rc = place(src, is_rel ? from_key : id_key, &at[2], &at[3]);
+    if (rc > 0 && is_rel) rc = place(src, to_key, &at[4], &at[5]);
     Py_DECREF(attrs);
     if (rc <= 0) return rc;
     PyObject *name = PyTuple_GET_ITEM(spec, 0);

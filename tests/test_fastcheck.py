@@ -188,6 +188,8 @@ def test_values_by_hand() -> None:
         ("aliases", ymap({"a": "b"})),
         ("nickname", "x"),  # unknown property
         ("sources", ylist(["src/1", "src/1"])),  # listed twice
+        ("sources", ylist([f"src/{n}" for n in (1, 2, 3, 4, 5, 6, 7, 2)])),  # compared in pairs
+        ("sources", ylist([f"src/{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 2)])),  # in a set
         ("sources", "src/1"),  # not a list
         ("status", "Alleged"),  # not a status
     ],
