@@ -78,6 +78,127 @@ static PyObject *new_pos(Py_ssize_t line, Py_ssize_t column, PyObject *value) {
     return (PyObject *)pos;
 }
 
+/* ---- Places: stands in for the dict of a mapping's pairs (key -> (key node, value
+ * node)) that loader.yamlread keeps, which reads it only through get() and items().
+ * It keeps the positions as numbers and makes the Pos of a pair only when it is read;
+ * a value that is a sequence keeps its own node (which its YList's _src holds too). */
+
+typedef struct {
+    Py_ssize_t kline, kcolumn, vline, vcolumn;
+    PyObject *key;   /* a reference */
+    PyObject *vnode; /* a reference, or NULL: a scalar's value */
+} Place;
+
+typedef struct {
+    PyObject_HEAD
+    Place *at;
+    Py_ssize_t size, capacity;
+} Places;
+
+static void Places_dealloc(Places *self) {
+    for (Py_ssize_t i = 0; i < self->size; i++) {
+        Py_DECREF(self->at[i].key);
+        Py_XDECREF(self->at[i].vnode);
+    }
+    PyMem_Free(self->at);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject PlacesType;
+
+static PyObject *new_places(void) {
+    Places *p = PyObject_New(Places, &PlacesType);
+    if (p == NULL) return NULL;
+    p->at = NULL;
+    p->size = p->capacity = 0;
+    return (PyObject *)p;
+}
+
+static int places_add(PyObject *self, PyObject *key, Py_ssize_t kline, Py_ssize_t kcolumn,
+                      Py_ssize_t vline, Py_ssize_t vcolumn, PyObject *vnode) {
+    Places *p = (Places *)self;
+    if (p->size == p->capacity) {
+        Py_ssize_t capacity = p->capacity ? p->capacity * 2 : 8;
+        Place *at = PyMem_Realloc(p->at, (size_t)capacity * sizeof(Place));
+        if (at == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        p->at = at;
+        p->capacity = capacity;
+    }
+    Place *one = &p->at[p->size++];
+    one->kline = kline;
+    one->kcolumn = kcolumn;
+    one->vline = vline;
+    one->vcolumn = vcolumn;
+    one->key = Py_NewRef(key);
+    one->vnode = Py_XNewRef(vnode);
+    return 0;
+}
+
+/* the place of key (a str), or NULL when absent (no error is set) */
+static Place *places_find(Places *p, PyObject *key) {
+    for (Py_ssize_t i = 0; i < p->size; i++)
+        if (p->at[i].key == key) return &p->at[i];
+    if (!PyUnicode_Check(key)) return NULL;
+    for (Py_ssize_t i = 0; i < p->size; i++)
+        if (PyUnicode_Compare(p->at[i].key, key) == 0) return &p->at[i];
+    return NULL;
+}
+
+static PyObject *place_pair(Place *one) { /* (key node, value node) */
+    PyObject *knode = new_pos(one->kline, one->kcolumn, NULL);
+    PyObject *vnode = one->vnode ? Py_NewRef(one->vnode) : new_pos(one->vline, one->vcolumn, NULL);
+    PyObject *pair = knode && vnode ? PyTuple_Pack(2, knode, vnode) : NULL;
+    Py_XDECREF(knode);
+    Py_XDECREF(vnode);
+    return pair;
+}
+
+static PyObject *Places_get(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "get(key[, default])");
+        return NULL;
+    }
+    Place *one = places_find((Places *)self, args[0]);
+    if (one == NULL) return Py_NewRef(nargs == 2 ? args[1] : Py_None);
+    return place_pair(one);
+}
+
+static PyObject *Places_items(PyObject *self, PyObject *unused) {
+    (void)unused;
+    Places *p = (Places *)self;
+    PyObject *out = PyList_New(p->size);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < p->size; i++) {
+        PyObject *pair = place_pair(&p->at[i]);
+        PyObject *item = pair ? PyTuple_Pack(2, p->at[i].key, pair) : NULL;
+        Py_XDECREF(pair);
+        if (item == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
+static PyMethodDef Places_methods[] = {
+    {"get", (PyCFunction)(void (*)(void))Places_get, METH_FASTCALL, "pairs.get(key[, default])"},
+    {"items", Places_items, METH_NOARGS, "[(key, (key node, value node)), ...] in order"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject PlacesType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "loader._scan.Places",
+    .tp_basicsize = sizeof(Places),
+    .tp_dealloc = (destructor)Places_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The places of a mapping's keys and values, read by scan().",
+    .tp_methods = Places_methods,
+};
+
 /* ---- the scanner ---- */
 
 typedef struct {
@@ -354,28 +475,18 @@ static void close_open(Open *o) {
 static int open_map(Scan *s, Open *o, Py_ssize_t line, Py_ssize_t column) {
     close_open(o);
     o->map = PyObject_CallNoArgs(s->ymap);
-    o->pairs = PyDict_New();
+    o->pairs = new_places();
     o->node = new_pos(line, column, NULL);
     if (o->map == NULL || o->pairs == NULL || o->node == NULL) return -1;
     return set_src(s, o->map, PyTuple_Pack(3, s->path, o->node, o->pairs));
 }
 
-/* map[key] = value; pairs[key] = (key node, value node) */
-static int put(Open *o, PyObject *key, PyObject *knode, PyObject *value, PyObject *vnode) {
-    PyObject *pair = PyTuple_Pack(2, knode, vnode);
-    int rc = (pair == NULL || PyDict_SetItem(o->map, key, value) < 0 ||
-              PyDict_SetItem(o->pairs, key, pair) < 0) ? -1 : 0;
-    Py_XDECREF(pair);
-    return rc;
-}
-
-/* map[key] = None, an empty value, whose position is just after the key's colon */
-static int put_null(Open *o, PyObject *key, PyObject *knode, Py_ssize_t line,
-                    Py_ssize_t column) {
-    PyObject *node = new_pos(line, column, NULL);
-    int rc = (node == NULL || put(o, key, knode, Py_None, node) < 0) ? -1 : 0;
-    Py_XDECREF(node);
-    return rc;
+/* map[key] = value, and the places of the key and the value (vnode: a sequence's node,
+ * else NULL) */
+static int put(Open *o, PyObject *key, Py_ssize_t kline, Py_ssize_t kcolumn, PyObject *value,
+               Py_ssize_t vline, Py_ssize_t vcolumn, PyObject *vnode) {
+    return (PyDict_SetItem(o->map, key, value) < 0 ||
+            places_add(o->pairs, key, kline, kcolumn, vline, vcolumn, vnode) < 0) ? -1 : 0;
 }
 
 static PyObject *scan_text(Scan *s) {
@@ -387,8 +498,8 @@ static PyObject *scan_text(Scan *s) {
     Py_ssize_t seq_indent = -1, key_indent = -1;
     /* an empty value waits for the next line: a block sequence or null */
     Open *pending = NULL;
-    PyObject *pending_key = NULL, *pending_knode = NULL;
-    Py_ssize_t pending_line = 0, pending_column = 0;
+    PyObject *pending_key = NULL;
+    Py_ssize_t pending_line = 0, pending_kcolumn = 0, pending_column = 0;
     PyObject *result = NULL;
     int shape = 1; /* 0 once the text is known not to be of this shape */
 
@@ -432,17 +543,17 @@ static PyObject *scan_text(Scan *s) {
                 PyObject *node = seq_items ? new_pos(line, n, seq_items) : NULL;
                 int bad = seq == NULL || node == NULL ||
                           set_src(s, seq, PyTuple_Pack(2, s->path, node)) < 0 ||
-                          put(pending, pending_key, pending_knode, seq, node) < 0;
+                          put(pending, pending_key, pending_line, pending_kcolumn, seq, line, n,
+                              node) < 0;
                 Py_XDECREF(node);
                 if (bad) goto error;
                 seq_indent = n;
-            } else if (put_null(pending, pending_key, pending_knode, pending_line,
-                                pending_column) < 0) {
-                goto error;
+            } else if (put(pending, pending_key, pending_line, pending_kcolumn, Py_None,
+                           pending_line, pending_column, NULL) < 0) {
+                goto error; /* a null, placed just after the key's colon */
             }
             pending = NULL;
             Py_CLEAR(pending_key);
-            Py_CLEAR(pending_knode);
         }
 
         Open *into;
@@ -479,23 +590,18 @@ static PyObject *scan_text(Scan *s) {
             shape = 0;
             break;
         }
-        PyObject *knode = new_pos(line, key_start - start, NULL);
-        if (knode == NULL) {
-            Py_DECREF(key);
-            goto error;
-        }
+        Py_ssize_t kcolumn = key_start - start;
 
         Py_ssize_t v = i;
         while (v < eol && CH(s, v) == ' ') v++;
         if (v == eol || (CH(s, v) == '#' && v > i)) { /* empty: decided by the next line */
             if (PyDict_SetItem(into->map, key, Py_None) < 0) { /* keeps the order */
                 Py_DECREF(key);
-                Py_DECREF(knode);
                 goto error;
             }
             pending = into;
             pending_key = key;
-            pending_knode = knode;
+            pending_kcolumn = kcolumn;
             pending_line = line;
             pending_column = key_end - start + 1;
             goto next_line;
@@ -524,17 +630,14 @@ static PyObject *scan_text(Scan *s) {
         if (r != 0) {
             Py_XDECREF(vnode);
             Py_DECREF(key);
-            Py_DECREF(knode);
             if (r < 0) goto error;
             shape = 0;
             break;
         }
-        if (vnode == NULL) vnode = new_pos(line, v - start, NULL); /* a scalar's */
-        int bad = vnode == NULL || put(into, key, knode, value, vnode) < 0;
+        int bad = put(into, key, line, kcolumn, value, line, v - start, vnode) < 0;
         Py_XDECREF(vnode);
         Py_DECREF(value);
         Py_DECREF(key);
-        Py_DECREF(knode);
         if (bad) goto error;
     next_line:
         line++;
@@ -542,8 +645,8 @@ static PyObject *scan_text(Scan *s) {
     }
 
     if (shape && top.map != NULL) {
-        if (pending != NULL &&
-            put_null(pending, pending_key, pending_knode, pending_line, pending_column) < 0)
+        if (pending != NULL && put(pending, pending_key, pending_line, pending_kcolumn, Py_None,
+                                   pending_line, pending_column, NULL) < 0)
             goto error;
         result = top.map;
         Py_INCREF(result);
@@ -556,7 +659,6 @@ error:
     result = NULL;
 done:
     Py_XDECREF(pending_key);
-    Py_XDECREF(pending_knode);
     Py_XDECREF(seq);
     Py_XDECREF(seq_items);
     close_open(&top);
@@ -1014,15 +1116,14 @@ static int valid_id(PyObject *s) {
  * when the record was not made by scan(), -1 error */
 static int place(PyObject *src, PyObject *key, Py_ssize_t *line, Py_ssize_t *column) {
     PyObject *pairs = PyTuple_GET_ITEM(src, 2), *node = PyTuple_GET_ITEM(src, 1);
-    if (!PyDict_CheckExact(pairs)) return 0;
-    if (key != NULL) {
-        PyObject *pair = PyDict_GetItemWithError(pairs, key);
-        if (pair == NULL && PyErr_Occurred()) return -1;
-        if (pair != NULL) {
-            if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) return 0;
-            node = PyTuple_GET_ITEM(pair, 1);
-        }
+    if (Py_TYPE(pairs) != &PlacesType) return 0;
+    Place *one = key == NULL ? NULL : places_find((Places *)pairs, key);
+    if (one != NULL && one->vnode == NULL) {
+        *line = one->vline + 1;
+        *column = one->vcolumn + 1;
+        return 1;
     }
+    if (one != NULL) node = one->vnode;
     if (Py_TYPE(node) != &PosType) return 0;
     *line = ((Pos *)node)->line + 1;
     *column = ((Pos *)node)->column + 1;
@@ -1369,7 +1470,7 @@ PyMODINIT_FUNC PyInit__scan(void) {
     if (!id_key || !type_key || !from_key || !to_key || !key_key || !value_marks_key ||
         !mark_key || !digest_size_key || !hexdigest_name || !digest_name || !empty_text || !s_src_name)
         return NULL;
-    if (PyType_Ready(&PosType) < 0) return NULL;
+    if (PyType_Ready(&PosType) < 0 || PyType_Ready(&PlacesType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
     Py_INCREF(&PosType);

@@ -111,7 +111,9 @@ class _Lazy(Generic[_T]):
         return value
 
 
-_Pairs = dict[str, tuple[_Node, _Node]]  # key -> (key node, value node)
+# key -> (key node, value node); the C reader's stands in with a loader._scan.Places,
+# read only through get() and items(), which keeps the positions as numbers
+_Pairs = dict[str, tuple[_Node, _Node]]
 
 
 class YMap(dict[str, Any]):

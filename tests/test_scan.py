@@ -47,6 +47,9 @@ def assert_same(fast: Any, slow: Any, where: str = "") -> None:
     assert type(fast) is type(slow), where
     if isinstance(slow, YMap):
         assert list(fast) == list(slow), where
+        # before any mark is built: positions read from the nodes, one at a time
+        assert fast.places(None, *slow, "absent") == slow.places(None, *slow, "absent"), where
+        assert [fast.at(key) for key in slow] == [slow.at(key) for key in slow], where
         assert fast.mark == slow.mark, where
         assert fast.place() == slow.place(), where
         for key in slow:
