@@ -1139,23 +1139,25 @@ static int put_places(PyObject *places, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c
 }
 
 /* the content hash of (kind, props): new text, a new None (not written here), or NULL */
+/* blake2b(data, digest_size=size).<method>(): hashlib's BLAKE2b, as the Python code calls it */
+static PyObject *blake2b_of(PyObject *blake2b, PyObject *data, long size, PyObject *method) {
+    PyObject *size_ = PyLong_FromLong(size);
+    PyObject *names = size_ == NULL ? NULL : PyTuple_Pack(1, digest_size_key);
+    PyObject *args[2] = {data, size_};
+    PyObject *hash = names == NULL ? NULL : PyObject_Vectorcall(blake2b, args, 1, names);
+    Py_XDECREF(names);
+    Py_XDECREF(size_);
+    if (hash == NULL) return NULL;
+    PyObject *out = PyObject_CallMethodNoArgs(hash, method);
+    Py_DECREF(hash);
+    return out;
+}
+
 static PyObject *content_digest(PyObject *blake2b, PyObject *kind, PyObject *props) {
     PyObject *data = content_bytes(kind, props);
     if (data == NULL || data == Py_None) return data;
-    PyObject *size = PyLong_FromLong(12);
-    if (size == NULL) {
-        Py_DECREF(data);
-        return NULL;
-    }
-    PyObject *names = PyTuple_Pack(1, digest_size_key);
-    PyObject *args[2] = {data, size};
-    PyObject *hash = names == NULL ? NULL : PyObject_Vectorcall(blake2b, args, 1, names);
-    Py_XDECREF(names);
-    Py_DECREF(size);
+    PyObject *text = blake2b_of(blake2b, data, 12, hexdigest_name);
     Py_DECREF(data);
-    if (hash == NULL) return NULL;
-    PyObject *text = PyObject_CallMethodNoArgs(hash, hexdigest_name);
-    Py_DECREF(hash);
     return text;
 }
 
@@ -1346,20 +1348,6 @@ static PyObject *identity_bytes(PyObject *rtype, PyObject *start, PyObject *end,
     return out;
 }
 
-static PyObject *eight_bytes_digest(PyObject *blake2b, PyObject *data) {
-    PyObject *size = PyLong_FromLong(8);
-    if (size == NULL) return NULL;
-    PyObject *names = PyTuple_Pack(1, digest_size_key);
-    PyObject *args[2] = {data, size};
-    PyObject *hash = names == NULL ? NULL : PyObject_Vectorcall(blake2b, args, 1, names);
-    Py_XDECREF(names);
-    Py_DECREF(size);
-    if (hash == NULL) return NULL;
-    PyObject *digest = PyObject_CallMethodNoArgs(hash, digest_name);
-    Py_DECREF(hash);
-    return digest;
-}
-
 /* one row: 1 kept (2: its buffer is full), 0 not, -1 error */
 static int resolve_one(PyObject *row, PyObject *labels, PyObject *between, PyObject *buffers,
                        Py_ssize_t chunk, PyObject *digests, PyObject *blake2b) {
@@ -1382,7 +1370,7 @@ static int resolve_one(PyObject *row, PyObject *labels, PyObject *between, PyObj
         return rc;
     }
     PyObject *data = identity_bytes(rtype, start, end, PyTuple_GET_ITEM(row, 3));
-    PyObject *digest = data == NULL ? NULL : eight_bytes_digest(blake2b, data);
+    PyObject *digest = data == NULL ? NULL : blake2b_of(blake2b, data, 8, digest_name);
     Py_XDECREF(data);
     rc = -1;
     if (digest != NULL && PyBytes_Check(digest) && PyBytes_GET_SIZE(digest) == 8) {
