@@ -232,6 +232,11 @@ def _prune(tx: ManagedTransaction, plan: Plan, report: LoadReport, count_only: b
             report.kept += kept["kept"]
 
 
+# what a `CREATE ... IF NOT EXISTS` may raise when another transaction creates the same
+# rule at the same time: the check and the creation are not atomic
+_SCHEMA_RACE = "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
+
+
 def _apply_schema(driver: Driver, database: str, schema: list[Statement]) -> None:
     with driver.session(database=database) as session:
         for stmt in schema:  # one per transaction; retried on transient errors (deadlocks)
@@ -239,7 +244,12 @@ def _apply_schema(driver: Driver, database: str, schema: list[Statement]) -> Non
             def create(tx: ManagedTransaction, stmt: Statement = stmt) -> None:
                 tx.run(_q(stmt.text), stmt.params).consume()
 
-            session.execute_write(create)
+            try:
+                session.execute_write(create)
+            except Neo4jError as exc:
+                if exc.code != _SCHEMA_RACE:
+                    raise
+                session.execute_write(create)  # another load made it: now found, or raises
 
 
 def _connection_lost(exc: Exception) -> bool:

@@ -224,3 +224,27 @@ def test_transaction_memory_limit(small_memory_server: Neo4jServer, tmp_path: Pa
     report = json.loads(out)
     assert report["batch_halvings"] > 0  # too-big batches were split, not given up
     assert report["totals"]["created"] == 1 + 2 * PEOPLE
+
+
+def test_loads_creating_the_schema_at_once_both_go_on(
+    empty_db: Neo4jServer, driver: Driver
+) -> None:
+    """`CREATE ... IF NOT EXISTS` is not atomic: a load that creates a constraint while
+    another creates the same one may get EquivalentSchemaRuleAlreadyExists. Each load
+    must then find the rule there and go on, as two concurrent loads of a new database
+    do (test_concurrent_loads_of_one_dataset_are_serialised)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from loader.ontology import load_ontology
+    from loader.plan import schema_statements
+    from loader.writer import _apply_schema
+
+    schema = schema_statements(load_ontology(TEST_ONTOLOGY))
+    for _ in range(5):
+        wipe(driver, empty_db.database)
+        with ThreadPoolExecutor(6) as pool:
+            runs = [pool.submit(_apply_schema, driver, empty_db.database, schema) for _ in range(6)]
+            errors = [str(run.exception()) for run in runs if run.exception() is not None]
+        assert errors == []
+        records, _, _ = driver.execute_query("SHOW CONSTRAINTS", database_=empty_db.database)
+        assert len(records) >= len(load_ontology(TEST_ONTOLOGY).labels)
