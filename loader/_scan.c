@@ -1080,6 +1080,177 @@ static PyObject *content_json(PyObject *module, PyObject *args) {
     return content_bytes(kind, props);
 }
 
+/* ---- pack_rows(rows, fields): rows as the Bolt protocol's PackStream writes them, each
+ * row a map of fields[i] -> row[i], byte for byte as the neo4j driver's Packer writes the
+ * same dicts: for exact str, int, float, bool, None, list, dict (str keys) and
+ * datetime.date (the driver's Date structure: days since 1970-01-01). Returns (data,
+ * ends): the rows' bytes one after another and the offset where each row ends; or None
+ * when a row holds anything else (the driver then packs the rows itself: it also reports
+ * what it cannot pack). tests/test_packed.py compares the two. */
+
+static int pk_header(Buffer *b, Py_ssize_t n, unsigned char tiny, unsigned char marker) {
+    unsigned char h[5];
+    Py_ssize_t k;
+    if (n < 0x10) {
+        h[0] = (unsigned char)(tiny | n);
+        k = 1;
+    } else if (n < 0x100) {
+        h[0] = marker;
+        h[1] = (unsigned char)n;
+        k = 2;
+    } else if (n < 0x10000) {
+        h[0] = (unsigned char)(marker + 1);
+        h[1] = (unsigned char)(n >> 8);
+        h[2] = (unsigned char)n;
+        k = 3;
+    } else if ((unsigned long long)n < 0x100000000ULL) {
+        h[0] = (unsigned char)(marker + 2);
+        for (int i = 0; i < 4; i++) h[1 + i] = (unsigned char)((unsigned long long)n >> (24 - 8 * i));
+        k = 5;
+    } else {
+        return 0; /* the driver refuses it, with its own message */
+    }
+    return put_bytes(b, (const char *)h, k) < 0 ? -1 : 1;
+}
+
+static int pk_int(Buffer *b, long long v) {
+    unsigned char h[9];
+    Py_ssize_t k;
+    if (v >= -0x10 && v < 0x80) {
+        h[0] = (unsigned char)(v & 0xFF);
+        k = 1;
+    } else if (v >= -0x80 && v < -0x10) {
+        h[0] = 0xC8;
+        h[1] = (unsigned char)(v & 0xFF);
+        k = 2;
+    } else if (v >= -0x8000 && v < 0x8000) {
+        h[0] = 0xC9;
+        k = 3;
+    } else if (v >= -0x80000000LL && v < 0x80000000LL) {
+        h[0] = 0xCA;
+        k = 5;
+    } else {
+        h[0] = 0xCB;
+        k = 9;
+    }
+    for (Py_ssize_t i = 1; i < k && k > 2; i++)
+        h[i] = (unsigned char)(((unsigned long long)v >> (8 * (k - 1 - i))) & 0xFF);
+    return put_bytes(b, (const char *)h, k) < 0 ? -1 : 1;
+}
+
+/* days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil) */
+static long long days_from_civil(long long y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+/* 1 written, 0 a value the driver packs instead, -1 error */
+static int pk_value(Buffer *b, PyObject *v, int depth) {
+    if (PyUnicode_CheckExact(v)) {
+        Py_ssize_t n;
+        const char *text = PyUnicode_AsUTF8AndSize(v, &n);
+        if (text == NULL) { /* a lone surrogate: the driver's error */
+            PyErr_Clear();
+            return 0;
+        }
+        int rc = pk_header(b, n, 0x80, 0xD0);
+        if (rc <= 0) return rc;
+        return put_bytes(b, text, n) < 0 ? -1 : 1;
+    }
+    if (v == Py_None) return put_bytes(b, "\xC0", 1) < 0 ? -1 : 1;
+    if (v == Py_True) return put_bytes(b, "\xC3", 1) < 0 ? -1 : 1;
+    if (v == Py_False) return put_bytes(b, "\xC2", 1) < 0 ? -1 : 1;
+    if (PyLong_CheckExact(v)) {
+        int overflow;
+        long long n = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (n == -1 && PyErr_Occurred()) return -1;
+        if (overflow || n == LLONG_MAX) return 0; /* out of range: the driver's error */
+        return pk_int(b, n);
+    }
+    if (PyFloat_CheckExact(v)) {
+        char h[9];
+        h[0] = (char)0xC1;
+        if (PyFloat_Pack8(PyFloat_AS_DOUBLE(v), h + 1, 0) < 0) return -1; /* big-endian */
+        return put_bytes(b, h, 9) < 0 ? -1 : 1;
+    }
+    if (PyDate_CheckExact(v)) {
+        long long days = days_from_civil(PyDateTime_GET_YEAR(v), PyDateTime_GET_MONTH(v),
+                                         PyDateTime_GET_DAY(v));
+        if (put_bytes(b, "\xB1" "D", 2) < 0) return -1;
+        return pk_int(b, days);
+    }
+    if (depth >= 8) return 0;
+    if (PyList_CheckExact(v)) {
+        Py_ssize_t n = PyList_GET_SIZE(v);
+        int rc = pk_header(b, n, 0x90, 0xD4);
+        for (Py_ssize_t i = 0; rc > 0 && i < n; i++) rc = pk_value(b, PyList_GET_ITEM(v, i), depth + 1);
+        return rc;
+    }
+    if (PyDict_CheckExact(v)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *item;
+        int rc = pk_header(b, PyDict_GET_SIZE(v), 0xA0, 0xD8);
+        while (rc > 0 && PyDict_Next(v, &pos, &key, &item)) {
+            if (!PyUnicode_CheckExact(key)) return 0;
+            rc = pk_value(b, key, depth + 1);
+            if (rc > 0) rc = pk_value(b, item, depth + 1);
+        }
+        return rc;
+    }
+    return 0;
+}
+
+static PyObject *pack_rows(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *rows, *fields, *ends = NULL, *result = NULL;
+    if (!PyArg_ParseTuple(args, "O!O!:pack_rows", &PyList_Type, &rows, &PyTuple_Type, &fields))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(rows), width = PyTuple_GET_SIZE(fields);
+    for (Py_ssize_t j = 0; j < width; j++)
+        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(fields, j))) {
+            PyErr_SetString(PyExc_TypeError, "pack_rows: fields must be str");
+            return NULL;
+        }
+    Buffer b = {NULL, 0, 0};
+    int rc = 1;
+    ends = PyList_New(n);
+    if (ends == NULL || grow(&b, 128 * (n + 1)) < 0) goto done;
+    for (Py_ssize_t i = 0; i < n && rc > 0; i++) {
+        PyObject *row = PyList_GET_ITEM(rows, i);
+        if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != width) {
+            rc = 0;
+            break;
+        }
+        rc = pk_header(&b, width, 0xA0, 0xD8);
+        for (Py_ssize_t j = 0; rc > 0 && j < width; j++) {
+            rc = pk_value(&b, PyTuple_GET_ITEM(fields, j), 0);
+            if (rc > 0) rc = pk_value(&b, PyTuple_GET_ITEM(row, j), 0);
+        }
+        if (rc > 0) {
+            PyObject *end = PyLong_FromSsize_t(b.size);
+            if (end == NULL) goto done;
+            PyList_SET_ITEM(ends, i, end);
+        }
+    }
+    if (rc < 0) goto done;
+    if (rc == 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    PyObject *data = PyBytes_FromStringAndSize(b.data, b.size);
+    if (data == NULL) goto done;
+    result = PyTuple_Pack(2, data, ends);
+    Py_DECREF(data);
+done:
+    Py_XDECREF(ends);
+    PyMem_Free(b.data);
+    return result;
+}
+
 /* ---- records(ctx, items, start, keep): validate._FileChecker.node() (or rel()) over
  * items[start:] for as long as each record is plainly valid and read by scan(), with
  * what node()/rel() would keep: node ids, labels and places, and the rows in the
@@ -1422,6 +1593,9 @@ static PyMethodDef methods[] = {
     {"records", records, METH_VARARGS,
      "records(ctx, items, start, keep): node() or rel() of loader.validate over items[start:] "
      "while each is plainly valid; (where it stopped, whether a buffer is full)."},
+    {"pack_rows", pack_rows, METH_VARARGS,
+     "pack_rows(rows, fields): the rows (tuples) as PackStream maps of fields, one after "
+     "another, and where each ends; None when a value is not of the types it packs."},
     {"resolve", resolve, METH_VARARGS,
      "resolve(rows, start, ctx): loader.validate._resolve_rows over rows[start:] while both "
      "ends are known and allowed; (where it stopped, whether a buffer is full)."},

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from loader import packed
 from loader.graph import Graph
 from loader.ontology import Ontology
 
@@ -132,11 +133,24 @@ class Batch:
         self.size = size
 
     @property
+    def fields(self) -> tuple[str, ...]:
+        """The names of a row's values: ``row.id``, ``row.props``... in the queries."""
+        return packed.NODE_FIELDS if self.kind == "node" else packed.REL_FIELDS
+
+    @property
     def rows(self) -> list[dict[str, Any]]:
-        return self._source()
+        fields = self.fields
+        return [dict(zip(fields, row, strict=True)) for row in self._source()]
+
+    def wire_rows(self) -> packed.PackedRows | list[dict[str, Any]]:
+        """The rows as the writer sends them: packed once in C when the driver takes
+        packed rows (``loader.packed``), else as ``rows``."""
+        raw = self._source()
+        fields = self.fields
+        return packed.pack(raw, fields) or [dict(zip(fields, row, strict=True)) for row in raw]
 
 
-RowSource = Callable[[], list[dict[str, Any]]]
+RowSource = Callable[[], list[tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -222,8 +236,8 @@ def _node_batches(graph: Graph, label: str, size: int) -> Iterator[RowSource]:
     for start in range(0, spill.count(label), size):
         stop = min(start + size, spill.count(label))
 
-        def rows(start: int = start, stop: int = stop) -> list[dict[str, Any]]:
-            return [{"id": i, "props": p, "hash": h} for i, p, h in spill.read(label, start, stop)]
+        def rows(start: int = start, stop: int = stop) -> list[tuple[Any, ...]]:
+            return spill.read(label, start, stop)  # (id, props, hash)
 
         yield rows
 
@@ -233,11 +247,8 @@ def _rel_batches(graph: Graph, group: tuple[str, str, str], size: int) -> Iterat
     for start in range(0, spill.count(group), size):
         stop = min(start + size, spill.count(group))
 
-        def rows(start: int = start, stop: int = stop) -> list[dict[str, Any]]:
-            return [
-                {"start": a, "end": b, "key": k, "props": p, "hash": h}
-                for a, b, k, p, h in spill.read(group, start, stop)
-            ]
+        def rows(start: int = start, stop: int = stop) -> list[tuple[Any, ...]]:
+            return spill.read(group, start, stop)  # (start, end, key, props, hash)
 
         yield rows
 

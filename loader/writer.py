@@ -32,6 +32,7 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 from loader.connection import retry_seconds
 from loader.errors import DatabaseUnavailableError, LoadError
 from loader.heap import old_objects_frozen
+from loader.packed import PackedRows
 from loader.plan import PARAM_HEAD, Batch, Plan, Statement
 
 DEFAULT_SINGLE_LIMIT = 100_000
@@ -203,7 +204,10 @@ def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
 
 
 def _run_batch(
-    tx: ManagedTransaction | Transaction, text: str, rows: list[Any], base: dict[str, Any]
+    tx: ManagedTransaction | Transaction,
+    text: str,
+    rows: list[Any] | PackedRows,
+    base: dict[str, Any],
 ) -> Counts:
     record = tx.run(_q(PARAM_HEAD + text), base, rows=rows).single(strict=True)
     if record["rows"] != len(rows):
@@ -274,7 +278,7 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
     def work(tx: ManagedTransaction) -> None:
         _check_owners(tx, plan)
         for batch in plan.batches:
-            record = tx.run(_q(batch.diff), rows=batch.rows).single(strict=True)
+            record = tx.run(_q(batch.diff), rows=batch.wire_rows()).single(strict=True)
             counts = Counts(
                 created=record["created"],
                 changed=record["changed"],
@@ -414,7 +418,7 @@ def _load_single(
         for batch in plan.batches:
             text = batch.create if attempt.first_load else batch.body
             try:
-                counts = _run_batch(tx, text, batch.rows, base)  # rows read once
+                counts = _run_batch(tx, text, batch.wire_rows(), base)  # rows read once
             except Neo4jError as exc:
                 if _is_memory_error(exc):
                     raise _memory_error(exc) from None
@@ -463,7 +467,7 @@ class _Tries:
 def _write_batch(
     session: Session,
     text: str,
-    rows: list[Any],
+    rows: list[Any] | PackedRows,
     base: dict[str, Any],
     metadata: dict[str, Any],
     tries: _Tries,
@@ -581,7 +585,7 @@ class _Phase:
 
     def _write(self, session: Session, index: int, batch: Batch) -> None:
         report, tries = self.report, _Tries(retrying=self._serial)
-        rows = batch.rows
+        rows = batch.wire_rows()
         try:
             counts = _write_batch(
                 session,
