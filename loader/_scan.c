@@ -1105,7 +1105,8 @@ static int pk_header(Buffer *b, Py_ssize_t n, unsigned char tiny, unsigned char 
         k = 3;
     } else if ((unsigned long long)n < 0x100000000ULL) {
         h[0] = (unsigned char)(marker + 2);
-        for (int i = 0; i < 4; i++) h[1 + i] = (unsigned char)((unsigned long long)n >> (24 - 8 * i));
+        for (int i = 0; i < 4; i++)
+            h[1 + i] = (unsigned char)((unsigned long long)n >> (24 - 8 * i));
         k = 5;
     } else {
         return 0; /* the driver refuses it, with its own message */
@@ -1187,7 +1188,8 @@ static int pk_value(Buffer *b, PyObject *v, int depth) {
     if (PyList_CheckExact(v)) {
         Py_ssize_t n = PyList_GET_SIZE(v);
         int rc = pk_header(b, n, 0x90, 0xD4);
-        for (Py_ssize_t i = 0; rc > 0 && i < n; i++) rc = pk_value(b, PyList_GET_ITEM(v, i), depth + 1);
+        for (Py_ssize_t i = 0; rc > 0 && i < n; i++)
+            rc = pk_value(b, PyList_GET_ITEM(v, i), depth + 1);
         return rc;
     }
     if (PyDict_CheckExact(v)) {
@@ -1251,6 +1253,328 @@ done:
     return result;
 }
 
+/* ---- RowBuffer(fields): rows packed as pack_rows packs them, one at a time, as they
+ * are made (while their values are still in the processor's cache): a spill segment's
+ * buffer for a group (loader.spill.SegmentWriter). records() and resolve() append to it
+ * directly. */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *fields; /* a tuple of str */
+    Buffer b;
+    Py_ssize_t *ends, count, capacity;
+} RowBuffer;
+
+static PyTypeObject RowBufferType;
+
+/* pack one row (values in the order of fields): 1 packed, 0 a value pack_rows leaves to
+ * the driver (nothing kept), -1 error */
+static int rowbuf_add(RowBuffer *self, PyObject *const *values) {
+    Py_ssize_t width = PyTuple_GET_SIZE(self->fields), before = self->b.size;
+    if (self->count == self->capacity) {
+        Py_ssize_t capacity = self->capacity * 2 + 64;
+        Py_ssize_t *ends = PyMem_Realloc(self->ends, (size_t)capacity * sizeof(Py_ssize_t));
+        if (ends == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->ends = ends;
+        self->capacity = capacity;
+    }
+    int rc = pk_header(&self->b, width, 0xA0, 0xD8);
+    for (Py_ssize_t j = 0; rc > 0 && j < width; j++) {
+        rc = pk_value(&self->b, PyTuple_GET_ITEM(self->fields, j), 0);
+        if (rc > 0) rc = pk_value(&self->b, values[j], 0);
+    }
+    if (rc <= 0) {
+        self->b.size = before;
+        return rc;
+    }
+    self->ends[self->count++] = self->b.size;
+    return 1;
+}
+
+static PyObject *RowBuffer_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    PyObject *fields;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError, "RowBuffer(fields) takes no keywords");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!:RowBuffer", &PyTuple_Type, &fields)) return NULL;
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(fields); j++)
+        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(fields, j))) {
+            PyErr_SetString(PyExc_TypeError, "RowBuffer: fields must be str");
+            return NULL;
+        }
+    RowBuffer *self = (RowBuffer *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->fields = Py_NewRef(fields);
+    return (PyObject *)self;
+}
+
+static void RowBuffer_dealloc(RowBuffer *self) {
+    Py_XDECREF(self->fields);
+    PyMem_Free(self->b.data);
+    PyMem_Free(self->ends);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static Py_ssize_t RowBuffer_len(RowBuffer *self) { return self->count; }
+
+static PyObject *RowBuffer_append(RowBuffer *self, PyObject *row) {
+    if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != PyTuple_GET_SIZE(self->fields))
+        Py_RETURN_FALSE;
+    int rc = rowbuf_add(self, &PyTuple_GET_ITEM(row, 0));
+    if (rc < 0) return NULL;
+    return PyBool_FromLong(rc);
+}
+
+static PyObject *RowBuffer_take(RowBuffer *self, PyObject *unused) {
+    (void)unused;
+    PyObject *data = PyBytes_FromStringAndSize(self->b.data, self->b.size);
+    PyObject *ends = data == NULL ? NULL : PyList_New(self->count);
+    for (Py_ssize_t i = 0; ends != NULL && i < self->count; i++) {
+        PyObject *end = PyLong_FromSsize_t(self->ends[i]);
+        if (end == NULL) Py_CLEAR(ends);
+        else PyList_SET_ITEM(ends, i, end);
+    }
+    PyObject *out = ends == NULL ? NULL : PyTuple_Pack(2, data, ends);
+    Py_XDECREF(data);
+    Py_XDECREF(ends);
+    if (out != NULL) {
+        self->b.size = 0;
+        self->count = 0;
+    }
+    return out;
+}
+
+static PyMethodDef RowBuffer_methods[] = {
+    {"append", (PyCFunction)RowBuffer_append, METH_O,
+     "append(row): pack a tuple of the fields' values; False (nothing kept) when a value is "
+     "not of the types pack_rows packs."},
+    {"take", (PyCFunction)RowBuffer_take, METH_NOARGS,
+     "take(): (data, ends) as pack_rows returns them, and empty the buffer."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef RowBuffer_members[] = {
+    {"fields", T_OBJECT, offsetof(RowBuffer, fields), READONLY, "the names of a row's values"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PySequenceMethods RowBuffer_sequence = {.sq_length = (lenfunc)RowBuffer_len};
+
+static PyTypeObject RowBufferType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "loader._scan.RowBuffer",
+    .tp_basicsize = sizeof(RowBuffer),
+    .tp_dealloc = (destructor)RowBuffer_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "RowBuffer(fields): rows packed one at a time as pack_rows packs them.",
+    .tp_methods = RowBuffer_methods,
+    .tp_members = RowBuffer_members,
+    .tp_as_sequence = &RowBuffer_sequence,
+    .tp_new = RowBuffer_new,
+};
+
+/* ---- unpack_rows(data, fields): pack_rows' rows read back as tuples (a spilled chunk
+ * that the exporters, the prune's keep lists and the tests read as values). Reads only
+ * what pack_rows writes; anything else is a ValueError. */
+
+typedef struct {
+    const unsigned char *p, *end;
+} Reader;
+
+static int rd_need(Reader *r, Py_ssize_t n) {
+    if (r->end - r->p >= n) return 0;
+    PyErr_SetString(PyExc_ValueError, "unpack_rows: the data ends inside a value");
+    return -1;
+}
+
+static unsigned long long rd_uint(Reader *r, int n) {
+    unsigned long long v = 0;
+    for (int i = 0; i < n; i++) v = (v << 8) | r->p[i];
+    r->p += n;
+    return v;
+}
+
+/* the size after a marker of a sized type; -1 with an error set */
+static Py_ssize_t rd_size(Reader *r, unsigned char m, unsigned char tiny, unsigned char marker) {
+    if ((m & 0xF0) == tiny) return m & 0x0F;
+    int n = m == marker ? 1 : m == marker + 1 ? 2 : 4;
+    if (rd_need(r, n) < 0) return -1;
+    return (Py_ssize_t)rd_uint(r, n);
+}
+
+/* civil_from_days, the inverse of days_from_civil */
+static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+static PyObject *rd_value(Reader *r, int depth);
+
+static int rd_int(Reader *r, unsigned char m, long long *out) {
+    if (m < 0x80 || m >= 0xF0) {
+        *out = (signed char)m;
+        return 0;
+    }
+    int n = m == 0xC8 ? 1 : m == 0xC9 ? 2 : m == 0xCA ? 4 : m == 0xCB ? 8 : 0;
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "unpack_rows: not an integer");
+        return -1;
+    }
+    if (rd_need(r, n) < 0) return -1;
+    unsigned long long v = rd_uint(r, n);
+    if (n < 8 && (v >> (8 * n - 1)) & 1) v |= ~0ULL << (8 * n); /* sign-extend */
+    *out = (long long)v;
+    return 0;
+}
+
+static PyObject *rd_value(Reader *r, int depth) {
+    if (depth > 8) {
+        PyErr_SetString(PyExc_ValueError, "unpack_rows: nested too deep");
+        return NULL;
+    }
+    if (rd_need(r, 1) < 0) return NULL;
+    unsigned char m = *r->p++;
+    if (m < 0x80 || m >= 0xF0 || (m >= 0xC8 && m <= 0xCB)) {
+        long long v;
+        if (rd_int(r, m, &v) < 0) return NULL;
+        return PyLong_FromLongLong(v);
+    }
+    if ((m & 0xF0) == 0x80 || (m >= 0xD0 && m <= 0xD2)) {
+        Py_ssize_t n = rd_size(r, m, 0x80, 0xD0);
+        if (n < 0 || rd_need(r, n) < 0) return NULL;
+        PyObject *text = PyUnicode_DecodeUTF8((const char *)r->p, n, "strict");
+        r->p += n;
+        return text;
+    }
+    if ((m & 0xF0) == 0x90 || (m >= 0xD4 && m <= 0xD6)) {
+        Py_ssize_t n = rd_size(r, m, 0x90, 0xD4);
+        if (n < 0) return NULL;
+        if (rd_need(r, n) < 0) return NULL; /* every item takes a byte at least */
+        PyObject *list = PyList_New(n);
+        if (list == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *item = rd_value(r, depth + 1);
+            if (item == NULL) {
+                Py_DECREF(list);
+                return NULL;
+            }
+            PyList_SET_ITEM(list, i, item);
+        }
+        return list;
+    }
+    if ((m & 0xF0) == 0xA0 || (m >= 0xD8 && m <= 0xDA)) {
+        Py_ssize_t n = rd_size(r, m, 0xA0, 0xD8);
+        if (n < 0) return NULL;
+        PyObject *dict = PyDict_New();
+        if (dict == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *key = rd_value(r, depth + 1), *item = NULL;
+            if (key != NULL && !PyUnicode_CheckExact(key)) {
+                PyErr_SetString(PyExc_ValueError, "unpack_rows: a map key is not a string");
+                Py_CLEAR(key);
+            }
+            if (key != NULL) item = rd_value(r, depth + 1);
+            int rc = item == NULL ? -1 : PyDict_SetItem(dict, key, item);
+            Py_XDECREF(key);
+            Py_XDECREF(item);
+            if (rc < 0) {
+                Py_DECREF(dict);
+                return NULL;
+            }
+        }
+        return dict;
+    }
+    switch (m) {
+    case 0xC0: Py_RETURN_NONE;
+    case 0xC2: Py_RETURN_FALSE;
+    case 0xC3: Py_RETURN_TRUE;
+    case 0xC1: {
+        if (rd_need(r, 8) < 0) return NULL;
+        double v = PyFloat_Unpack8((const char *)r->p, 0);
+        r->p += 8;
+        if (v == -1.0 && PyErr_Occurred()) return NULL;
+        return PyFloat_FromDouble(v);
+    }
+    case 0xB1: { /* a Date: 'D', days since 1970-01-01 */
+        long long days, y;
+        unsigned mo, d;
+        if (rd_need(r, 2) < 0) return NULL;
+        if (r->p[0] != 'D') break;
+        m = r->p[1];
+        r->p += 2;
+        if (rd_int(r, m, &days) < 0) return NULL;
+        if (days < -719162 || days > 2932896) { /* 0001-01-01 .. 9999-12-31 */
+            PyErr_SetString(PyExc_ValueError, "unpack_rows: a date out of range");
+            return NULL;
+        }
+        civil_from_days(days, &y, &mo, &d);
+        return PyDate_FromDate((int)y, (int)mo, (int)d);
+    }
+    default: break;
+    }
+    PyErr_Format(PyExc_ValueError, "unpack_rows: a value it does not read (marker 0x%02X)", m);
+    return NULL;
+}
+
+static PyObject *unpack_rows(PyObject *module, PyObject *args) {
+    (void)module;
+    Py_buffer view;
+    PyObject *fields, *rows = NULL;
+    if (!PyArg_ParseTuple(args, "y*O!:unpack_rows", &view, &PyTuple_Type, &fields)) return NULL;
+    Reader r = {(const unsigned char *)view.buf, (const unsigned char *)view.buf + view.len};
+    Py_ssize_t width = PyTuple_GET_SIZE(fields);
+    rows = PyList_New(0);
+    while (rows != NULL && r.p < r.end) {
+        unsigned char m = *r.p++;
+        int map = (m & 0xF0) == 0xA0 || (m >= 0xD8 && m <= 0xDA);
+        Py_ssize_t n = map ? rd_size(&r, m, 0xA0, 0xD8) : -2;
+        if (n != width) {
+            if (n != -1)
+                PyErr_SetString(PyExc_ValueError, "unpack_rows: a row is not a map of the fields");
+            Py_CLEAR(rows);
+            break;
+        }
+        PyObject *row = PyTuple_New(width);
+        if (row == NULL) {
+            Py_CLEAR(rows);
+            break;
+        }
+        for (Py_ssize_t j = 0; j < width && row != NULL; j++) {
+            PyObject *key = rd_value(&r, 1), *value = NULL;
+            int same = key == NULL              ? -1
+                       : !PyUnicode_Check(key) ? 0
+                       : PyUnicode_Compare(key, PyTuple_GET_ITEM(fields, j)) == 0;
+            Py_XDECREF(key);
+            if (same == 0)
+                PyErr_SetString(PyExc_ValueError, "unpack_rows: a row's keys are not the fields");
+            if (same == 1) value = rd_value(&r, 1);
+            if (value == NULL) {
+                Py_CLEAR(row);
+                break;
+            }
+            PyTuple_SET_ITEM(row, j, value);
+        }
+        if (row == NULL || PyList_Append(rows, row) < 0) {
+            Py_XDECREF(row);
+            Py_CLEAR(rows);
+            break;
+        }
+        Py_DECREF(row);
+    }
+    PyBuffer_Release(&view);
+    return rows;
+}
+
 /* ---- records(ctx, items, start, keep): validate._FileChecker.node() (or rel()) over
  * items[start:] for as long as each record is plainly valid and read by scan(), with
  * what node()/rel() would keep: node ids, labels and places, and the rows in the
@@ -1260,7 +1584,8 @@ done:
  *
  * ctx is the tuple validate._FileChecker.fast_records builds: (is_rel, specs, fixed,
  * statuses, cited, YList, ids, labels, places, buffers, chunk, key_of, blake2b,
- * pending). specs maps a type to (name, table, required, sources_required) for nodes,
+ * pending, node_fields: a node row's fields, packed in a RowBuffer, or None: kept in a
+ * list). specs maps a type to (name, table, required, sources_required) for nodes,
  * (name, table, required, claim, identity) for relationships. places is a bytearray
  * of 64-bit (line, id line, id column); key_of(props, identity) gives a relationship's
  * identity key when one of its identity properties is set. */
@@ -1332,18 +1657,34 @@ static PyObject *content_digest(PyObject *blake2b, PyObject *kind, PyObject *pro
     return text;
 }
 
-static int append_row(PyObject *buffers, PyObject *group, PyObject *row, Py_ssize_t chunk) {
+/* a row to its group's buffer in buffers: a RowBuffer (packed there; made when the group
+ * has none and fields is not None) or a list. 1 kept (2: the buffer is full), 0 not (a
+ * value the RowBuffer does not pack: nothing kept), -1 error */
+static int append_row(PyObject *buffers, PyObject *group, PyObject *row, Py_ssize_t chunk,
+                      PyObject *fields) {
     PyObject *buffer = PyDict_GetItemWithError(buffers, group);
     if (buffer == NULL) {
         if (PyErr_Occurred()) return -1;
-        buffer = PyList_New(0);
+        buffer = fields == Py_None ? PyList_New(0)
+                                   : PyObject_CallOneArg((PyObject *)&RowBufferType, fields);
         if (buffer == NULL) return -1;
         int rc = PyDict_SetItem(buffers, group, buffer);
         Py_DECREF(buffer);
         if (rc < 0) return -1;
     }
+    if (Py_TYPE(buffer) == &RowBufferType) {
+        RowBuffer *rows = (RowBuffer *)buffer;
+        if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != PyTuple_GET_SIZE(rows->fields))
+            return 0;
+        int rc = rowbuf_add(rows, &PyTuple_GET_ITEM(row, 0));
+        return rc <= 0 ? rc : rows->count >= chunk ? 2 : 1;
+    }
+    if (!PyList_Check(buffer)) {
+        PyErr_SetString(PyExc_TypeError, "a segment buffer is not a list or a RowBuffer");
+        return -1;
+    }
     if (PyList_Append(buffer, row) < 0) return -1;
-    return PyList_GET_SIZE(buffer) >= chunk;
+    return PyList_GET_SIZE(buffer) >= chunk ? 2 : 1;
 }
 
 static PyObject *text_of(PyObject *record, PyObject *key) { /* borrowed, or NULL */
@@ -1356,7 +1697,7 @@ static int take(PyObject **c, PyObject *record, int keep) {
     int is_rel = c[0] == Py_True;
     PyObject *specs = c[1], *fixed = c[2], *statuses = c[3], *cited = c[4], *ylist = c[5],
              *ids = c[6], *labels = c[7], *places = c[8], *buffers = c[9], *key_of = c[11],
-             *blake2b = c[12], *pending = c[13];
+             *blake2b = c[12], *pending = c[13], *node_fields = c[14];
     Py_ssize_t chunk = PyLong_AsSsize_t(c[10]);
     if (chunk == -1 && PyErr_Occurred()) return -1;
     if (!PyDict_Check(record)) return 0;
@@ -1434,23 +1775,26 @@ static int take(PyObject **c, PyObject *record, int keep) {
         }
     }
     if (!is_rel) {
+        rc = 1;
+        if (keep) { /* first: a row its buffer does not take leaves the record to Python */
+            row = PyTuple_Pack(3, first, props, hash);
+            if (row == NULL) goto done;
+            rc = append_row(buffers, name, row, chunk, node_fields);
+            if (rc <= 0) {
+                taken = rc;
+                goto done;
+            }
+        }
         if (PyList_Append(ids, first) < 0 || PyList_Append(labels, name) < 0 ||
             put_places(places, at[0], at[2], at[3]) < 0)
             goto done;
-        if (!keep) {
-            taken = 1;
-            goto done;
-        }
-        row = PyTuple_Pack(3, first, props, hash);
-        if (row == NULL) goto done;
-        rc = append_row(buffers, name, row, chunk);
     } else {
         row = Py_BuildValue("(OOOOOOnnnnnn)", name, first, second, key, props, hash, at[0],
                             at[1], at[2], at[3], at[4], at[5]);
         if (row == NULL) goto done;
-        rc = append_row(buffers, pending, row, chunk);
+        rc = append_row(buffers, pending, row, chunk, Py_None);
     }
-    if (rc >= 0) taken = rc ? 2 : 1;
+    if (rc > 0) taken = rc;
 done:
     Py_DECREF(props);
     Py_XDECREF(key);
@@ -1467,7 +1811,7 @@ static PyObject *records(PyObject *module, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!O!np:records", &PyTuple_Type, &ctx, &PyList_Type, &items,
                           &start, &keep))
         return NULL;
-    if (PyTuple_GET_SIZE(ctx) != 14 || !PyDict_Check(PyTuple_GET_ITEM(ctx, 1)) ||
+    if (PyTuple_GET_SIZE(ctx) != 15 || !PyDict_Check(PyTuple_GET_ITEM(ctx, 1)) ||
         !PySet_Check(PyTuple_GET_ITEM(ctx, 4)) || !PyList_Check(PyTuple_GET_ITEM(ctx, 6)) ||
         !PyList_Check(PyTuple_GET_ITEM(ctx, 7)) || !PyByteArray_Check(PyTuple_GET_ITEM(ctx, 8)) ||
         !PyDict_Check(PyTuple_GET_ITEM(ctx, 9))) {
@@ -1493,7 +1837,8 @@ static PyObject *records(PyObject *module, PyObject *args) {
  * other one, which the Python code then reports, or after a row that fills its buffer.
  * Returns (the index to go on from, buffer full). ctx is (labels: id -> label,
  * between: type -> frozenset of label pairs, buffers, chunk, digests: a bytearray,
- * blake2b). The digest is validate.identity_digest's. */
+ * blake2b, fields: a row's, packed in a RowBuffer, or None: kept in a list). The digest
+ * is validate.identity_digest's. */
 
 static PyObject *identity_bytes(PyObject *rtype, PyObject *start, PyObject *end, PyObject *key) {
     PyObject *parts[4] = {rtype, start, end, key};
@@ -1521,7 +1866,8 @@ static PyObject *identity_bytes(PyObject *rtype, PyObject *start, PyObject *end,
 
 /* one row: 1 kept (2: its buffer is full), 0 not, -1 error */
 static int resolve_one(PyObject *row, PyObject *labels, PyObject *between, PyObject *buffers,
-                       Py_ssize_t chunk, PyObject *digests, PyObject *blake2b) {
+                       Py_ssize_t chunk, PyObject *digests, PyObject *blake2b,
+                       PyObject *fields) {
     if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) < 6) return 0;
     PyObject *rtype = PyTuple_GET_ITEM(row, 0), *start = PyTuple_GET_ITEM(row, 1),
              *end = PyTuple_GET_ITEM(row, 2);
@@ -1545,34 +1891,32 @@ static int resolve_one(PyObject *row, PyObject *labels, PyObject *between, PyObj
     Py_XDECREF(data);
     rc = -1;
     if (digest != NULL && PyBytes_Check(digest) && PyBytes_GET_SIZE(digest) == 8) {
+        PyObject *kept = PyTuple_GetSlice(row, 1, 6); /* start, end, key, props, hash */
+        /* the row first: one its buffer does not take leaves the relationship to Python */
+        rc = kept == NULL ? -1 : append_row(buffers, group, kept, chunk, fields);
+        Py_XDECREF(kept);
         Py_ssize_t n = PyByteArray_GET_SIZE(digests);
-        if (PyByteArray_Resize(digests, n + 8) == 0) {
-            memcpy(PyByteArray_AS_STRING(digests) + n, PyBytes_AS_STRING(digest), 8);
-            PyObject *kept = PyTuple_GetSlice(row, 1, 6); /* start, end, key, props, hash */
-            if (kept != NULL) {
-                rc = append_row(buffers, group, kept, chunk);
-                Py_DECREF(kept);
-            }
-        }
+        if (rc > 0 && PyByteArray_Resize(digests, n + 8) < 0) rc = -1;
+        if (rc > 0) memcpy(PyByteArray_AS_STRING(digests) + n, PyBytes_AS_STRING(digest), 8);
     }
     Py_XDECREF(digest);
     Py_DECREF(group);
-    return rc < 0 ? -1 : rc ? 2 : 1;
+    return rc;
 }
 
 static PyObject *resolve(PyObject *module, PyObject *args) {
     (void)module;
-    PyObject *rows, *labels, *between, *buffers, *digests, *blake2b;
+    PyObject *rows, *labels, *between, *buffers, *digests, *blake2b, *fields;
     Py_ssize_t start, chunk;
-    if (!PyArg_ParseTuple(args, "O!n(O!O!O!nO!O):resolve", &PyList_Type, &rows, &start,
+    if (!PyArg_ParseTuple(args, "O!n(O!O!O!nO!OO):resolve", &PyList_Type, &rows, &start,
                           &PyDict_Type, &labels, &PyDict_Type, &between, &PyDict_Type, &buffers,
-                          &chunk, &PyByteArray_Type, &digests, &blake2b))
+                          &chunk, &PyByteArray_Type, &digests, &blake2b, &fields))
         return NULL;
     Py_ssize_t i = start < 0 ? 0 : start;
     int full = 0;
     for (; i < PyList_GET_SIZE(rows) && !full; i++) {
         int rc = resolve_one(PyList_GET_ITEM(rows, i), labels, between, buffers, chunk, digests,
-                             blake2b);
+                             blake2b, fields);
         if (rc < 0) return NULL;
         if (rc == 0) break;
         full = rc == 2;
@@ -1596,6 +1940,8 @@ static PyMethodDef methods[] = {
     {"pack_rows", pack_rows, METH_VARARGS,
      "pack_rows(rows, fields): the rows (tuples) as PackStream maps of fields, one after "
      "another, and where each ends; None when a value is not of the types it packs."},
+    {"unpack_rows", unpack_rows, METH_VARARGS,
+     "unpack_rows(data, fields): the rows that pack_rows packed, as tuples of the fields."},
     {"resolve", resolve, METH_VARARGS,
      "resolve(rows, start, ctx): loader.validate._resolve_rows over rows[start:] while both "
      "ends are known and allowed; (where it stopped, whether a buffer is full)."},
@@ -1632,12 +1978,13 @@ PyMODINIT_FUNC PyInit__scan(void) {
     if (!id_key || !type_key || !from_key || !to_key || !key_key || !value_marks_key ||
         !mark_key || !digest_size_key || !hexdigest_name || !digest_name || !empty_text || !s_src_name)
         return NULL;
-    if (PyType_Ready(&PosType) < 0 || PyType_Ready(&PlacesType) < 0) return NULL;
+    if (PyType_Ready(&PosType) < 0 || PyType_Ready(&PlacesType) < 0 ||
+        PyType_Ready(&RowBufferType) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) return NULL;
-    Py_INCREF(&PosType);
-    if (PyModule_AddObject(m, "Pos", (PyObject *)&PosType) < 0) {
-        Py_DECREF(&PosType);
+    if (PyModule_AddObjectRef(m, "Pos", (PyObject *)&PosType) < 0 ||
+        PyModule_AddObjectRef(m, "RowBuffer", (PyObject *)&RowBufferType) < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -53,6 +53,18 @@ class PackedRows:
         end = self.ends[stop - 1] if stop > start else base
         return PackedRows(self.data[base:end], [e - base for e in self.ends[start:stop]])
 
+    @classmethod
+    def join(cls, parts: list[PackedRows]) -> PackedRows:
+        """The rows of ``parts``, one after another."""
+        if len(parts) == 1:
+            return parts[0]
+        ends: list[int] = []
+        base = 0
+        for part in parts:
+            ends.extend(end + base for end in part.ends)
+            base += len(part.data)
+        return cls(b"".join(part.data for part in parts), ends)
+
     def clear(self) -> None:
         self.data = b""
         self.ends = []

@@ -10,13 +10,14 @@ the driver that head reads parameters; the Cypher exporter writes literals inste
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from loader import packed
 from loader.graph import Graph
 from loader.ontology import Ontology
+from loader.spill import Spill
 
 DEFAULT_BATCH = 5_000
 PARAM_HEAD = "WITH $rows AS rows, $dataset AS dataset, $run AS run, $now AS now\n"
@@ -123,6 +124,7 @@ class Batch:
         source: RowSource,
         size: int,
         create: str = "",
+        packed_source: PackedSource | None = None,
     ) -> None:
         self.kind = kind  # "node" | "rel"
         self.name = name  # label, or relationship type
@@ -130,6 +132,7 @@ class Batch:
         self.create = create or body  # the same, for a first load of the dataset
         self.diff = diff  # read-only query that counts what this batch would create or change
         self._source = source
+        self._packed = packed_source
         self.size = size
 
     @property
@@ -143,14 +146,20 @@ class Batch:
         return [dict(zip(fields, row, strict=True)) for row in self._source()]
 
     def wire_rows(self) -> packed.PackedRows | list[dict[str, Any]]:
-        """The rows as the writer sends them: packed once in C when the driver takes
-        packed rows (``loader.packed``), else as ``rows``."""
+        """The rows as the writer sends them: when the driver takes packed rows
+        (``loader.packed``), as the spill holds them packed, or packed now; else as
+        ``rows``."""
+        if packed.ready() and self._packed is not None:
+            rows = self._packed()
+            if rows is not None:
+                return rows
         raw = self._source()
         fields = self.fields
         return packed.pack(raw, fields) or [dict(zip(fields, row, strict=True)) for row in raw]
 
 
 RowSource = Callable[[], list[tuple[Any, ...]]]
+PackedSource = Callable[[], "packed.PackedRows | None"]
 
 
 @dataclass(frozen=True)
@@ -231,26 +240,17 @@ def schema_statements(ont: Ontology) -> list[Statement]:
     return out
 
 
-def _node_batches(graph: Graph, label: str, size: int) -> Iterator[RowSource]:
-    spill = graph.node_rows
-    for start in range(0, spill.count(label), size):
-        stop = min(start + size, spill.count(label))
+def _batches(spill: Spill, key: Hashable, size: int) -> Iterator[tuple[RowSource, PackedSource]]:
+    for start in range(0, spill.count(key), size):
+        stop = min(start + size, spill.count(key))
 
         def rows(start: int = start, stop: int = stop) -> list[tuple[Any, ...]]:
-            return spill.read(label, start, stop)  # (id, props, hash)
+            return spill.read(key, start, stop)
 
-        yield rows
+        def packed_rows(start: int = start, stop: int = stop) -> packed.PackedRows | None:
+            return spill.read_packed(key, start, stop)
 
-
-def _rel_batches(graph: Graph, group: tuple[str, str, str], size: int) -> Iterator[RowSource]:
-    spill = graph.rel_rows
-    for start in range(0, spill.count(group), size):
-        stop = min(start + size, spill.count(group))
-
-        def rows(start: int = start, stop: int = stop) -> list[tuple[Any, ...]]:
-            return spill.read(group, start, stop)  # (start, end, key, props, hash)
-
-        yield rows
+        yield rows, packed_rows
 
 
 def _batch_sizes(total: int, size: int) -> Iterator[int]:
@@ -268,8 +268,9 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         body, diff = NODE_BODY.format(label=q), NODE_DIFF.format(label=q)
         create = NODE_CREATE.format(label=q)
         sizes = _batch_sizes(graph.node_rows.count(label), batch_size)
-        for source, size in zip(_node_batches(graph, label, batch_size), sizes, strict=True):
-            nodes.append(Batch("node", label, body, diff, source, size, create))
+        batches = _batches(graph.node_rows, label, batch_size)  # rows: (id, props, hash)
+        for (source, packed_source), size in zip(batches, sizes, strict=True):
+            nodes.append(Batch("node", label, body, diff, source, size, create, packed_source))
     rels: list[Batch] = []
     for group in groups:
         rtype, start, end = group
@@ -277,8 +278,9 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         body, diff = REL_BODY.format(**fmt), REL_DIFF.format(**fmt)
         create = REL_CREATE.format(**fmt)
         sizes = _batch_sizes(graph.rel_rows.count(group), batch_size)
-        for source, size in zip(_rel_batches(graph, group, batch_size), sizes, strict=True):
-            rels.append(Batch("rel", rtype, body, diff, source, size, create))
+        batches = _batches(graph.rel_rows, group, batch_size)  # (start, end, key, props, hash)
+        for (source, packed_source), size in zip(batches, sizes, strict=True):
+            rels.append(Batch("rel", rtype, body, diff, source, size, create, packed_source))
 
     def wanted() -> dict[str, str]:
         return {

@@ -1,11 +1,15 @@
 """Rows grouped by key that spill to disk, so a large load never holds them all.
 
-A group is a list of chunks, each a pickled list of rows at an offset of a file: either
-this store's own anonymous temporary file (rows given to ``add`` are kept in memory up to
-``chunk`` per group, then written there) or a segment file a worker process wrote
-(``adopt``). Small inputs checked in this process never touch the disk. Reading a range
-of a group loads just the chunks it spans and keeps the last one, so reading a group in
-order unpickles each chunk once. Reads are thread-safe (the writer's threads share a store).
+A group is a list of chunks at offsets of files: either this store's own anonymous
+temporary file (rows given to ``add`` are kept in memory up to ``chunk`` per group, then
+written there) or a segment file a worker process wrote (``adopt``). Reading a range of a
+group loads just the chunks it spans and keeps the last one, so reading a group in order
+loads each chunk once. Reads are thread-safe (the writer's threads share a store).
+
+A chunk is a pickled list of rows, or rows of the plan packed as the Bolt protocol sends
+them (a ``SegmentWriter`` with ``fields``, and the C extension: ``_scan.RowBuffer``):
+``read_packed`` hands those to the writer as they are, and ``read`` unpacks them into the
+same tuples (``_scan.unpack_rows``).
 """
 
 from __future__ import annotations
@@ -18,7 +22,15 @@ from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from loader.packed import PackedRows
+
+try:
+    from loader import _scan
+except ImportError:  # pragma: no cover (no C compiler where it was installed)
+    _scan = None  # type: ignore[assignment]
+
 Row = tuple[Any, ...]
+Fields = tuple[str, ...]
 OWN = ""  # the source of chunks written to this store's own temporary file
 
 
@@ -32,28 +44,79 @@ def write_rows(rows: list[Row], file: IO[bytes]) -> None:
     pickler.dump(rows)
 
 
-class SegmentWriter:
-    """Appends pickled chunks to one file; what a worker process writes for the main one."""
+def write_packed(fields: Fields, data: bytes, ends: list[int], file: IO[bytes]) -> None:
+    """A chunk of rows packed by ``_scan`` (``pack_rows``, ``RowBuffer``)."""
+    pickle.dump((fields, data, ends), file, protocol=pickle.HIGHEST_PROTOCOL)  # a tuple
 
-    def __init__(self, path: Path, chunk: int) -> None:
+
+_Chunk = list[Row] | tuple[Fields, bytes, list[int]]  # as loaded: pickled rows, or packed
+
+
+def load_rows(file: IO[bytes]) -> list[Row]:
+    """The rows of the chunk at ``file``'s position, as they were given to be written."""
+    return _rows_of(pickle.load(file))  # noqa: S301 (written by this load)
+
+
+def _rows_of(chunk: _Chunk) -> list[Row]:
+    if isinstance(chunk, list):
+        return chunk
+    fields, data, _ = chunk
+    return _scan.unpack_rows(data, fields)
+
+
+class SegmentWriter:
+    """Appends chunks of rows to one file; what a worker process writes for the main one.
+
+    With ``fields`` (and the C extension), a group's rows are packed as they come
+    (``_scan.RowBuffer``: while their values are still in the processor's cache), but
+    those of the groups in ``plain``, which are pickled: their rows are not the plan's."""
+
+    def __init__(
+        self,
+        path: Path,
+        chunk: int,
+        fields: Fields | None = None,
+        plain: frozenset[Hashable] = frozenset(),
+    ) -> None:
         self.path = path
         self.chunk = chunk
+        self.fields = fields if _scan is not None else None
+        self.plain = plain
         self._file = path.open("wb")
-        self.buffers: dict[Hashable, list[Row]] = {}  # rows not written yet (C adds too)
+        # rows not written yet: a list, or a RowBuffer (the C code adds to both)
+        self.buffers: dict[Hashable, Any] = {}
         self.chunks: list[tuple[Hashable, int, int]] = []  # (key, offset, rows), in order
 
     def add(self, key: Hashable, row: Row) -> None:
-        buffer = self.buffers.setdefault(key, [])
-        buffer.append(row)
+        buffer = self.buffers.get(key)
+        if buffer is None:
+            fields = None if key in self.plain else self.fields
+            buffer = self.buffers[key] = [] if fields is None else _scan.RowBuffer(fields)
+        if isinstance(buffer, list):
+            buffer.append(row)
+        elif not buffer.append(row):  # a value it does not pack: the rows packed so far,
+            self._flush(key)  # then this one pickled, in their order
+            self._write(key, [row])
+            return
         if len(buffer) >= self.chunk:
             self._flush(key)
 
     def _flush(self, key: Hashable) -> None:
-        rows = self.buffers.pop(key, [])
-        if rows:
-            offset = self._file.tell()
-            write_rows(rows, self._file)
-            self.chunks.append((key, offset, len(rows)))
+        buffer = self.buffers.pop(key, None)
+        if not buffer:
+            return
+        if isinstance(buffer, list):
+            self._write(key, buffer)
+            return
+        offset, rows = self._file.tell(), len(buffer)
+        data, ends = buffer.take()
+        write_packed(buffer.fields, data, ends, self._file)
+        self.chunks.append((key, offset, rows))
+
+    def _write(self, key: Hashable, rows: list[Row]) -> None:
+        offset = self._file.tell()
+        write_rows(rows, self._file)
+        self.chunks.append((key, offset, len(rows)))
 
     def flush_full(self) -> None:
         """Write out every buffer that holds ``chunk`` rows (``_scan.records`` fills them)."""
@@ -78,7 +141,7 @@ class Spill:
         self._counts: dict[Hashable, int] = {}
         self._own: IO[bytes] | None = None
         self._files: dict[str, IO[bytes]] = {}
-        self._cache: tuple[Hashable, int, list[Row]] | None = None
+        self._cache: tuple[Hashable, int, _Chunk, list[Row] | None] | None = None
         self._reading = threading.Lock()  # one file position per source
         self.spilled_bytes = 0
 
@@ -136,7 +199,8 @@ class Spill:
             handle = self._files[source] = Path(source).open("rb")  # noqa: SIM115 (closed by close())
         return handle
 
-    def _chunk_rows(self, key: Hashable, index: int) -> list[Row]:
+    def _load(self, key: Hashable, index: int) -> _Chunk:
+        """A chunk as written (pickled rows, or packed), cached with its rows when read."""
         chunks = self._chunks[key]
         if index == len(chunks):  # the part still in memory
             return self._buffers[key]
@@ -147,29 +211,60 @@ class Spill:
         with self._reading:
             handle = self._file(source)
             handle.seek(offset)
-            rows: list[Row] = pickle.load(handle)  # noqa: S301 (written by this load)
-        self._cache = (key, index, rows)
+            chunk: _Chunk = pickle.load(handle)  # noqa: S301 (written by this load)
+        self._cache = (key, index, chunk, None)
+        return chunk
+
+    def _chunk_rows(self, key: Hashable, index: int) -> list[Row]:
+        chunk = self._load(key, index)
+        if isinstance(chunk, list):
+            return chunk
+        cache = self._cache
+        if cache is not None and cache[2] is chunk and cache[3] is not None:
+            return cache[3]
+        rows = _rows_of(chunk)
+        if cache is not None and cache[2] is chunk:
+            self._cache = (key, index, chunk, rows)
         return rows
 
-    def read(self, key: Hashable, start: int, stop: int) -> list[Row]:
-        """Rows ``start`` to ``stop`` (exclusive) of a group, in the order they were added."""
-        out: list[Row] = []
+    def _pieces(self, key: Hashable, start: int, stop: int) -> Iterator[tuple[int, int, int]]:
+        """(chunk index, first row, row after the last) of each chunk that rows ``start``
+        to ``stop`` span, the rows counted from the chunk's start."""
         stop = min(stop, self.count(key))
         if stop <= start:
-            return out
+            return
         starts = self._starts[key]
         tail = self._counts[key] - len(self._buffers[key])  # first row still in memory
         index = bisect.bisect_right(starts, start) - 1 if start < tail else len(starts)
         while start < stop:
             base = starts[index] if index < len(starts) else tail
-            rows = self._chunk_rows(key, index)
-            piece = rows[start - base : stop - base]
-            if not piece:  # cannot happen while the counts are right
+            size = self._chunks[key][index][2] if index < len(starts) else stop - base
+            piece = min(stop, base + size) - start
+            if piece <= 0:  # cannot happen while the counts are right
+                raise AssertionError(f"spill group {key!r} lost rows")
+            yield index, start - base, start - base + piece
+            start += piece
+            index += 1
+
+    def read(self, key: Hashable, start: int, stop: int) -> list[Row]:
+        """Rows ``start`` to ``stop`` (exclusive) of a group, in the order they were added."""
+        out: list[Row] = []
+        for index, first, last in self._pieces(key, start, stop):
+            piece = self._chunk_rows(key, index)[first:last]
+            if len(piece) != last - first:  # cannot happen while the counts are right
                 raise AssertionError(f"spill group {key!r} lost rows")
             out.extend(piece)
-            start += len(piece)
-            index += 1
         return out
+
+    def read_packed(self, key: Hashable, start: int, stop: int) -> PackedRows | None:
+        """The same rows as they were packed, or None when any of them was not."""
+        parts = []
+        for index, first, last in self._pieces(key, start, stop):
+            chunk = self._load(key, index)
+            if isinstance(chunk, list):
+                return None
+            parts.append(PackedRows(chunk[1], chunk[2])[first:last])
+        return PackedRows.join(parts)
 
     def rows(self, key: Hashable) -> Iterator[Row]:
         if key not in self._counts:

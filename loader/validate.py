@@ -38,7 +38,8 @@ from loader import __version__, pieces
 from loader.errors import InputError, Problem
 from loader.graph import Graph
 from loader.ontology import Ontology, PropertySpec
-from loader.spill import SegmentWriter, Spill
+from loader.packed import NODE_FIELDS, REL_FIELDS
+from loader.spill import SegmentWriter, Spill, load_rows
 from loader.values import PARSERS, PartialDate, ValueProblem
 from loader.yamlread import MAX_SCALAR, Mark, YList, YMap, collect_files, read_file
 
@@ -329,7 +330,7 @@ class _FileChecker:
         return (
             rels, specs, REL_KEYS if rels else NODE_KEYS, self.ont.statuses, self.cited, YList,
             check.node_ids, check.node_labels, self._places, self.out.buffers, self.out.chunk,
-            _key_of, hashlib.blake2b, PENDING,
+            _key_of, hashlib.blake2b, PENDING, self.out.fields,
         )  # fmt: skip
 
     def _table(
@@ -686,7 +687,7 @@ def resolve_file(
     for ``_Join.resolve``: every file's but duplicates, which need every file."""
     problems: list[Problem] = []
     digests = bytearray()
-    out = SegmentWriter(segment, chunk)
+    out = SegmentWriter(segment, chunk, REL_FIELDS)
     between = {name: spec.between for name, spec in ont.relationships.items()}
     with ExitStack() as files:
         handles: dict[str, IO[bytes]] = {}  # a file's chunks are in its one segment
@@ -695,7 +696,7 @@ def resolve_file(
             if handle is None:
                 handle = handles[source] = files.enter_context(Path(source).open("rb"))
             handle.seek(offset)
-            rows: list[_Pending] = pickle.load(handle)  # noqa: S301 (written by this load)
+            rows: list[_Pending] = load_rows(handle)
             _resolve_rows(ont, between, labels, path, rows, problems, digests, out)
     return ResolvedFile(problems, bytes(digests), str(segment), out.close())
 
@@ -715,7 +716,7 @@ def _resolve_rows(
     The C code (``_scan.resolve``) does the first for as long as it can."""
     label = labels.get
     fast = None if _scan is None else (labels, between, out.buffers, out.chunk, digests,
-                                       hashlib.blake2b)  # fmt: skip
+                                       hashlib.blake2b, out.fields)  # fmt: skip
     i, n = 0, len(rows)
     while i < n:
         if fast is not None:
@@ -813,7 +814,7 @@ def check_file(path: Path, ontology: Ontology, segment: Path, chunk: int) -> Fil
         return check
     check.digest = hashlib.sha256(raw).digest()
     del raw
-    out = SegmentWriter(segment, chunk)
+    out = SegmentWriter(segment, chunk, NODE_FIELDS, plain=frozenset({PENDING}))
     checker = _FileChecker(ontology, check, out)
     nodes, rels = checker.file(data, str(path))
     checker.nodes(nodes)
@@ -834,7 +835,7 @@ def check_piece(
     if tree is None:
         return None
     check = FileCheck(str(path))
-    out = SegmentWriter(segment, chunk)
+    out = SegmentWriter(segment, chunk, NODE_FIELDS, plain=frozenset({PENDING}))
     checker = _FileChecker(ontology, check, out)
     if piece.section == pieces.HEAD:
         checker.file(tree, str(path))

@@ -66,3 +66,50 @@ def test_adopted_segments_of_any_size_read_in_order(tmp_path: Path) -> None:
         for stop in range(start, len(expected) + 2):
             assert spill.read("g", start, stop) == expected[start:stop], (start, stop)
     spill.close()
+
+
+FIELDS = ("id", "props", "hash")
+
+
+def test_a_row_buffer_keeps_only_what_it_packs() -> None:
+    _scan = pytest.importorskip("loader._scan")
+    buffer = _scan.RowBuffer(FIELDS)
+    good = [("a", {"n": 1, "on": dt.date(2024, 6, 25)}, "h1"), ("b", {}, "h2")]
+    assert buffer.append(good[0])
+    assert not buffer.append(("c", {"n": 2**64}, "h3"))  # left to the driver: not kept
+    assert not buffer.append(("c", {}))  # not a row of the fields
+    assert buffer.append(good[1])
+    assert len(buffer) == 2
+    assert buffer.take() == _scan.pack_rows(good, FIELDS)
+    assert len(buffer) == 0
+    assert buffer.take() == (b"", [])
+
+
+def test_packed_segments_read_back_as_rows_and_as_packed(tmp_path: Path) -> None:
+    """A group packed as it comes, with a row that cannot be packed in the middle (written
+    pickled, in its place), and a plain group; read back across chunks, both ways."""
+    _scan = pytest.importorskip("loader._scan")
+    rows = [(f"n/{i}", {"i": i, "on": dt.date(2000, 1, 1 + i % 28)}, f"h{i}") for i in range(11)]
+    rows[5] = ("n/5", {"i": 2**64}, "h5")  # no PackStream integer holds it
+    writer = SegmentWriter(tmp_path / "0.seg", chunk=3, fields=FIELDS, plain=frozenset({"p"}))
+    for row in rows:
+        writer.add("g", row)
+        writer.add("p", (row[0],))
+    spill = Spill(3)
+    chunks = writer.close()
+    for key, offset, count in chunks:
+        spill.adopt(key, str(writer.path), offset, count)
+    assert [n for key, _, n in chunks if key == "g"] == [3, 2, 1, 3, 2]  # 5 alone, pickled
+    assert list(spill.rows("p")) == [(row[0],) for row in rows]
+    assert spill.read_packed("p", 0, 2) is None
+    for start in range(12):
+        for stop in range(start, 12):
+            assert spill.read("g", start, stop) == rows[start:stop], (start, stop)
+            packed = spill.read_packed("g", start, stop)
+            if start <= 5 < stop:
+                assert packed is None, (start, stop)
+                continue
+            assert packed is not None
+            expected = _scan.pack_rows(rows[start:stop], FIELDS)
+            assert (packed.data, packed.ends) == expected, (start, stop)
+    spill.close()
