@@ -1294,6 +1294,39 @@ static int rowbuf_add(RowBuffer *self, PyObject *const *values) {
     return 1;
 }
 
+/* one row packed already (by pack_row): 0 kept, -1 error */
+static int rowbuf_add_packed(RowBuffer *self, PyObject *row) {
+    if (self->count == self->capacity) {
+        Py_ssize_t capacity = self->capacity * 2 + 64;
+        Py_ssize_t *ends = PyMem_Realloc(self->ends, (size_t)capacity * sizeof(Py_ssize_t));
+        if (ends == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->ends = ends;
+        self->capacity = capacity;
+    }
+    if (put_bytes(&self->b, PyBytes_AS_STRING(row), PyBytes_GET_SIZE(row)) < 0) return -1;
+    self->ends[self->count++] = self->b.size;
+    return 0;
+}
+
+/* one row (values in the order of fields) packed as pack_rows packs it: new bytes, a new
+ * None (a value pack_rows leaves to the driver), or NULL */
+static PyObject *pack_row(PyObject *fields, PyObject *const *values) {
+    Buffer b = {NULL, 0, 0};
+    Py_ssize_t width = PyTuple_GET_SIZE(fields);
+    int rc = pk_header(&b, width, 0xA0, 0xD8);
+    for (Py_ssize_t j = 0; rc > 0 && j < width; j++) {
+        rc = pk_value(&b, PyTuple_GET_ITEM(fields, j), 0);
+        if (rc > 0) rc = pk_value(&b, values[j], 0);
+    }
+    PyObject *out = rc < 0 ? NULL : rc == 0 ? Py_NewRef(Py_None)
+                                            : PyBytes_FromStringAndSize(b.data, b.size);
+    PyMem_Free(b.data);
+    return out;
+}
+
 static PyObject *RowBuffer_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     PyObject *fields;
     if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
@@ -1329,6 +1362,15 @@ static PyObject *RowBuffer_append(RowBuffer *self, PyObject *row) {
     return PyBool_FromLong(rc);
 }
 
+static PyObject *RowBuffer_append_packed(RowBuffer *self, PyObject *row) {
+    if (!PyBytes_CheckExact(row)) {
+        PyErr_SetString(PyExc_TypeError, "append_packed: a row packed by pack_row (bytes)");
+        return NULL;
+    }
+    if (rowbuf_add_packed(self, row) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *RowBuffer_take(RowBuffer *self, PyObject *unused) {
     (void)unused;
     PyObject *data = PyBytes_FromStringAndSize(self->b.data, self->b.size);
@@ -1352,6 +1394,8 @@ static PyMethodDef RowBuffer_methods[] = {
     {"append", (PyCFunction)RowBuffer_append, METH_O,
      "append(row): pack a tuple of the fields' values; False (nothing kept) when a value is "
      "not of the types pack_rows packs."},
+    {"append_packed", (PyCFunction)RowBuffer_append_packed, METH_O,
+     "append_packed(row): a row of the same fields that records() packed already (bytes)."},
     {"take", (PyCFunction)RowBuffer_take, METH_NOARGS,
      "take(): (data, ends) as pack_rows returns them, and empty the buffer."},
     {NULL, NULL, 0, NULL},
@@ -1585,7 +1629,10 @@ static PyObject *unpack_rows(PyObject *module, PyObject *args) {
  * ctx is the tuple validate._FileChecker.fast_records builds: (is_rel, specs, fixed,
  * statuses, cited, YList, ids, labels, places, buffers, chunk, key_of, blake2b,
  * pending, node_fields: a node row's fields, packed in a RowBuffer, or None: kept in a
- * list). specs maps a type to (name, table, required, sources_required) for nodes,
+ * list, rel_fields: a relationship row's, packed into its waiting row, or None). A
+ * waiting relationship is (type, from, to, key, props, content hash, 6 places), or with
+ * the row packed: (type, from, to, key, the row (bytes), None, 6 places). specs maps
+ * a type to (name, table, required, sources_required) for nodes,
  * (name, table, required, claim, identity) for relationships. places is a bytearray
  * of 64-bit (line, id line, id column); key_of(props, identity) gives a relationship's
  * identity key when one of its identity properties is set. */
@@ -1657,8 +1704,9 @@ static PyObject *content_digest(PyObject *blake2b, PyObject *kind, PyObject *pro
     return text;
 }
 
-/* a row to its group's buffer in buffers: a RowBuffer (packed there; made when the group
- * has none and fields is not None) or a list. 1 kept (2: the buffer is full), 0 not (a
+/* a row to its group's buffer in buffers: a RowBuffer (packed there, or packed already:
+ * bytes; made when the group has none and fields is not None) or a list. 1 kept (2: the
+ * buffer is full), 0 not (a
  * value the RowBuffer does not pack: nothing kept), -1 error */
 static int append_row(PyObject *buffers, PyObject *group, PyObject *row, Py_ssize_t chunk,
                       PyObject *fields) {
@@ -1671,6 +1719,11 @@ static int append_row(PyObject *buffers, PyObject *group, PyObject *row, Py_ssiz
         int rc = PyDict_SetItem(buffers, group, buffer);
         Py_DECREF(buffer);
         if (rc < 0) return -1;
+    }
+    if (PyBytes_CheckExact(row)) { /* packed already: only a RowBuffer takes it */
+        if (Py_TYPE(buffer) != &RowBufferType) return 0;
+        if (rowbuf_add_packed((RowBuffer *)buffer, row) < 0) return -1;
+        return ((RowBuffer *)buffer)->count >= chunk ? 2 : 1;
     }
     if (Py_TYPE(buffer) == &RowBufferType) {
         RowBuffer *rows = (RowBuffer *)buffer;
@@ -1697,7 +1750,7 @@ static int take(PyObject **c, PyObject *record, int keep) {
     int is_rel = c[0] == Py_True;
     PyObject *specs = c[1], *fixed = c[2], *statuses = c[3], *cited = c[4], *ylist = c[5],
              *ids = c[6], *labels = c[7], *places = c[8], *buffers = c[9], *key_of = c[11],
-             *blake2b = c[12], *pending = c[13], *node_fields = c[14];
+             *blake2b = c[12], *pending = c[13], *node_fields = c[14], *rel_fields = c[15];
     Py_ssize_t chunk = PyLong_AsSsize_t(c[10]);
     if (chunk == -1 && PyErr_Occurred()) return -1;
     if (!PyDict_Check(record)) return 0;
@@ -1789,8 +1842,19 @@ static int take(PyObject **c, PyObject *record, int keep) {
             put_places(places, at[0], at[2], at[3]) < 0)
             goto done;
     } else {
-        row = Py_BuildValue("(OOOOOOnnnnnn)", name, first, second, key, props, hash, at[0],
-                            at[1], at[2], at[3], at[4], at[5]);
+        PyObject *packed = Py_NewRef(Py_None); /* the row packed now, while it is in cache */
+        if (rel_fields != Py_None) {
+            PyObject *values[5] = {first, second, key, props, hash};
+            Py_SETREF(packed, pack_row(rel_fields, values));
+            if (packed == NULL) goto done;
+        }
+        if (packed != Py_None)
+            row = Py_BuildValue("(OOOOOOnnnnnn)", name, first, second, key, packed, Py_None,
+                                at[0], at[1], at[2], at[3], at[4], at[5]);
+        else
+            row = Py_BuildValue("(OOOOOOnnnnnn)", name, first, second, key, props, hash,
+                                at[0], at[1], at[2], at[3], at[4], at[5]);
+        Py_DECREF(packed);
         if (row == NULL) goto done;
         rc = append_row(buffers, pending, row, chunk, Py_None);
     }
@@ -1811,7 +1875,7 @@ static PyObject *records(PyObject *module, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!O!np:records", &PyTuple_Type, &ctx, &PyList_Type, &items,
                           &start, &keep))
         return NULL;
-    if (PyTuple_GET_SIZE(ctx) != 15 || !PyDict_Check(PyTuple_GET_ITEM(ctx, 1)) ||
+    if (PyTuple_GET_SIZE(ctx) != 16 || !PyDict_Check(PyTuple_GET_ITEM(ctx, 1)) ||
         !PySet_Check(PyTuple_GET_ITEM(ctx, 4)) || !PyList_Check(PyTuple_GET_ITEM(ctx, 6)) ||
         !PyList_Check(PyTuple_GET_ITEM(ctx, 7)) || !PyByteArray_Check(PyTuple_GET_ITEM(ctx, 8)) ||
         !PyDict_Check(PyTuple_GET_ITEM(ctx, 9))) {
@@ -1891,7 +1955,9 @@ static int resolve_one(PyObject *row, PyObject *labels, PyObject *between, PyObj
     Py_XDECREF(data);
     rc = -1;
     if (digest != NULL && PyBytes_Check(digest) && PyBytes_GET_SIZE(digest) == 8) {
-        PyObject *kept = PyTuple_GetSlice(row, 1, 6); /* start, end, key, props, hash */
+        PyObject *kept = PyBytes_CheckExact(PyTuple_GET_ITEM(row, 4))
+                             ? Py_NewRef(PyTuple_GET_ITEM(row, 4)) /* packed already */
+                             : PyTuple_GetSlice(row, 1, 6); /* start, end, key, props, hash */
         /* the row first: one its buffer does not take leaves the relationship to Python */
         rc = kept == NULL ? -1 : append_row(buffers, group, kept, chunk, fields);
         Py_XDECREF(kept);

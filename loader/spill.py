@@ -101,6 +101,19 @@ class SegmentWriter:
         if len(buffer) >= self.chunk:
             self._flush(key)
 
+    def add_packed(self, key: Hashable, row: bytes, fields: Fields) -> None:
+        """A row of ``fields`` that the C code packed already (``_scan.records``)."""
+        buffer = self.buffers.get(key)
+        if buffer is None and key not in self.plain and self.fields == fields:
+            buffer = self.buffers[key] = _scan.RowBuffer(fields)
+        if buffer is None or isinstance(buffer, list) or buffer.fields != fields:
+            for one in _scan.unpack_rows(row, fields):
+                self.add(key, one)
+            return
+        buffer.append_packed(row)
+        if len(buffer) >= self.chunk:
+            self._flush(key)
+
     def _flush(self, key: Hashable) -> None:
         buffer = self.buffers.pop(key, None)
         if not buffer:

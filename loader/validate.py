@@ -62,7 +62,9 @@ PENDING = ("pending",)  # the segment group of relationships waiting for every n
 FAST_TYPES = {"string": 1, "text": 2, "enum": 3, "date": 4}
 
 # a relationship waiting for every node to be read: (type, start, end, key, props, hash,
-# then line and column of the record, of its 'from' value and of its 'to' value)
+# then line and column of the record, of its 'from' value and of its 'to' value); when
+# _scan.records made it, props is the relationship's row already packed (bytes: start,
+# end, key, props, hash as REL_FIELDS) and hash None
 _Pending = tuple[Any, ...]
 
 
@@ -331,6 +333,7 @@ class _FileChecker:
             rels, specs, REL_KEYS if rels else NODE_KEYS, self.ont.statuses, self.cited, YList,
             check.node_ids, check.node_labels, self._places, self.out.buffers, self.out.chunk,
             _key_of, hashlib.blake2b, PENDING, self.out.fields,
+            None if self.out.fields is None else REL_FIELDS,
         )  # fmt: skip
 
     def _table(
@@ -734,7 +737,10 @@ def _resolve_rows(
             _ends(ont, label, path, pending, problems)
             continue
         digests += identity_digest(rtype, start, end, key)
-        out.add((rtype, a, b), (start, end, key, props, digest))
+        if isinstance(props, bytes):  # the row, packed by _scan.records
+            out.add_packed((rtype, a, b), props, REL_FIELDS)
+        else:
+            out.add((rtype, a, b), (start, end, key, props, digest))
 
 
 def fast_table(

@@ -113,3 +113,28 @@ def test_packed_segments_read_back_as_rows_and_as_packed(tmp_path: Path) -> None
             expected = _scan.pack_rows(rows[start:stop], FIELDS)
             assert (packed.data, packed.ends) == expected, (start, stop)
     spill.close()
+
+
+@pytest.mark.parametrize("fields", [FIELDS, None])
+def test_rows_packed_already_are_kept_in_order(
+    tmp_path: Path, fields: tuple[str, ...] | None
+) -> None:
+    """Rows that the C code packed (waiting relationships) go to a packing writer as they
+    are, and to any other unpacked, between rows given as tuples."""
+    _scan = pytest.importorskip("loader._scan")
+    rows = [(f"n/{i}", {"i": i}, f"h{i}") for i in range(7)]
+    writer = SegmentWriter(tmp_path / "0.seg", chunk=3, fields=fields)
+    for i, row in enumerate(rows):
+        if i % 2:
+            writer.add_packed("g", _scan.pack_rows([row], FIELDS)[0], FIELDS)
+        else:
+            writer.add("g", row)
+    spill = Spill(3)
+    for key, offset, count in writer.close():
+        spill.adopt(key, str(writer.path), offset, count)
+    assert list(spill.rows("g")) == rows
+    packed = spill.read_packed("g", 0, 7)
+    assert (packed is not None) == (fields is not None)
+    if packed is not None:
+        assert (packed.data, packed.ends) == _scan.pack_rows(rows, FIELDS)
+    spill.close()
