@@ -3,17 +3,19 @@
 For an empty database on the server that ``casegraph neo4j start`` runs:
 
 1. the server is stopped while the plan is written as admin CSVs
-   (``export.write_admin_csv``) into the server home: the two overlap;
-2. the database's (empty) store is moved aside, and ``neo4j-admin database import
-   full`` writes a new store;
+   (``export.write_admin_csv``) into the server home, and ``neo4j-admin database import
+   full`` writes a new store from them under another database name (``STAGING``, a
+   store the server does not know): the three overlap;
+2. once the server is stopped, the new store takes the place of the database's (empty)
+   one, which is deleted;
 3. the server starts again with the configuration it had (ports, memory, settings);
 4. the schema the database had, the plan's constraints and indexes, and a ``(:LoadRun)``
    with the input's checksum are created, so that a later plain ``casegraph load`` of
    the same input is skipped, and one of a changed input updates the graph as usual.
 
 Refused, before anything is stopped, unless the target is that server and its database
-holds no node. A failed import puts the former store back; the server is started again
-in every case, a failed CSV export included.
+holds no node. A failed import leaves the former store as it was (the import's files are
+removed); the server is started again in every case, a failed CSV export included.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from loader.plan import Plan, Statement
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 BOLT_SCHEMES = frozenset({"bolt", "neo4j"})
 ONLINE_TIMEOUT = 120.0  # seconds for the imported database to answer after the restart
+STAGING = "casegraph-bulk"  # the database name the import writes under, then renamed
 
 COUNT_NODES = "MATCH (n) RETURN count(n) AS n"
 CONSTRAINTS = "SHOW CONSTRAINTS YIELD createStatement RETURN createStatement AS statement"
@@ -156,16 +159,11 @@ def _output_tail(text: str, lines: int = 8) -> str:
     return "\n".join(f"  {line}" for line in kept) or "  (no output)"
 
 
-def _import(
-    config: localserver.ServerConfig, database: str, csv_dir: Path, cmd: list[str], log: Log
-) -> None:
-    """Run neo4j-admin import with the former store moved aside; put it back on failure."""
-    stores = _store_dirs(config, database)
-    backup = config.home / "bulk-backup"
-    backup.mkdir()
-    for index, store in enumerate(stores):
-        if store.exists():
-            shutil.move(store, backup / str(index))
+def _import(config: localserver.ServerConfig, csv_dir: Path, cmd: list[str], log: Log) -> None:
+    """Run neo4j-admin import into the ``STAGING`` store; its files go on failure."""
+    staged = _store_dirs(config, STAGING)
+    for store in staged:  # what an interrupted load may have left
+        shutil.rmtree(store, ignore_errors=True)
     report = config.home / "logs" / "bulk-import.log"
     log(f"Importing with neo4j-admin (output in {report})...")
     ok = False
@@ -183,18 +181,37 @@ def _import(
         if done.returncode != 0:
             text = report.read_text(encoding="utf-8", errors="replace")
             raise LoadError(
-                f"neo4j-admin import failed (exit {done.returncode}); the database was put "
-                f"back as it was (empty). Full output in {report}; it ends with:\n"
-                + _output_tail(text)
+                f"neo4j-admin import failed (exit {done.returncode}); the database was left "
+                f"as it was (empty). Full output in {report}; it ends with:\n" + _output_tail(text)
             )
         ok = True
     finally:
-        if not ok:  # the import's leftovers go, the former store comes back
-            for index, store in enumerate(stores):
+        if not ok:
+            for store in staged:
                 shutil.rmtree(store, ignore_errors=True)
-                if (backup / str(index)).exists():
-                    shutil.move(backup / str(index), store)
-        shutil.rmtree(backup)
+
+
+def _swap(config: localserver.ServerConfig, database: str) -> None:
+    """With the server stopped: the imported store in place of the database's (empty)
+    one, which is then deleted; on failure the empty one is put back."""
+    stores, staged = _store_dirs(config, database), _store_dirs(config, STAGING)
+    backup = config.home / "bulk-backup"
+    backup.mkdir()
+    try:
+        for index, store in enumerate(stores):
+            if store.exists():
+                shutil.move(store, backup / str(index))
+        for new, store in zip(staged, stores, strict=True):
+            if new.exists():
+                shutil.move(new, store)
+    except BaseException:
+        for index, store in enumerate(stores):
+            if (backup / str(index)).exists():
+                shutil.rmtree(store, ignore_errors=True)
+                shutil.move(backup / str(index), store)
+        backup.rmdir()  # empty again
+        raise
+    shutil.rmtree(backup)
 
 
 def _export(plan: Plan, ont: Ontology, directory: Path) -> list[str]:
@@ -278,6 +295,8 @@ def load(
     config = localserver.recorded_config(home, state)
     password = os.environ.get("NEO4J_PASSWORD") or localserver.read_password(home)
     conn = connection.resolve(uri, username, password, database, home)
+    if conn.database == STAGING:
+        raise UsageError(f"--bulk imports under the name {STAGING!r}: load another database")
     _check_empty(conn)  # before the export: refuse early
     if (home / "bulk-backup").exists():
         raise LoadError(
@@ -296,22 +315,26 @@ def load(
         failure: BaseException | None = None
         try:
             # the server stops (a checkpoint, then the JVM's exit) while this process
-            # writes the CSV files: the input is valid, and a failure restarts it below
+            # writes the CSV files and imports them into a store of another name: the
+            # input is valid, and a failure restarts the server below
             log(f"Stopping Neo4j (pid {state.pid}) while the CSV files are written...")
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-stop") as pool:
                 stopped = pool.submit(_timed_call, phases, "stop", localserver.stop, home)
                 with _timed(phases, "export_csv"):
                     args = _export(plan, ont, Path(tmp))
+                cmd = localserver.admin_command(
+                    java, lib, "database", "import", "full", STAGING, *args,
+                    "--overwrite-destination", "--verbose",  # --verbose: a failure's cause
+                )  # fmt: skip
+                with _timed(phases, "import"):
+                    _import(config, Path(tmp), cmd, log)
                 stopped.result()
-            phases["stop"] = phases.pop("stop")  # listed after the export it overlapped
-            cmd = localserver.admin_command(
-                java, lib, "database", "import", "full", conn.database, *args,
-                "--overwrite-destination", "--verbose",  # --verbose: the cause of a failure
-            )  # fmt: skip
-            with _timed(phases, "import"):
-                _import(config, conn.database, Path(tmp), cmd, log)
+            phases["stop"] = phases.pop("stop")  # listed after what it overlapped
+            _swap(config, conn.database)
         except BaseException as exc:
             failure = exc
+            for store in _store_dirs(config, STAGING):
+                shutil.rmtree(store, ignore_errors=True)
             raise
         finally:
             try:

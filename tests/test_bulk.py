@@ -10,6 +10,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -125,6 +126,8 @@ def test_bulk_equals_load_and_a_reload_is_skipped(
     assert localserver.recorded_config(empty_local.home, state) == empty_local.config
     assert canonical_dump(empty_local.driver, "neo4j") == expected
     assert empty_local.schema_names() == expected_schema
+    assert not list(empty_local.home.glob(f"data/*/{bulk.STAGING}"))  # renamed, not copied
+    assert not (empty_local.home / "bulk-backup").exists()
     runs, _, _ = empty_local.driver.execute_query(
         "MATCH (l:LoadRun) RETURN l.id AS id, l.mode AS mode, l.status AS status, "
         "l.elements AS elements, l.dataset AS dataset"
@@ -249,6 +252,7 @@ def assert_restarted_empty(server: BulkServer, before: tuple[int, set[str]]) -> 
     assert server.schema_names() == schema
     assert not (server.home / "bulk-backup").exists()
     assert not list(server.home.glob("bulk-csv-*"))
+    assert not list(server.home.glob(f"data/*/{bulk.STAGING}"))  # the import's store
 
 
 @pytest.mark.neo4j
@@ -268,7 +272,7 @@ def test_failed_import_leaves_the_empty_database_running(
 
     assert result.exit_code == 1, result.output
     assert re.search(
-        r"^Error: neo4j-admin import failed \(exit \d+\); the database was put back as it "
+        r"^Error: neo4j-admin import failed \(exit \d+\); the database was left as it "
         r"was \(empty\)\.",
         result.stderr,
         re.MULTILINE,
@@ -304,6 +308,42 @@ def test_failed_export_restarts_the_stopped_server_unchanged(
     assert "No space left on device); the database was not changed" in result.stderr
     assert "Traceback" not in result.output
     assert_restarted_empty(empty_local, before)
+
+
+def test_a_failed_swap_puts_the_empty_store_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The imported store takes the database's place; when a move fails half-way, the
+    database's own folders come back as they were and no backup is left to block a retry."""
+    config = localserver.ServerConfig(home=tmp_path)
+    for database, text in (("neo4j", "empty"), (bulk.STAGING, "imported")):
+        for store in bulk._store_dirs(config, database):
+            store.mkdir(parents=True)
+            (store / "marker").write_text(text, encoding="utf-8")
+    bulk._swap(config, "neo4j")
+    for store in bulk._store_dirs(config, "neo4j"):
+        assert (store / "marker").read_text(encoding="utf-8") == "imported"
+    assert not any(store.exists() for store in bulk._store_dirs(config, bulk.STAGING))
+    assert not (tmp_path / "bulk-backup").exists()
+
+    for store in bulk._store_dirs(config, bulk.STAGING):
+        store.mkdir()
+        (store / "marker").write_text("second", encoding="utf-8")
+    real_move = shutil.move
+    moves: list[str] = []
+
+    def failing_move(src: Any, dst: Any) -> Any:
+        moves.append(str(src))
+        if len(moves) == 4:  # the second folder of the imported store
+            raise OSError(errno.EXDEV, "cannot move")
+        return real_move(src, dst)
+
+    monkeypatch.setattr(bulk.shutil, "move", failing_move)
+    with pytest.raises(OSError, match="cannot move"):
+        bulk._swap(config, "neo4j")
+    for store in bulk._store_dirs(config, "neo4j"):
+        assert (store / "marker").read_text(encoding="utf-8") == "imported"
+    assert not (tmp_path / "bulk-backup").exists()
 
 
 def test_recorded_config_of_an_older_state_file(tmp_path: Path) -> None:
