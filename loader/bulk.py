@@ -252,7 +252,7 @@ def _wait_online(conn: connection.Connection) -> None:
         except DatabaseUnavailableError:
             if time.monotonic() > deadline:
                 raise
-        time.sleep(1.0)
+        time.sleep(0.2)
 
 
 def _finish(
