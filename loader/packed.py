@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -97,13 +98,16 @@ def pack(rows: list[tuple[Any, ...]], fields: tuple[str, ...]) -> PackedRows | N
 
 
 _ready: bool | None = None
+_deciding = threading.Lock()  # the writer's threads may ask first at the same time
 
 
 def ready() -> bool:
     """Whether the driver takes ``PackedRows`` (the wrapper installed and self-tested)."""
     global _ready  # noqa: PLW0603 (decided once per process)
     if _ready is None:
-        _ready = _install()
+        with _deciding:
+            if _ready is None:
+                _ready = _install()
     return _ready
 
 
