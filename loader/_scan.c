@@ -1206,51 +1206,16 @@ static int pk_value(Buffer *b, PyObject *v, int depth) {
     return 0;
 }
 
-static PyObject *pack_rows(PyObject *module, PyObject *args) {
-    (void)module;
-    PyObject *rows, *fields, *ends = NULL, *result = NULL;
-    if (!PyArg_ParseTuple(args, "O!O!:pack_rows", &PyList_Type, &rows, &PyTuple_Type, &fields))
-        return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(rows), width = PyTuple_GET_SIZE(fields);
-    for (Py_ssize_t j = 0; j < width; j++)
-        if (!PyUnicode_CheckExact(PyTuple_GET_ITEM(fields, j))) {
-            PyErr_SetString(PyExc_TypeError, "pack_rows: fields must be str");
-            return NULL;
-        }
-    Buffer b = {NULL, 0, 0};
-    int rc = 1;
-    ends = PyList_New(n);
-    if (ends == NULL || grow(&b, 128 * (n + 1)) < 0) goto done;
-    for (Py_ssize_t i = 0; i < n && rc > 0; i++) {
-        PyObject *row = PyList_GET_ITEM(rows, i);
-        if (!PyTuple_CheckExact(row) || PyTuple_GET_SIZE(row) != width) {
-            rc = 0;
-            break;
-        }
-        rc = pk_header(&b, width, 0xA0, 0xD8);
-        for (Py_ssize_t j = 0; rc > 0 && j < width; j++) {
-            rc = pk_value(&b, PyTuple_GET_ITEM(fields, j), 0);
-            if (rc > 0) rc = pk_value(&b, PyTuple_GET_ITEM(row, j), 0);
-        }
-        if (rc > 0) {
-            PyObject *end = PyLong_FromSsize_t(b.size);
-            if (end == NULL) goto done;
-            PyList_SET_ITEM(ends, i, end);
-        }
+/* one row as a map of fields[j] -> values[j]: 1 written, 0 a value pack_rows leaves to the
+ * driver (b is then partly written: the caller cuts it back), -1 error */
+static int pk_row(Buffer *b, PyObject *fields, PyObject *const *values) {
+    Py_ssize_t width = PyTuple_GET_SIZE(fields);
+    int rc = pk_header(b, width, 0xA0, 0xD8);
+    for (Py_ssize_t j = 0; rc > 0 && j < width; j++) {
+        rc = pk_value(b, PyTuple_GET_ITEM(fields, j), 0);
+        if (rc > 0) rc = pk_value(b, values[j], 0);
     }
-    if (rc < 0) goto done;
-    if (rc == 0) {
-        result = Py_NewRef(Py_None);
-        goto done;
-    }
-    PyObject *data = PyBytes_FromStringAndSize(b.data, b.size);
-    if (data == NULL) goto done;
-    result = PyTuple_Pack(2, data, ends);
-    Py_DECREF(data);
-done:
-    Py_XDECREF(ends);
-    PyMem_Free(b.data);
-    return result;
+    return rc;
 }
 
 /* ---- RowBuffer(fields): rows packed as pack_rows packs them, one at a time, as they
@@ -1267,25 +1232,25 @@ typedef struct {
 
 static PyTypeObject RowBufferType;
 
+static int rowbuf_room(RowBuffer *self) { /* room for one more row's end */
+    if (self->count < self->capacity) return 0;
+    Py_ssize_t capacity = self->capacity * 2 + 64;
+    Py_ssize_t *ends = PyMem_Realloc(self->ends, (size_t)capacity * sizeof(Py_ssize_t));
+    if (ends == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->ends = ends;
+    self->capacity = capacity;
+    return 0;
+}
+
 /* pack one row (values in the order of fields): 1 packed, 0 a value pack_rows leaves to
  * the driver (nothing kept), -1 error */
 static int rowbuf_add(RowBuffer *self, PyObject *const *values) {
-    Py_ssize_t width = PyTuple_GET_SIZE(self->fields), before = self->b.size;
-    if (self->count == self->capacity) {
-        Py_ssize_t capacity = self->capacity * 2 + 64;
-        Py_ssize_t *ends = PyMem_Realloc(self->ends, (size_t)capacity * sizeof(Py_ssize_t));
-        if (ends == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        self->ends = ends;
-        self->capacity = capacity;
-    }
-    int rc = pk_header(&self->b, width, 0xA0, 0xD8);
-    for (Py_ssize_t j = 0; rc > 0 && j < width; j++) {
-        rc = pk_value(&self->b, PyTuple_GET_ITEM(self->fields, j), 0);
-        if (rc > 0) rc = pk_value(&self->b, values[j], 0);
-    }
+    Py_ssize_t before = self->b.size;
+    if (rowbuf_room(self) < 0) return -1;
+    int rc = pk_row(&self->b, self->fields, values);
     if (rc <= 0) {
         self->b.size = before;
         return rc;
@@ -1296,16 +1261,7 @@ static int rowbuf_add(RowBuffer *self, PyObject *const *values) {
 
 /* one row packed already (by pack_row): 0 kept, -1 error */
 static int rowbuf_add_packed(RowBuffer *self, PyObject *row) {
-    if (self->count == self->capacity) {
-        Py_ssize_t capacity = self->capacity * 2 + 64;
-        Py_ssize_t *ends = PyMem_Realloc(self->ends, (size_t)capacity * sizeof(Py_ssize_t));
-        if (ends == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        self->ends = ends;
-        self->capacity = capacity;
-    }
+    if (rowbuf_room(self) < 0) return -1;
     if (put_bytes(&self->b, PyBytes_AS_STRING(row), PyBytes_GET_SIZE(row)) < 0) return -1;
     self->ends[self->count++] = self->b.size;
     return 0;
@@ -1315,12 +1271,7 @@ static int rowbuf_add_packed(RowBuffer *self, PyObject *row) {
  * None (a value pack_rows leaves to the driver), or NULL */
 static PyObject *pack_row(PyObject *fields, PyObject *const *values) {
     Buffer b = {NULL, 0, 0};
-    Py_ssize_t width = PyTuple_GET_SIZE(fields);
-    int rc = pk_header(&b, width, 0xA0, 0xD8);
-    for (Py_ssize_t j = 0; rc > 0 && j < width; j++) {
-        rc = pk_value(&b, PyTuple_GET_ITEM(fields, j), 0);
-        if (rc > 0) rc = pk_value(&b, values[j], 0);
-    }
+    int rc = pk_row(&b, fields, values);
     PyObject *out = rc < 0 ? NULL : rc == 0 ? Py_NewRef(Py_None)
                                             : PyBytes_FromStringAndSize(b.data, b.size);
     PyMem_Free(b.data);
@@ -1419,6 +1370,25 @@ static PyTypeObject RowBufferType = {
     .tp_as_sequence = &RowBuffer_sequence,
     .tp_new = RowBuffer_new,
 };
+
+static PyObject *pack_rows(PyObject *module, PyObject *args) {
+    (void)module;
+    PyObject *rows, *fields;
+    if (!PyArg_ParseTuple(args, "O!O!:pack_rows", &PyList_Type, &rows, &PyTuple_Type, &fields))
+        return NULL;
+    RowBuffer *buffer = (RowBuffer *)PyObject_CallOneArg((PyObject *)&RowBufferType, fields);
+    if (buffer == NULL) return NULL;
+    int rc = 1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(rows) && rc > 0; i++) {
+        PyObject *row = PyList_GET_ITEM(rows, i);
+        rc = PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == PyTuple_GET_SIZE(fields)
+                 ? rowbuf_add(buffer, &PyTuple_GET_ITEM(row, 0))
+                 : 0;
+    }
+    PyObject *out = rc < 0 ? NULL : rc == 0 ? Py_NewRef(Py_None) : RowBuffer_take(buffer, NULL);
+    Py_DECREF(buffer);
+    return out;
+}
 
 /* ---- unpack_rows(data, fields): pack_rows' rows read back as tuples (a spilled chunk
  * that the exporters, the prune's keep lists and the tests read as values). Reads only
