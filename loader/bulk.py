@@ -159,36 +159,33 @@ def _output_tail(text: str, lines: int = 8) -> str:
     return "\n".join(f"  {line}" for line in kept) or "  (no output)"
 
 
-def _import(config: localserver.ServerConfig, csv_dir: Path, cmd: list[str], log: Log) -> None:
-    """Run neo4j-admin import into the ``STAGING`` store; its files go on failure."""
-    staged = _store_dirs(config, STAGING)
-    for store in staged:  # what an interrupted load may have left
+def _remove_staged(config: localserver.ServerConfig) -> None:
+    """The ``STAGING`` store: an interrupted load's, or a failed load's."""
+    for store in _store_dirs(config, STAGING):
         shutil.rmtree(store, ignore_errors=True)
+
+
+def _import(config: localserver.ServerConfig, csv_dir: Path, cmd: list[str], log: Log) -> None:
+    """Run neo4j-admin import into the ``STAGING`` store (the caller removes it on failure)."""
+    _remove_staged(config)  # what an interrupted load may have left
     report = config.home / "logs" / "bulk-import.log"
     log(f"Importing with neo4j-admin (output in {report})...")
-    ok = False
-    try:
-        with report.open("w", encoding="utf-8") as output:
-            done = subprocess.run(
-                cmd,
-                cwd=csv_dir,
-                env=localserver.java_env(config.home),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                check=False,
-            )
-        if done.returncode != 0:
-            text = report.read_text(encoding="utf-8", errors="replace")
-            raise LoadError(
-                f"neo4j-admin import failed (exit {done.returncode}); the database was left "
-                f"as it was (empty). Full output in {report}; it ends with:\n" + _output_tail(text)
-            )
-        ok = True
-    finally:
-        if not ok:
-            for store in staged:
-                shutil.rmtree(store, ignore_errors=True)
+    with report.open("w", encoding="utf-8") as output:
+        done = subprocess.run(
+            cmd,
+            cwd=csv_dir,
+            env=localserver.java_env(config.home),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+    if done.returncode != 0:
+        text = report.read_text(encoding="utf-8", errors="replace")
+        raise LoadError(
+            f"neo4j-admin import failed (exit {done.returncode}); the database was left "
+            f"as it was (empty). Full output in {report}; it ends with:\n" + _output_tail(text)
+        )
 
 
 def _swap(config: localserver.ServerConfig, database: str) -> None:
@@ -333,8 +330,7 @@ def load(
             _swap(config, conn.database)
         except BaseException as exc:
             failure = exc
-            for store in _store_dirs(config, STAGING):
-                shutil.rmtree(store, ignore_errors=True)
+            _remove_staged(config)  # a failed import's, stop's or rename's
             raise
         finally:
             try:

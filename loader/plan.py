@@ -142,8 +142,11 @@ class Batch:
 
     @property
     def rows(self) -> list[dict[str, Any]]:
+        return self._dicts(self._source())
+
+    def _dicts(self, raw: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         fields = self.fields
-        return [dict(zip(fields, row, strict=True)) for row in self._source()]
+        return [dict(zip(fields, row, strict=True)) for row in raw]
 
     def wire_rows(self) -> packed.PackedRows | list[dict[str, Any]]:
         """The rows as the writer sends them: when the driver takes packed rows
@@ -154,8 +157,7 @@ class Batch:
             if rows is not None:
                 return rows
         raw = self._source()
-        fields = self.fields
-        return packed.pack(raw, fields) or [dict(zip(fields, row, strict=True)) for row in raw]
+        return packed.pack(raw, self.fields) or self._dicts(raw)
 
 
 RowSource = Callable[[], list[tuple[Any, ...]]]

@@ -87,11 +87,17 @@ class SegmentWriter:
         self.buffers: dict[Hashable, Any] = {}
         self.chunks: list[tuple[Hashable, int, int]] = []  # (key, offset, rows), in order
 
-    def add(self, key: Hashable, row: Row) -> None:
+    def _buffer(self, key: Hashable) -> Any:
+        """A group's buffer, made when it has none: a RowBuffer, or a list for a group in
+        ``plain`` (or without the C extension)."""
         buffer = self.buffers.get(key)
         if buffer is None:
             fields = None if key in self.plain else self.fields
             buffer = self.buffers[key] = [] if fields is None else _scan.RowBuffer(fields)
+        return buffer
+
+    def add(self, key: Hashable, row: Row) -> None:
+        buffer = self._buffer(key)
         if isinstance(buffer, list):
             buffer.append(row)
         elif not buffer.append(row):  # a value it does not pack: the rows packed so far,
@@ -103,10 +109,8 @@ class SegmentWriter:
 
     def add_packed(self, key: Hashable, row: bytes, fields: Fields) -> None:
         """A row of ``fields`` that the C code packed already (``_scan.records``)."""
-        buffer = self.buffers.get(key)
-        if buffer is None and key not in self.plain and self.fields == fields:
-            buffer = self.buffers[key] = _scan.RowBuffer(fields)
-        if buffer is None or isinstance(buffer, list) or buffer.fields != fields:
+        buffer = self._buffer(key)
+        if isinstance(buffer, list) or buffer.fields != fields:
             for one in _scan.unpack_rows(row, fields):
                 self.add(key, one)
             return
@@ -116,20 +120,18 @@ class SegmentWriter:
 
     def _flush(self, key: Hashable) -> None:
         buffer = self.buffers.pop(key, None)
-        if not buffer:
-            return
-        if isinstance(buffer, list):
+        if buffer:
             self._write(key, buffer)
-            return
-        offset, rows = self._file.tell(), len(buffer)
-        data, ends = buffer.take()
-        write_packed(buffer.fields, data, ends, self._file)
-        self.chunks.append((key, offset, rows))
 
-    def _write(self, key: Hashable, rows: list[Row]) -> None:
-        offset = self._file.tell()
-        write_rows(rows, self._file)
-        self.chunks.append((key, offset, len(rows)))
+    def _write(self, key: Hashable, buffer: Any) -> None:
+        """A chunk: rows (a list) pickled, or a RowBuffer's packed rows."""
+        offset, rows = self._file.tell(), len(buffer)
+        if isinstance(buffer, list):
+            write_rows(buffer, self._file)
+        else:
+            data, ends = buffer.take()
+            write_packed(buffer.fields, data, ends, self._file)
+        self.chunks.append((key, offset, rows))
 
     def flush_full(self) -> None:
         """Write out every buffer that holds ``chunk`` rows (``_scan.records`` fills them)."""
