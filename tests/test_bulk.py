@@ -22,7 +22,7 @@ from typer.testing import CliRunner, Result
 
 from loader import bulk, localserver
 from loader.cli import app
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from loader.export import export_run_id, write_admin_csv
 from tests.conftest import Neo4jServer, start_scratch_server, wipe
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph

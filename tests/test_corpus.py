@@ -20,7 +20,7 @@ import pytest
 import yaml
 from neo4j import Driver
 
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from tests.conftest import Neo4jServer, wipe
 from tests.helpers import DATA, ROOT, TEST_ONTOLOGY
 

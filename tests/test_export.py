@@ -13,7 +13,7 @@ from neo4j import Driver, GraphDatabase
 
 from loader import localserver
 from loader.cypher import literal
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from loader.export import cypher_script, write_admin_csv
 from loader.plan import build_plan
 from loader.validate import read_graph

@@ -18,7 +18,7 @@ import pytest
 from neo4j import Driver, GraphDatabase
 
 from loader import localserver
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from tests.conftest import Neo4jServer, wipe
 from tests.helpers import ROOT, TEST_ONTOLOGY, casegraph
 

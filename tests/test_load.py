@@ -11,7 +11,7 @@ import pytest
 from neo4j import Driver, GraphDatabase
 
 from loader import writer
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from loader.errors import LoadError
 from loader.plan import build_plan
 from loader.validate import read_graph

@@ -24,7 +24,7 @@ from neo4j._codec.packstream import v1
 
 from benchmarks.generate import generate
 from loader import packed
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from loader.ontology import load_ontology
 from loader.packed import NODE_FIELDS, REL_FIELDS, PackedRows
 from loader.pipeline import load_files

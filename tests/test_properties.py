@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from neo4j import Driver
 
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from tests.conftest import Neo4jServer
 from tests.helpers import TEST_ONTOLOGY, casegraph
 

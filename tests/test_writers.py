@@ -15,7 +15,7 @@ from neo4j.exceptions import TransientError
 
 from benchmarks import generate as gen
 from loader import writer
-from loader.dump import canonical_dump
+from tests.dump import canonical_dump
 from loader.errors import LoadError
 from loader.ontology import Ontology, load_ontology
 from loader.plan import Plan, build_plan

@@ -1,0 +1,95 @@
+"""The golden canonical dumps that guard the graph a load writes (tests/test_golden_dump.py).
+
+Each case is loaded into an empty database with ``load_files`` (what ``casegraph load``
+runs) and dumped with ``tests.dump.canonical_dump`` (or, for a tree before it moved
+there, ``loader.dump``). The dump of the seed case is kept whole; the one of the
+generated 10k power-law case (18 MB) as its SHA-256 and its counts by label and type.
+
+They were made from commit 505e02b, the code before the loader was reshaped (issue 19),
+and must never be remade from the code they guard. To make them again from such a tree::
+
+    $ git worktree add /tmp/old 505e02b && cd /tmp/old && make venv
+    $ .venv/bin/python /path/to/tests/golden_dumps.py /path/to/tests/golden/dumps
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import generate
+
+SEED_NAME = "seed-coco-gg.json"
+POWERLAW_NAME = "powerlaw-10k.json"
+POWERLAW = {"entities": 10_000, "shape": "powerlaw", "files": 1, "seed": 1}
+
+
+def dump_text(dump: dict[str, list[Any]]) -> str:
+    return json.dumps(dump, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
+def summary(dump: dict[str, list[Any]]) -> dict[str, Any]:
+    """The SHA-256 of the dump's text and its counts (to say where a difference is)."""
+    labels = Counter(";".join(labels) for labels, _ in dump["nodes"])
+    types = Counter(row[0] for row in dump["relationships"])
+    return {
+        "sha256": hashlib.sha256(dump_text(dump).encode()).hexdigest(),
+        "nodes": dict(sorted(labels.items())),
+        "relationships": dict(sorted(types.items())),
+    }
+
+
+def powerlaw_case(where: Path) -> Path:
+    generate(where, POWERLAW["entities"], POWERLAW["shape"], files=POWERLAW["files"],
+             seed=POWERLAW["seed"])  # fmt: skip
+    return where
+
+
+def _main(out: Path) -> None:  # pragma: no cover - run by hand, from the old tree
+    from neo4j import GraphDatabase
+
+    from loader import localserver
+    from loader.ontology import load_ontology
+    from loader.pipeline import load_files
+
+    try:
+        from tests.dump import canonical_dump
+    except ImportError:
+        from tests.dump import canonical_dump  # type: ignore[no-redef]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        localserver.password_file(home).write_text("golden-pw\n", encoding="utf-8")
+        config = localserver.ServerConfig(
+            home=home, bolt_port=localserver.free_port(), http_port=localserver.free_port(),
+            heap="1g", pagecache="512m",
+        )  # fmt: skip
+        state = localserver.start(config)
+        try:
+            ont = load_ontology()
+            with GraphDatabase.driver(state.bolt_uri, auth=("neo4j", "golden-pw")) as driver:
+                root = Path(__file__).resolve().parent.parent
+                cases = [
+                    (SEED_NAME, root / "seed"),
+                    (POWERLAW_NAME, powerlaw_case(Path(tmp) / "p")),
+                ]
+                for name, path in cases:
+                    driver.execute_query("MATCH (n) DETACH DELETE n")
+                    load_files(driver, "neo4j", [path], ont, force=True)
+                    dump = canonical_dump(driver, "neo4j")
+                    text = dump_text(dump) if name == SEED_NAME else json.dumps(
+                        summary(dump), indent=1, sort_keys=True) + "\n"  # fmt: skip
+                    (out / name).write_text(text, encoding="utf-8")
+                    print(f"wrote {out / name}")
+        finally:
+            localserver.stop(home)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    _main(Path(sys.argv[1]))
