@@ -56,8 +56,7 @@ def _casegraph_driver(args: argparse.Namespace) -> Any:
 
 def encode_seconds(plan: Plan) -> float | None:
     """Time to read every batch's rows and encode them as the writer sends them
-    (``Batch.wire_rows``: packed in C when ``loader.packed`` is ready, else dicts) with
-    the driver's PackStream packer (no server).
+    (``Batch.rows``) with the driver's PackStream packer (no server).
 
     Uses the driver's private codec modules; None when they moved in another version.
     """
@@ -71,7 +70,7 @@ def encode_seconds(plan: Plan) -> float | None:
     with old_objects_frozen():  # as writer.load does
         for batch in plan.batches:
             buffer = io.BytesIO()
-            Packer(buffer).pack({"rows": batch.wire_rows()}, dehydration_hooks=hooks)
+            Packer(buffer).pack({"rows": batch.rows}, dehydration_hooks=hooks)
     return time.perf_counter() - began
 
 

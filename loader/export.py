@@ -49,9 +49,13 @@ def cypher_script(plan: Plan) -> str:
 # --- neo4j-admin CSV ---------------------------------------------------------------------
 
 
-def _csv_field(value: Any) -> str:
+def _csv_field(value: Any, kind: str = "") -> str:
+    """A value as a field of neo4j-admin's CSV; a scalar date (ISO text in the plan's
+    rows) is written bare, like a number."""
     if value is None:
         return ""
+    if kind == "date":
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -137,7 +141,7 @@ def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]
         header = ["id:ID"] + [f"{name}:{kind}" for name, kind in cols]
         rows = (
             [_csv_field(row["id"])]
-            + [book[n] if n in book else _csv_field(row["props"].get(n)) for n, _ in cols[:-1]]
+            + [book[n] if n in book else _csv_field(row["props"].get(n), k) for n, k in cols[:-1]]
             + [_csv_field(row["hash"])]
             for batch in plan.nodes
             if batch.name == label
@@ -151,7 +155,7 @@ def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]
         header = [":START_ID", ":END_ID"] + [f"{name}:{kind}" for name, kind in cols]
         rows = (
             [_csv_field(row["start"]), _csv_field(row["end"])]
-            + [book[n] if n in book else _csv_field(row["props"].get(n)) for n, _ in cols[:-1]]
+            + [book[n] if n in book else _csv_field(row["props"].get(n), k) for n, k in cols[:-1]]
             + [_csv_field(row["hash"])]
             for batch in plan.rels
             if batch.name == rtype

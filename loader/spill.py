@@ -6,10 +6,8 @@ written there) or a segment file a worker process wrote (``adopt``). Reading a r
 group loads just the chunks it spans and keeps the last one, so reading a group in order
 loads each chunk once. Reads are thread-safe (the writer's threads share a store).
 
-A chunk is a pickled list of rows, or rows of the plan packed as the Bolt protocol sends
-them (a ``SegmentWriter`` with ``fields``, and the C extension: ``_scan.RowBuffer``):
-``read_packed`` hands those to the writer as they are, and ``read`` unpacks them into the
-same tuples (``_scan.unpack_rows``).
+A chunk is a pickled list of rows (tuples of plain values: text, numbers, dates, lists
+and dicts of them).
 """
 
 from __future__ import annotations
@@ -22,15 +20,7 @@ from collections.abc import Hashable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from loader.packed import PackedRows
-
-try:
-    from loader import _scan
-except ImportError:  # pragma: no cover (no C compiler where it was installed)
-    _scan = None  # type: ignore[assignment]
-
 Row = tuple[Any, ...]
-Fields = tuple[str, ...]
 OWN = ""  # the source of chunks written to this store's own temporary file
 
 
@@ -44,99 +34,36 @@ def write_rows(rows: list[Row], file: IO[bytes]) -> None:
     pickler.dump(rows)
 
 
-def write_packed(fields: Fields, data: bytes, ends: list[int], file: IO[bytes]) -> None:
-    """A chunk of rows packed by ``_scan`` (``pack_rows``, ``RowBuffer``)."""
-    pickle.dump((fields, data, ends), file, protocol=pickle.HIGHEST_PROTOCOL)  # a tuple
-
-
-_Chunk = list[Row] | tuple[Fields, bytes, list[int]]  # as loaded: pickled rows, or packed
-
-
 def load_rows(file: IO[bytes]) -> list[Row]:
     """The rows of the chunk at ``file``'s position, as they were given to be written."""
-    return _rows_of(pickle.load(file))  # noqa: S301 (written by this load)
-
-
-def _rows_of(chunk: _Chunk) -> list[Row]:
-    if isinstance(chunk, list):
-        return chunk
-    fields, data, _ = chunk
-    return _scan.unpack_rows(data, fields)
+    rows: list[Row] = pickle.load(file)  # noqa: S301 (written by this load)
+    return rows
 
 
 class SegmentWriter:
-    """Appends chunks of rows to one file; what a worker process writes for the main one.
+    """Appends chunks of rows to one file; what a worker process writes for the main one."""
 
-    With ``fields`` (and the C extension), a group's rows are packed as they come
-    (``_scan.RowBuffer``: while their values are still in the processor's cache), but
-    those of the groups in ``plain``, which are pickled: their rows are not the plan's."""
-
-    def __init__(
-        self,
-        path: Path,
-        chunk: int,
-        fields: Fields | None = None,
-        plain: frozenset[Hashable] = frozenset(),
-    ) -> None:
+    def __init__(self, path: Path, chunk: int) -> None:
         self.path = path
         self.chunk = chunk
-        self.fields = fields if _scan is not None else None
-        self.plain = plain
         self._file = path.open("wb")
-        # rows not written yet: a list, or a RowBuffer (the C code adds to both)
-        self.buffers: dict[Hashable, Any] = {}
+        self.buffers: dict[Hashable, list[Row]] = {}  # rows not written yet
         self.chunks: list[tuple[Hashable, int, int]] = []  # (key, offset, rows), in order
 
-    def _buffer(self, key: Hashable) -> Any:
-        """A group's buffer, made when it has none: a RowBuffer, or a list for a group in
-        ``plain`` (or without the C extension)."""
+    def add(self, key: Hashable, row: Row) -> None:
         buffer = self.buffers.get(key)
         if buffer is None:
-            fields = None if key in self.plain else self.fields
-            buffer = self.buffers[key] = [] if fields is None else _scan.RowBuffer(fields)
-        return buffer
-
-    def add(self, key: Hashable, row: Row) -> None:
-        buffer = self._buffer(key)
-        if isinstance(buffer, list):
-            buffer.append(row)
-        elif not buffer.append(row):  # a value it does not pack: the rows packed so far,
-            self._flush(key)  # then this one pickled, in their order
-            self._write(key, [row])
-            return
-        if len(buffer) >= self.chunk:
-            self._flush(key)
-
-    def add_packed(self, key: Hashable, row: bytes, fields: Fields) -> None:
-        """A row of ``fields`` that the C code packed already (``_scan.records``)."""
-        buffer = self._buffer(key)
-        if isinstance(buffer, list) or buffer.fields != fields:
-            for one in _scan.unpack_rows(row, fields):
-                self.add(key, one)
-            return
-        buffer.append_packed(row)
+            buffer = self.buffers[key] = []
+        buffer.append(row)
         if len(buffer) >= self.chunk:
             self._flush(key)
 
     def _flush(self, key: Hashable) -> None:
         buffer = self.buffers.pop(key, None)
         if buffer:
-            self._write(key, buffer)
-
-    def _write(self, key: Hashable, buffer: Any) -> None:
-        """A chunk: rows (a list) pickled, or a RowBuffer's packed rows."""
-        offset, rows = self._file.tell(), len(buffer)
-        if isinstance(buffer, list):
+            offset = self._file.tell()
             write_rows(buffer, self._file)
-        else:
-            data, ends = buffer.take()
-            write_packed(buffer.fields, data, ends, self._file)
-        self.chunks.append((key, offset, rows))
-
-    def flush_full(self) -> None:
-        """Write out every buffer that holds ``chunk`` rows (``_scan.records`` fills them)."""
-        for key in [key for key, rows in self.buffers.items() if len(rows) >= self.chunk]:
-            self._flush(key)
+            self.chunks.append((key, offset, len(buffer)))
 
     def close(self) -> list[tuple[Hashable, int, int]]:
         for key in list(self.buffers):
@@ -156,7 +83,7 @@ class Spill:
         self._counts: dict[Hashable, int] = {}
         self._own: IO[bytes] | None = None
         self._files: dict[str, IO[bytes]] = {}
-        self._cache: tuple[Hashable, int, _Chunk, list[Row] | None] | None = None
+        self._cache: tuple[Hashable, int, list[Row]] | None = None
         self._reading = threading.Lock()  # one file position per source
         self.spilled_bytes = 0
 
@@ -214,8 +141,8 @@ class Spill:
             handle = self._files[source] = Path(source).open("rb")  # noqa: SIM115 (closed by close())
         return handle
 
-    def _load(self, key: Hashable, index: int) -> _Chunk:
-        """A chunk as written (pickled rows, or packed), cached with its rows when read."""
+    def _chunk_rows(self, key: Hashable, index: int) -> list[Row]:
+        """A chunk's rows, the last one read kept in memory."""
         chunks = self._chunks[key]
         if index == len(chunks):  # the part still in memory
             return self._buffers[key]
@@ -226,20 +153,8 @@ class Spill:
         with self._reading:
             handle = self._file(source)
             handle.seek(offset)
-            chunk: _Chunk = pickle.load(handle)  # noqa: S301 (written by this load)
-        self._cache = (key, index, chunk, None)
-        return chunk
-
-    def _chunk_rows(self, key: Hashable, index: int) -> list[Row]:
-        chunk = self._load(key, index)
-        if isinstance(chunk, list):
-            return chunk
-        cache = self._cache
-        if cache is not None and cache[2] is chunk and cache[3] is not None:
-            return cache[3]
-        rows = _rows_of(chunk)
-        if cache is not None and cache[2] is chunk:
-            self._cache = (key, index, chunk, rows)
+            rows = load_rows(handle)
+        self._cache = (key, index, rows)
         return rows
 
     def _pieces(self, key: Hashable, start: int, stop: int) -> Iterator[tuple[int, int, int]]:
@@ -270,16 +185,6 @@ class Spill:
                 raise AssertionError(f"spill group {key!r} lost rows")
             out.extend(piece)
         return out
-
-    def read_packed(self, key: Hashable, start: int, stop: int) -> PackedRows | None:
-        """The same rows as they were packed, or None when any of them was not."""
-        parts = []
-        for index, first, last in self._pieces(key, start, stop):
-            chunk = self._load(key, index)
-            if isinstance(chunk, list):
-                return None
-            parts.append(PackedRows(chunk[1], chunk[2])[first:last])
-        return PackedRows.join(parts)
 
     def rows(self, key: Hashable) -> Iterator[Row]:
         if key not in self._counts:

@@ -34,19 +34,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
-from loader import __version__, pieces
+from loader import __version__, pieces, yamlread
 from loader.errors import InputError, Problem
 from loader.graph import Graph
 from loader.ontology import Ontology, PropertySpec
-from loader.packed import NODE_FIELDS, REL_FIELDS
 from loader.spill import SegmentWriter, Spill, load_rows
 from loader.values import PARSERS, PartialDate, ValueProblem
-from loader.yamlread import MAX_SCALAR, Mark, YList, YMap, collect_files, read_file
-
-try:  # the C checks of the common case (loader/_scan.c), when it was built
-    from loader import _scan
-except ImportError:  # pragma: no cover - installed without a C compiler
-    _scan = None  # type: ignore[assignment]
+from loader.yamlread import Mark, YList, YMap, collect_files, read_file
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 TOP_KEYS = frozenset({"dataset", "nodes", "relationships"})
@@ -58,13 +52,8 @@ DEFAULT_CHUNK = 5_000
 PARALLEL_BYTES = 4_000_000  # below this much YAML, files are checked in this process
 RESOLVE_ROWS = 40_000  # relationships whose ends one job checks (at most a chunk more)
 PENDING = ("pending",)  # the segment group of relationships waiting for every node
-# value types that loader/_scan.c's props() checks itself (it calls the parser of others)
-FAST_TYPES = {"string": 1, "text": 2, "enum": 3, "date": 4}
-
 # a relationship waiting for every node to be read: (type, start, end, key, props, hash,
-# then line and column of the record, of its 'from' value and of its 'to' value); when
-# _scan.records made it, props is the relationship's row already packed (bytes: start,
-# end, key, props, hash as REL_FIELDS) and hash None
+# then line and column of the record, of its 'from' value and of its 'to' value)
 _Pending = tuple[Any, ...]
 
 
@@ -107,9 +96,7 @@ def content_hash(kind: str, props: dict[str, Any]) -> str:
 
     The text hashed is the JSON of ``[kind, props]`` with sorted keys, a date written as
     ``{"date": "YYYY-MM-DD"}``."""
-    data = None if _scan is None else _scan.content_json(kind, props)  # the same bytes,
-    if data is None:  # for the values it writes (tests/test_fastcheck.py)
-        data = _hash_json([kind, props]).encode()
+    data = _hash_json([kind, props]).encode()
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
@@ -154,8 +141,6 @@ class _FileChecker:
         self.problems = check.problems
         self.cited = check.cited
         self.out = out
-        self._tables: dict[int, tuple[dict[str, tuple[Any, ...]], tuple[str, ...]]] = {}
-        self._places = bytearray()  # node places from _scan.records, for check.node_places
 
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
@@ -235,15 +220,7 @@ class _FileChecker:
     def checked_properties(
         self, record: YMap, specs: dict[str, PropertySpec], fixed: frozenset[str], what: str
     ) -> dict[str, Any]:
-        """``properties`` then ``sources_and_status``. The C checks (``_scan.props``) do
-        both when the record is plainly valid; anything else comes here, which decides."""
-        if _scan is not None:
-            table = self._table(specs)
-            props: dict[str, Any] | None = _scan.props(
-                record, table[0], table[1], fixed, self.ont.statuses, self.cited, YList
-            )
-            if props is not None:
-                return props
+        """A record's properties, then its sources and status."""
         props = self.properties(record, specs, fixed, what)
         self.sources_and_status(record, props, what)
         return props
@@ -286,63 +263,12 @@ class _FileChecker:
     # -- records --------------------------------------------------------------------------
 
     def nodes(self, records: list[YMap]) -> None:
-        self._each(records, self.node, rels=False)
+        for record in records:
+            self.node(record)
 
     def rels(self, records: list[YMap]) -> None:
-        self._each(records, self.rel, rels=True)
-
-    def _each(self, records: list[YMap], slow: Callable[[YMap], None], rels: bool) -> None:
-        """``slow`` (``node`` or ``rel``) of each record, but the C checks
-        (``_scan.records``) do what it would for each plainly valid record the C reader
-        read, and stop at any other, which ``slow`` then checks (tests/test_fastcheck.py
-        compares the two)."""
-        ctx = self._fast_context(rels)
-        places = self.check.node_places
-        i, n = 0, len(records)
-        while i < n:
-            if ctx is not None:
-                i, full = _scan.records(ctx, records, i, not self.problems)
-                if self._places:  # before any that slow() adds: in record order
-                    places.frombytes(self._places)
-                    del self._places[:]
-                if full:
-                    self.out.flush_full()
-                    continue
-                if i >= n:
-                    break
-            slow(records[i])
-            i += 1
-
-    def _fast_context(self, rels: bool) -> tuple[Any, ...] | None:
-        """What ``_scan.records`` needs (see loader/_scan.c), or None without it."""
-        if _scan is None:  # an install without it
-            return None  # type: ignore[unreachable]
-        specs: dict[str, tuple[Any, ...]]
-        if rels:
-            specs = {
-                name: (spec.name, *self._table(spec.properties), spec.claim, spec.identity)
-                for name, spec in self.ont.relationships.items()
-            }
-        else:
-            specs = {
-                name: (spec.name, *self._table(spec.properties), spec.sources_required)
-                for name, spec in self.ont.labels.items()
-            }
-        check = self.check
-        return (
-            rels, specs, REL_KEYS if rels else NODE_KEYS, self.ont.statuses, self.cited, YList,
-            check.node_ids, check.node_labels, self._places, self.out.buffers, self.out.chunk,
-            _key_of, hashlib.blake2b, PENDING, self.out.fields,
-            None if self.out.fields is None else REL_FIELDS,
-        )  # fmt: skip
-
-    def _table(
-        self, specs: dict[str, PropertySpec]
-    ) -> tuple[dict[str, tuple[Any, ...]], tuple[str, ...]]:
-        table = self._tables.get(id(specs))
-        if table is None:
-            table = self._tables[id(specs)] = fast_table(specs)
-        return table
+        for record in records:
+            self.rel(record)
 
     def node(self, record: YMap) -> None:
         label, node_id = record.get("type"), record.get("id")
@@ -690,7 +616,7 @@ def resolve_file(
     for ``_Join.resolve``: every file's but duplicates, which need every file."""
     problems: list[Problem] = []
     digests = bytearray()
-    out = SegmentWriter(segment, chunk, REL_FIELDS)
+    out = SegmentWriter(segment, chunk)
     between = {name: spec.between for name, spec in ont.relationships.items()}
     with ExitStack() as files:
         handles: dict[str, IO[bytes]] = {}  # a file's chunks are in its one segment
@@ -715,51 +641,16 @@ def _resolve_rows(
     out: SegmentWriter,
 ) -> None:
     """Each waiting relationship of ``rows`` whose ends are known and allowed: its digest
-    to ``digests``, its row to ``out``; what is wrong with the others to ``problems``.
-    The C code (``_scan.resolve``) does the first for as long as it can."""
+    to ``digests``, its row to ``out``; what is wrong with the others to ``problems``."""
     label = labels.get
-    fast = None if _scan is None else (labels, between, out.buffers, out.chunk, digests,
-                                       hashlib.blake2b, out.fields)  # fmt: skip
-    i, n = 0, len(rows)
-    while i < n:
-        if fast is not None:
-            i, full = _scan.resolve(rows, i, fast)
-            if full:
-                out.flush_full()
-                continue
-            if i >= n:
-                break
-        pending = rows[i]
-        i += 1
+    for pending in rows:
         rtype, start, end, key, props, digest = pending[:6]
         a, b = label(start), label(end)
         if a is None or b is None or (a, b) not in between[rtype]:
             _ends(ont, label, path, pending, problems)
             continue
         digests += identity_digest(rtype, start, end, key)
-        if isinstance(props, bytes):  # the row, packed by _scan.records
-            out.add_packed((rtype, a, b), props, REL_FIELDS)
-        else:
-            out.add((rtype, a, b), (start, end, key, props, digest))
-
-
-def fast_table(
-    specs: dict[str, PropertySpec],
-) -> tuple[dict[str, tuple[Any, ...]], tuple[str, ...]]:
-    """What ``_scan.props`` needs to know of a label's or a type's properties: for each,
-    (type code, list, enum values, parser, name of a date's precision property); and
-    the required ones."""
-    table = {
-        name: (
-            FAST_TYPES.get(spec.type, 0),
-            spec.list,
-            frozenset(spec.values),
-            PARSERS[spec.type],
-            f"{name}_precision" if spec.type == "date" else None,
-        )
-        for name, spec in specs.items()
-    }
-    return table, tuple(spec.name for spec in specs.values() if spec.required)
+        out.add((rtype, a, b), (start, end, key, props, digest))
 
 
 def _malformed_sources(record: YMap) -> bool:
@@ -776,7 +667,7 @@ def _identity_value(props: dict[str, Any], name: str) -> Any:
 
 
 def _key_of(props: dict[str, Any], identity: tuple[str, ...]) -> str:
-    """A relationship's identity key from its properties (``rel``; ``_scan.records``)."""
+    """A relationship's identity key from its properties."""
     return identity_key([_identity_value(props, p) for p in identity])
 
 
@@ -820,7 +711,7 @@ def check_file(path: Path, ontology: Ontology, segment: Path, chunk: int) -> Fil
         return check
     check.digest = hashlib.sha256(raw).digest()
     del raw
-    out = SegmentWriter(segment, chunk, NODE_FIELDS, plain=frozenset({PENDING}))
+    out = SegmentWriter(segment, chunk)
     checker = _FileChecker(ontology, check, out)
     nodes, rels = checker.file(data, str(path))
     checker.nodes(nodes)
@@ -841,7 +732,7 @@ def check_piece(
     if tree is None:
         return None
     check = FileCheck(str(path))
-    out = SegmentWriter(segment, chunk, NODE_FIELDS, plain=frozenset({PENDING}))
+    out = SegmentWriter(segment, chunk)
     checker = _FileChecker(ontology, check, out)
     if piece.section == pieces.HEAD:
         checker.file(tree, str(path))
@@ -865,7 +756,7 @@ def read_piece(path: Path, piece: pieces.Piece) -> YMap | None:
     except UnicodeDecodeError:
         return None
     del raw
-    tree = None if _scan is None else _scan.scan(text, str(path), YMap, YList, MAX_SCALAR, line)
+    tree = yamlread.scan_piece(text, str(path), line)
     if not isinstance(tree, YMap) or (piece.section and list(tree) != [piece.section]):
         return None
     return tree
@@ -966,7 +857,7 @@ def cut(path: Path) -> list[pieces.Piece] | None:
     """The pieces to read a large file in (``loader.pieces``), or None to read it whole
     (a small file, or no C reader: the pieces need it)."""
     try:
-        large = _scan is not None and path.stat().st_size > pieces.SPLIT_BYTES
+        large = yamlread.can_scan() and path.stat().st_size > pieces.SPLIT_BYTES
     except OSError:
         return None  # reading it whole reports why
     return pieces.plan(path, pieces.PIECE_BYTES) if large else None

@@ -32,7 +32,6 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 from loader.connection import retry_seconds
 from loader.errors import DatabaseUnavailableError, LoadError
 from loader.heap import old_objects_frozen
-from loader.packed import PackedRows
 from loader.plan import PARAM_HEAD, Batch, Plan, Statement
 
 DEFAULT_SINGLE_LIMIT = 100_000
@@ -206,7 +205,7 @@ def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
 def _run_batch(
     tx: ManagedTransaction | Transaction,
     text: str,
-    rows: list[Any] | PackedRows,
+    rows: list[Any],
     base: dict[str, Any],
 ) -> Counts:
     record = tx.run(_q(PARAM_HEAD + text), base, rows=rows).single(strict=True)
@@ -278,7 +277,7 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
     def work(tx: ManagedTransaction) -> None:
         _check_owners(tx, plan)
         for batch in plan.batches:
-            record = tx.run(_q(batch.diff), rows=batch.wire_rows()).single(strict=True)
+            record = tx.run(_q(batch.diff), rows=batch.rows).single(strict=True)
             counts = Counts(
                 created=record["created"],
                 changed=record["changed"],
@@ -418,7 +417,7 @@ def _load_single(
         for batch in plan.batches:
             text = batch.create if attempt.first_load else batch.body
             try:
-                counts = _run_batch(tx, text, batch.wire_rows(), base)  # rows read once
+                counts = _run_batch(tx, text, batch.rows, base)  # rows read once
             except Neo4jError as exc:
                 if _is_memory_error(exc):
                     raise _memory_error(exc) from None
@@ -467,13 +466,20 @@ class _Tries:
 def _write_batch(
     session: Session,
     text: str,
-    rows: list[Any] | PackedRows,
+    rows: list[Any],
     base: dict[str, Any],
     metadata: dict[str, Any],
     tries: _Tries,
     merge: str | None = None,
 ) -> Counts:
-    """One batch in its own transaction.
+    """One batch in its own explicit transaction.
+
+    Not ``execute_write``: the driver's managed retries would retry the server's
+    transaction memory error too (it is a transient error, raised at the commit, out of
+    the unit of work's reach), for ``max_transaction_retry_time`` each time, where the
+    batch must be halved instead; the driver has no public way to say which errors to
+    retry. So batches are retried here, and everything else that writes uses
+    ``execute_write``.
 
     Transient errors (deadlocks, a leader switch) are retried with backoff for
     ``CASEGRAPH_RETRY_SECONDS``; a batch that needs more memory than the server allows a
@@ -585,7 +591,7 @@ class _Phase:
 
     def _write(self, session: Session, index: int, batch: Batch) -> None:
         report, tries = self.report, _Tries(retrying=self._serial)
-        rows = batch.wire_rows()
+        rows = batch.rows
         try:
             counts = _write_batch(
                 session,

@@ -168,8 +168,8 @@ class YList(list[Any]):
     item_marks = _Lazy[list[Mark]](lambda src: [_mark(src[0], item) for item in src[1].value])
 
 
-class _Loader(_BaseLoader):
-    """The safe loader, minus implicit typing: every scalar is kept as text anyway.
+class _Resolving:
+    """A safe loader, minus implicit typing: every scalar is kept as text anyway.
 
     The C composer calls ``resolve`` for every node whose tag is absent or ``!``. The
     walker only asks whether that tag is a core one (and names it when it is not), so
@@ -192,6 +192,15 @@ class _Loader(_BaseLoader):
 
     def ascend_resolver(self) -> None:
         pass
+
+
+class _Loader(_Resolving, _BaseLoader):
+    """The loader ``parse_text`` uses: on libyaml's C parser when PyYAML has it."""
+
+
+class _PureLoader(_Resolving, yaml.SafeLoader):
+    """The same on PyYAML's pure-Python parser (what a PyYAML without libyaml uses): the
+    tests compare the C reader with both."""
 
 
 _STR_TAG, _SEQ_TAG, _MAP_TAG = (f"tag:yaml.org,2002:{name}" for name in ("str", "seq", "map"))
@@ -346,6 +355,19 @@ def parse_text(text: str, path: str) -> Any:
             gc.enable()
 
 
+def can_scan() -> bool:
+    """Whether the C reader was built (large files are read in pieces only with it)."""
+    return _scan is not None
+
+
+def scan_piece(text: str, path: str, first_line: int) -> Any:
+    """The C reader's tree of a piece of a file whose first line is ``first_line``
+    (0-based), or None when it does not take the text (or was not built)."""
+    if _scan is None:
+        return None  # type: ignore[unreachable]
+    return _scan.scan(text, path, YMap, YList, MAX_SCALAR, first_line)
+
+
 def _parse(text: str, path: str) -> Any:
     if _scan is not None:
         # the C reader gives the same tree for the shape it knows (tests/test_scan.py), and
@@ -356,8 +378,10 @@ def _parse(text: str, path: str) -> Any:
     return _parse_pyyaml(text, path)
 
 
-def _parse_pyyaml(text: str, path: str) -> Any:
-    loader = _Loader(text)
+def _parse_pyyaml(
+    text: str, path: str, loader_class: type[_Loader | _PureLoader] = _Loader
+) -> Any:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -22,9 +22,9 @@ from typer.testing import CliRunner, Result
 
 from loader import bulk, localserver
 from loader.cli import app
-from tests.dump import canonical_dump
 from loader.export import export_run_id, write_admin_csv
 from tests.conftest import Neo4jServer, start_scratch_server, wipe
+from tests.dump import canonical_dump
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph
 from tests.test_export import loaded_dump, mini_plan
 

@@ -20,8 +20,8 @@ import pytest
 import yaml
 from neo4j import Driver
 
-from tests.dump import canonical_dump
 from tests.conftest import Neo4jServer, wipe
+from tests.dump import canonical_dump
 from tests.helpers import DATA, ROOT, TEST_ONTOLOGY
 
 pytestmark = pytest.mark.neo4j

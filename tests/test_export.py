@@ -13,11 +13,11 @@ from neo4j import Driver, GraphDatabase
 
 from loader import localserver
 from loader.cypher import literal
-from tests.dump import canonical_dump
 from loader.export import cypher_script, write_admin_csv
 from loader.plan import build_plan
 from loader.validate import read_graph
 from tests.conftest import Neo4jServer, wipe
+from tests.dump import canonical_dump
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph, mini_ontology
 from tests.test_plan import check_golden
 

@@ -18,8 +18,8 @@ import pytest
 from neo4j import Driver, GraphDatabase
 
 from loader import localserver
-from tests.dump import canonical_dump
 from tests.conftest import Neo4jServer, wipe
+from tests.dump import canonical_dump
 from tests.helpers import ROOT, TEST_ONTOLOGY, casegraph
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from neo4j import Driver
 
-from tests.dump import canonical_dump
 from tests.conftest import Neo4jServer
+from tests.dump import canonical_dump
 from tests.helpers import TEST_ONTOLOGY, casegraph
 
 pytestmark = pytest.mark.neo4j

@@ -15,12 +15,12 @@ from neo4j.exceptions import TransientError
 
 from benchmarks import generate as gen
 from loader import writer
-from tests.dump import canonical_dump
 from loader.errors import LoadError
 from loader.ontology import Ontology, load_ontology
 from loader.plan import Plan, build_plan
 from loader.validate import read_graph
 from tests.conftest import Neo4jServer, wipe
+from tests.dump import canonical_dump
 from tests.helpers import copy_mini, counts, mini_ontology
 
 pytestmark = pytest.mark.neo4j

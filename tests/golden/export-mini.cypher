@@ -20,49 +20,49 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // node Person: 2 rows
-WITH [{`id`: 'person/ada', `props`: {`name`: 'Ada Example', `aliases`: ['A. Example', 'NO'], `age`: 44, `height`: 1.7, `verified`: true, `born`: date('1980-01-01'), `born_precision`: 'year', `nationality`: 'NO', `region`: 'FR-83', `kind`: 'private', `bio`: 'Two lines\nof text.\n', `sources`: ['src/paper'], `id`: 'person/ada'}, `hash`: '683a09db41691aab3cd1c73c'}, {`id`: 'person/bob', `props`: {`name`: 'Bob Example', `sources`: ['src/paper'], `id`: 'person/bob'}, `hash`: 'f99424c96f8929238cdcea25'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`id`: 'person/ada', `props`: {`name`: 'Ada Example', `aliases`: ['A. Example', 'NO'], `age`: 44, `height`: 1.7, `verified`: true, `born`: '1980-01-01', `born_precision`: 'year', `nationality`: 'NO', `region`: 'FR-83', `kind`: 'private', `bio`: 'Two lines\nof text.\n', `sources`: ['src/paper'], `id`: 'person/ada'}, `hash`: '683a09db41691aab3cd1c73c'}, {`id`: 'person/bob', `props`: {`name`: 'Bob Example', `sources`: ['src/paper'], `id`: 'person/bob'}, `hash`: 'f99424c96f8929238cdcea25'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
 UNWIND rows AS row
 MERGE (n:`Person` {id: row.id})
 WITH n, row, dataset, run, now, n.content_hash AS before, coalesce(n.first_seen, now) AS first
 FOREACH (_ IN CASE WHEN before IS NULL OR before <> row.hash THEN [1] ELSE [] END |
-  SET n = row.props, n.first_seen = first, n.content_hash = row.hash)
+  SET n = row.props, n.first_seen = first, n.content_hash = row.hash, n.`born` = date(row.props.`born`))
 SET n.dataset = dataset, n.load_run = run, n.last_seen = now
 RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // node Source: 1 rows
-WITH [{`id`: 'src/paper', `props`: {`title`: 'The Daily Paper', `published`: date('2024-06-01'), `published_precision`: 'month', `url`: 'https://example.org/story', `id`: 'src/paper'}, `hash`: '5e96c83f5077f9223bbc6faf'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`id`: 'src/paper', `props`: {`title`: 'The Daily Paper', `published`: '2024-06-01', `published_precision`: 'month', `url`: 'https://example.org/story', `id`: 'src/paper'}, `hash`: '5e96c83f5077f9223bbc6faf'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
 UNWIND rows AS row
 MERGE (n:`Source` {id: row.id})
 WITH n, row, dataset, run, now, n.content_hash AS before, coalesce(n.first_seen, now) AS first
 FOREACH (_ IN CASE WHEN before IS NULL OR before <> row.hash THEN [1] ELSE [] END |
-  SET n = row.props, n.first_seen = first, n.content_hash = row.hash)
+  SET n = row.props, n.first_seen = first, n.content_hash = row.hash, n.`published` = date(row.props.`published`))
 SET n.dataset = dataset, n.load_run = run, n.last_seen = now
 RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // rel KNOWS: 1 rows
-WITH [{`start`: 'person/ada', `end`: 'person/bob', `key`: '', `props`: {`since`: date('2001-01-01'), `since_precision`: 'year', `key`: ''}, `hash`: '5cfc62a7960569add590dafd'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`start`: 'person/ada', `end`: 'person/bob', `key`: '', `props`: {`since`: '2001-01-01', `since_precision`: 'year', `key`: ''}, `hash`: '5cfc62a7960569add590dafd'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
 UNWIND rows AS row
 MATCH (a:`Person` {id: row.start})
 MATCH (b:`Person` {id: row.end})
 MERGE (a)-[r:`KNOWS` {key: row.key}]->(b)
 WITH r, row, dataset, run, now, r.content_hash AS before, coalesce(r.first_seen, now) AS first
 FOREACH (_ IN CASE WHEN before IS NULL OR before <> row.hash THEN [1] ELSE [] END |
-  SET r = row.props, r.first_seen = first, r.content_hash = row.hash)
+  SET r = row.props, r.first_seen = first, r.content_hash = row.hash, r.`since` = date(row.props.`since`))
 SET r.dataset = dataset, r.load_run = run, r.last_seen = now
 RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // rel WORKS_FOR: 2 rows
-WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: date('2020-01-01'), `valid_from_precision`: 'month', `valid_to`: date('2022-01-01'), `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]'}, `hash`: '59f6b2bb986f08f06448a8c6'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: date('2023-12-05'), `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]'}, `hash`: '7d43a5274bc6a2565ebcd7c6'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: '2020-01-01', `valid_from_precision`: 'month', `valid_to`: '2022-01-01', `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]'}, `hash`: '59f6b2bb986f08f06448a8c6'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: '2023-12-05', `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]'}, `hash`: '7d43a5274bc6a2565ebcd7c6'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
 UNWIND rows AS row
 MATCH (a:`Person` {id: row.start})
 MATCH (b:`Org` {id: row.end})
 MERGE (a)-[r:`WORKS_FOR` {key: row.key}]->(b)
 WITH r, row, dataset, run, now, r.content_hash AS before, coalesce(r.first_seen, now) AS first
 FOREACH (_ IN CASE WHEN before IS NULL OR before <> row.hash THEN [1] ELSE [] END |
-  SET r = row.props, r.first_seen = first, r.content_hash = row.hash)
+  SET r = row.props, r.first_seen = first, r.content_hash = row.hash, r.`valid_from` = date(row.props.`valid_from`), r.`valid_to` = date(row.props.`valid_to`))
 SET r.dataset = dataset, r.load_run = run, r.last_seen = now
 RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
