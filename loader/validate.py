@@ -127,6 +127,14 @@ else:  # pragma: no cover - a Python without the accelerator
     ).encode
 
 
+_TEXT = frozenset({str})
+
+
+def _all_text(items: list[Any]) -> bool:
+    """Every item is text (the readers give only str, None, YMap and YList)."""
+    return set(map(type, items)) <= _TEXT
+
+
 def _at(where: YMap | YList, at: Any) -> Mark:
     """The position of ``where[at]``."""
     return where.at(at) if isinstance(where, YMap) else where.item_marks[at]
@@ -141,6 +149,7 @@ class _FileChecker:
         self.problems = check.problems
         self.cited = check.cited
         self.out = out
+        self._required: dict[int, tuple[str, ...]] = {}  # by id() of a specs dict
 
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
@@ -165,6 +174,8 @@ class _FileChecker:
     def scalar(self, spec: PropertySpec, raw: Any, where: YMap | YList, at: Any) -> Any:
         """One value; ``where[at]`` is its place (a key of a mapping or an index of a list),
         looked up only for a problem: on valid input no position is needed."""
+        if type(raw) is str:  # the usual case first
+            return self.parsed(spec, raw, where, at)
         if raw is None:
             return None
         if isinstance(raw, YMap):
@@ -175,6 +186,10 @@ class _FileChecker:
             why = "a list inside a list" if spec.list else "a list (the property is not a list)"
             self.fail(_at(where, at), f"{spec.name!r}: {why} is not allowed here")
             return None
+        return self.parsed(spec, raw, where, at)
+
+    def parsed(self, spec: PropertySpec, raw: Any, where: YMap | YList, at: Any) -> Any:
+        """The value of a scalar's text, or None with a problem."""
         try:
             value = PARSERS[spec.type](raw)
         except ValueProblem as exc:
@@ -212,9 +227,12 @@ class _FileChecker:
                     props[f"{key}_precision"] = value.precision
             else:
                 props[key] = value
-        for spec in specs.values():
-            if spec.required and spec.name not in props and record.get(spec.name) is None:
-                self.fail(record.mark, f"{what} needs property {spec.name!r}")
+        required = self._required.get(id(specs))
+        if required is None:
+            required = self._required[id(specs)] = tuple(n for n, s in specs.items() if s.required)
+        for name in required:
+            if name not in props and record.get(name) is None:
+                self.fail(record.mark, f"{what} needs property {name!r}")
         return props
 
     def checked_properties(
@@ -229,7 +247,7 @@ class _FileChecker:
         raw = record.get("sources")
         sources: list[str] = []
         if raw is not None:
-            if not isinstance(raw, YList) or not all(isinstance(s, str) for s in raw):
+            if not isinstance(raw, YList) or not _all_text(raw):
                 self.fail(record.at("sources"), "'sources' must be a list of source ids")
             else:
                 sources = list(raw)
@@ -518,7 +536,7 @@ class _Join:
         if not isinstance(record, YMap):
             return None
         sources = record.get("sources")
-        if not isinstance(sources, YList) or not all(isinstance(s, str) for s in sources):
+        if not isinstance(sources, YList) or not _all_text(sources):
             return None
         rtype = record.get("type")
         if not isinstance(rtype, str):
@@ -656,7 +674,7 @@ def _resolve_rows(
 def _malformed_sources(record: YMap) -> bool:
     """'sources' is there but not a list of ids (already reported as such)."""
     raw = record.get("sources")
-    return raw is not None and not (isinstance(raw, YList) and all(isinstance(s, str) for s in raw))
+    return raw is not None and not (isinstance(raw, YList) and _all_text(raw))
 
 
 def _identity_value(props: dict[str, Any], name: str) -> Any:

@@ -41,10 +41,13 @@ class PartialDate:
 _INT_RE = re.compile(r"[-+]?[0-9]+")
 _FLOAT_RE = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # below U+0020 but \t \n \r
+_STRING_BAD_RE = re.compile(r"[\x00-\x08\x0a-\x1f]")  # the same, and \n \r
 _DATE_RE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 def parse_string(text: str) -> str:
+    if _STRING_BAD_RE.search(text) is None:  # one search for the usual case
+        return text
     if "\n" in text or "\r" in text:
         raise ValueProblem("a one-line string is expected (use type text for several lines)")
     return parse_text(text)
