@@ -7,7 +7,7 @@ PYTHON ?= python3
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml setup.py loader/_scan.c
+$(VENV)/.installed: pyproject.toml setup.py loader/read/_scan.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --quiet -e '.[dev]'

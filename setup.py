@@ -1,14 +1,14 @@
-"""The optional C reader and checks (loader/_scan.c). Where they cannot be compiled,
-casegraph installs without them, reads every file with PyYAML and checks every record in
-Python; everything else is in pyproject.toml."""
+"""The optional C reader (loader/read/_scan.c). Where it cannot be compiled,
+casegraph installs without it and reads every file with PyYAML, with the same results;
+everything else is in pyproject.toml."""
 
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
         Extension(
-            "loader._scan",
-            ["loader/_scan.c"],
+            "loader.read._scan",
+            ["loader/read/_scan.c"],
             optional=True,
             extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers"],
         )

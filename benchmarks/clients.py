@@ -26,11 +26,11 @@ from typing import Any
 
 import yaml
 
+from loader.check.validate import cut, read_graph, read_piece
 from loader.heap import old_objects_frozen
-from loader.ontology import Ontology, load_ontology
-from loader.plan import DEFAULT_BATCH, Plan, build_plan
-from loader.validate import cut, read_graph, read_piece
-from loader.yamlread import collect_files, read_file
+from loader.model.ontology import Ontology, load_ontology
+from loader.plan.build import DEFAULT_BATCH, Plan, build_plan
+from loader.read.yamlread import collect_files, read_file
 
 
 def _driver(args: argparse.Namespace) -> Any:
@@ -145,7 +145,7 @@ def parse_validate_split(directory: Path, ont: Ontology, dataset: str | None) ->
 
 
 def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
-    from loader.export import write_admin_csv
+    from loader.export.exports import write_admin_csv
 
     t0 = time.perf_counter()
     ont = load_ontology()

@@ -1,4 +1,4 @@
-"""A synthetic case of any size: valid seed YAML for loader/ontology.yaml, deterministic by seed.
+"""A synthetic case of any size: valid seed YAML for loader/model/ontology.yaml, deterministic by seed.
 
     python -m benchmarks.generate --entities 10000 --shape uniform --files 4 --out /tmp/case
     casegraph validate /tmp/case
@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from loader.ontology import LabelSpec, Ontology, PropertySpec, RelSpec, load_ontology
+from loader.model.ontology import LabelSpec, Ontology, PropertySpec, RelSpec, load_ontology
 
 SHAPES = ("uniform", "powerlaw")
 RELS_PER_ENTITY = 3.0

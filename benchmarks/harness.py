@@ -16,9 +16,9 @@ from typing import Any
 
 from neo4j import Driver, GraphDatabase
 
-from loader import localserver
 from loader.cypher import quote_server_name
-from loader.ontology import Ontology
+from loader.model.ontology import Ontology
+from loader.server import localserver
 
 ROOT = Path(__file__).resolve().parent.parent
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
@@ -253,9 +253,9 @@ def machine() -> dict[str, Any]:
         info["neo4j_rust_ext"] = _rust_pack is not None  # the driver's Rust PackStream
     except ImportError:
         info["neo4j_rust_ext"] = False
-    from loader import yamlread
+    from loader.read import yamlread
 
-    info["c_reader"] = yamlread._scan is not None  # loader/_scan.c was built
+    info["c_reader"] = yamlread._scan is not None  # loader/read/_scan.c was built
     git = ["git", "-C", str(ROOT)]
     head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=False)
     dirty = subprocess.run([*git, "status", "--porcelain", "loader"], capture_output=True,

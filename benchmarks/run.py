@@ -67,9 +67,9 @@ from benchmarks.report import (
     print_run,
     svg_plot,
 )
-from loader import localserver
-from loader.ontology import load_ontology
-from loader.plan import schema_statements
+from loader.model.ontology import load_ontology
+from loader.plan.build import schema_statements
+from loader.server import localserver
 
 RESULTS = ROOT / "benchmarks" / "results"
 APPROACHES = ("a", "b", "c", "d", "e", "f")
@@ -318,7 +318,7 @@ class Bench:
 
 def bulk_write_s(phases: dict[str, float]) -> float:
     """What `--bulk` spends after its CSV export: the server's stop overlaps the export
-    and the import (loader/bulk.py), then the restart and the constraints."""
+    and the import (loader/write/bulk.py), then the restart and the constraints."""
     export, imported = phases.get("export_csv", 0.0), phases.get("import", 0.0)
     rest = sum(v for k, v in phases.items() if k not in {"export_csv", "import", "stop"})
     return max(export + imported, phases.get("stop", 0.0)) - export + rest

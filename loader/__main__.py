@@ -1,4 +1,4 @@
-from loader.cli import main
+from loader.cli.app import main
 
 if __name__ == "__main__":  # worker processes (spawn) import this module too
     main()

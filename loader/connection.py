@@ -16,8 +16,8 @@ from pathlib import Path
 from neo4j import Driver, GraphDatabase, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, ConfigurationError, ServiceUnavailable
 
-from loader import localserver
 from loader.errors import DatabaseUnavailableError
+from loader.server import localserver
 
 DEFAULT_URI = "neo4j://127.0.0.1:7687"
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from loader import writer
+from loader.check.validate import input_checksum, read_graph
 from loader.errors import DatabaseUnavailableError
-from loader.ontology import Ontology
-from loader.plan import DEFAULT_BATCH, build_plan
-from loader.validate import input_checksum, read_graph
-from loader.writer import DEFAULT_SINGLE_LIMIT, LoadReport, Progress
-from loader.yamlread import collect_files
+from loader.model.ontology import Ontology
+from loader.plan.build import DEFAULT_BATCH, build_plan
+from loader.read.yamlread import collect_files
+from loader.write import writer
+from loader.write.writer import DEFAULT_SINGLE_LIMIT, LoadReport, Progress
 
 
 def load_files(

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from loader import localserver
 from loader.cypher import quote_server_name
+from loader.server import localserver
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -53,9 +53,15 @@ def powerlaw_case(where: Path) -> Path:
 def _main(out: Path) -> None:  # pragma: no cover - run by hand, from the old tree
     from neo4j import GraphDatabase
 
-    from loader import localserver
-    from loader.ontology import load_ontology
     from loader.pipeline import load_files
+
+    try:  # the tree as it is
+        from loader.model.ontology import load_ontology
+        from loader.server import localserver
+    except ImportError:  # the tree before the move into subpackages (505e02b)
+        from loader.ontology import load_ontology  # type: ignore[no-redef]
+
+        from loader import localserver  # type: ignore[no-redef]
 
     try:
         from tests.dump import canonical_dump

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loader.ontology import Ontology, load_ontology
+from loader.model.ontology import Ontology, load_ontology
 
 if TYPE_CHECKING:
     from neo4j import Driver

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from benchmarks import generate as gen
 from benchmarks.run import Options, run_benchmark, settled
-from loader import yamlread
-from loader.ontology import load_ontology
-from loader.validate import read_graph
+from loader.check.validate import read_graph
+from loader.model.ontology import load_ontology
+from loader.read import yamlread
 from tests.conftest import Neo4jServer, wipe
 
 ENTITIES = 10_000  # the size the issue asks CI to run

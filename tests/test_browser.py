@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from loader import guideserver
-from loader.browser import (
+from loader.browser import guideserver
+from loader.browser.files import (
     DEFAULT_BASE_URL,
     FAVORITES,
     GUIDE,
@@ -41,8 +41,8 @@ from loader.browser import (
     safe_file_name,
     saved_query_row,
 )
-from loader.ontology import SYSTEM_LABELS, load_ontology
-from loader.queries import SavedQuery, load_library, param_preset
+from loader.model.ontology import SYSTEM_LABELS, load_ontology
+from loader.queries.library import SavedQuery, load_library, param_preset
 from tests.conftest import Neo4jServer, wipe
 from tests.helpers import ROOT, casegraph
 
@@ -382,7 +382,7 @@ def test_server_sends_cors_headers_and_only_the_built_files(served: str) -> None
 
 
 def test_serve_in_the_background_then_stop(tmp_path: Path) -> None:
-    from loader.localserver import free_port
+    from loader.server.localserver import free_port
 
     port = free_port()
     env = dict(os.environ, CASEGRAPH_BROWSER_HOME=str(tmp_path))

@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import pytest
 from neo4j import Driver
 
-from loader import localserver
-from loader.queries import load_library
+from loader.queries.library import load_library
+from loader.server import localserver
 from tests.conftest import ARTIFACTS, Neo4jServer
 from tests.helpers import ROOT, casegraph, load_seed
 

@@ -20,9 +20,10 @@ import pytest
 from neo4j import Driver, GraphDatabase
 from typer.testing import CliRunner, Result
 
-from loader import bulk, localserver
-from loader.cli import app
-from loader.export import export_run_id, write_admin_csv
+from loader.cli.app import app
+from loader.export.exports import export_run_id, write_admin_csv
+from loader.server import localserver
+from loader.write import bulk
 from tests.conftest import Neo4jServer, start_scratch_server, wipe
 from tests.dump import canonical_dump
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from loader.cli import app
+from loader.cli.app import app
 
 
 def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -44,7 +44,7 @@ def test_python_dash_m_loader_prints_help() -> None:
 
 
 def test_browser_url_for_a_bolt_uri() -> None:
-    from loader.browser import browser_url
+    from loader.browser.files import browser_url
 
     assert browser_url("neo4j://127.0.0.1:7688", 7475, "neo4j", "neo4j") == (
         "http://127.0.0.1:7475/browser/?dbms=neo4j://neo4j@127.0.0.1:7688&db=neo4j"

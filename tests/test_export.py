@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from loader import localserver
+from loader.check.validate import read_graph
 from loader.cypher import literal
-from loader.export import cypher_script, write_admin_csv
-from loader.plan import build_plan
-from loader.validate import read_graph
+from loader.export.exports import cypher_script, write_admin_csv
+from loader.plan.build import build_plan
+from loader.server import localserver
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph, mini_ontology

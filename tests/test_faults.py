@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from loader import localserver
+from loader.server import localserver
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
 from tests.helpers import ROOT, TEST_ONTOLOGY, casegraph
@@ -235,9 +235,9 @@ def test_loads_creating_the_schema_at_once_both_go_on(
     do (test_concurrent_loads_of_one_dataset_are_serialised)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from loader.ontology import load_ontology
-    from loader.plan import schema_statements
-    from loader.writer import _apply_schema
+    from loader.model.ontology import load_ontology
+    from loader.plan.build import schema_statements
+    from loader.write.writer import _apply_schema
 
     schema = schema_statements(load_ontology(TEST_ONTOLOGY))
     for _ in range(5):

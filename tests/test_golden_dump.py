@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from loader.ontology import load_ontology
+from loader.model.ontology import load_ontology
 from loader.pipeline import load_files
 from tests.conftest import Neo4jServer
 from tests.dump import canonical_dump

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from neo4j import Driver, GraphDatabase
 
-from loader import writer
-from tests.dump import canonical_dump
+from loader.check.validate import read_graph
 from loader.errors import LoadError
-from loader.plan import build_plan
-from loader.validate import read_graph
+from loader.plan.build import build_plan
+from loader.write import writer
 from tests.conftest import Neo4jServer
+from tests.dump import canonical_dump
 from tests.helpers import TEST_ONTOLOGY, casegraph, copy_mini, counts, mini_ontology
 
 pytestmark = pytest.mark.neo4j
@@ -370,7 +370,7 @@ def test_dry_run_reports_and_writes_nothing(
 
 
 def test_unreachable_database_exits_3(tmp_path: Path) -> None:
-    from loader.localserver import free_port
+    from loader.server.localserver import free_port
 
     env = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "secret-pw-123"}
     import os

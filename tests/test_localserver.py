@@ -15,7 +15,7 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
-from loader import localserver
+from loader.server import localserver
 
 PASSWORD = "lifecycle-pw-1"
 

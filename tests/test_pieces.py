@@ -1,4 +1,4 @@
-"""Large files read in pieces (loader/pieces.py): the same graph and the same problems as
+"""Large files read in pieces (loader/read/pieces.py): the same graph and the same problems as
 reading them whole, a bounded tree per process, and the whole read whenever in doubt.
 No database needed."""
 
@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 
 from benchmarks import generate as gen
-from loader import pieces, validate, yamlread
+from loader.check import validate
+from loader.check.graph import Graph
+from loader.check.validate import read_graph
 from loader.errors import InputError
-from loader.graph import Graph
-from loader.ontology import Ontology, load_ontology
-from loader.pieces import HEAD, plan
-from loader.validate import read_graph
+from loader.model.ontology import Ontology, load_ontology
+from loader.read import pieces, yamlread
+from loader.read.pieces import HEAD, plan
 
 pytestmark = pytest.mark.skipif(not yamlread.can_scan(), reason="pieces need the C reader")
 

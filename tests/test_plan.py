@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from loader.check.validate import read_graph
 from loader.cypher import SchemaNameError
-from loader.plan import build_plan
-from loader.validate import read_graph
+from loader.plan.build import build_plan
 from tests.helpers import DATA, mini_ontology
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -462,10 +462,10 @@ CORRUPTIONS = ["delete-line", "duplicate-line", "swap-chars", "insert-tab", "tru
 
 def _baseline(driver: Driver, database: str, root: Path) -> None:
     """Load the valid file in-process (faster than a subprocess)."""
-    from loader import writer
-    from loader.ontology import load_ontology
-    from loader.plan import build_plan
-    from loader.validate import read_graph
+    from loader.check.validate import read_graph
+    from loader.model.ontology import load_ontology
+    from loader.plan.build import build_plan
+    from loader.write import writer
 
     ontology = load_ontology(TEST_ONTOLOGY)
     writer.load(driver, database, build_plan(read_graph([root], ontology), ontology))

@@ -24,10 +24,9 @@ import pytest
 import yaml
 from neo4j import Driver
 
-from loader import localserver
 from loader.cypher import literal as cypher_literal
 from loader.errors import InputError, Problem, QueryError, ServerError, UsageError
-from loader.queries import (
+from loader.queries.library import (
     SavedQuery,
     find,
     load_library,
@@ -35,7 +34,8 @@ from loader.queries import (
     param_preset,
     parse_query,
 )
-from loader.query_run import bind_params, explain_query, run_query, split_param_args
+from loader.queries.run import bind_params, explain_query, run_query, split_param_args
+from loader.server import localserver
 from tests.conftest import Neo4jServer
 from tests.helpers import casegraph, load_seed
 

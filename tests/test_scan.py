@@ -1,4 +1,4 @@
-"""The C reader (loader/_scan.c) against PyYAML's path: for every text it accepts, the same
+"""The C reader (loader/read/_scan.c) against PyYAML's path: for every text it accepts, the same
 tree with the same positions; every text PyYAML refuses, it leaves to PyYAML (None).
 
 Texts come from the repository (seed, corpus), from the benchmark's generator and from
@@ -16,16 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.generate import generate
-from loader import yamlread
 from loader.errors import InputError
-from loader.yamlread import MAX_SCALAR, YList, YMap, parse_text
+from loader.read import yamlread
+from loader.read.yamlread import MAX_SCALAR, YList, YMap, parse_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
 if yamlread._scan is None:  # pragma: no cover - depends on the build
     if os.environ.get("CASEGRAPH_REQUIRE_SCAN"):
-        raise RuntimeError("CASEGRAPH_REQUIRE_SCAN is set but loader._scan was not built")
-    pytest.skip("loader._scan (the C reader) was not built here", allow_module_level=True)
+        raise RuntimeError("CASEGRAPH_REQUIRE_SCAN is set but loader.read._scan was not built")
+    pytest.skip("loader.read._scan (the C reader) was not built here", allow_module_level=True)
 
 scan_module = yamlread._scan
 

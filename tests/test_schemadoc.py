@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from loader.ontology import DEFAULT_PATH, Ontology, load_ontology
-from loader.schemadoc import (
+from loader.model.ontology import DEFAULT_PATH, Ontology, load_ontology
+from loader.model.schemadoc import (
     ONTOLOGY_MMD,
     ONTOLOGY_SVG,
     SCHEMA_MD,

@@ -24,8 +24,8 @@ from neo4j import Driver, GraphDatabase, Query, Session
 from neo4j.exceptions import Neo4jError
 from typer.testing import CliRunner
 
-from loader.cli import app
-from loader.localserver import free_port
+from loader.cli.app import app
+from loader.server.localserver import free_port
 from tests.conftest import Neo4jServer
 from tests.helpers import DATA, ROOT, TEST_ONTOLOGY, casegraph
 
@@ -243,13 +243,13 @@ def test_query_commands(empty_db: Neo4jServer, user: tuple[str, str], tmp_path: 
 
 FAULT = """
 import sys
-import loader.writer
+import loader.write.writer
 
 def explode(*args, **kwargs):
     raise RuntimeError("fault injected by test_secrets")
 
-loader.writer.load = explode
-from loader.cli import main
+loader.write.writer.load = explode
+from loader.cli.app import main
 sys.argv = ["casegraph", "load", sys.argv[1]]
 main()
 """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loader.spill import SegmentWriter, Spill
+from loader.check.spill import SegmentWriter, Spill
 
 
 @pytest.mark.parametrize("chunk", [1, 3, 4, 10, 100])

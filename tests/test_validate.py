@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from loader.check.validate import content_hash, read_graph
 from loader.errors import InputError
-from loader.validate import content_hash, read_graph
-from loader.values import ValueProblem, parse_text
+from loader.model.values import ValueProblem, parse_text
 from tests.helpers import casegraph, mini_ontology
 
 HEAD = """dataset: t
@@ -305,11 +305,11 @@ def test_hash_collisions_are_not_taken_for_duplicates(
     expected = sorted((r.type, r.start, r.end, r.key) for r in honest.rels)
     assert len(expected) == 4
 
-    import loader.validate
+    import loader.check.validate
 
     dup = text + "  - {type: KNOWS, from: p/2, to: p/1}\n"
-    for digest in (loader.validate.identity_digest, lambda *_: b"\0" * 8):
-        monkeypatch.setattr(loader.validate, "identity_digest", digest)
+    for digest in (loader.check.validate.identity_digest, lambda *_: b"\0" * 8):
+        monkeypatch.setattr(loader.check.validate, "identity_digest", digest)
         path.write_text(text, encoding="utf-8")
         colliding = read_graph([path], mini_ontology())
         assert sorted((r.type, r.start, r.end, r.key) for r in colliding.rels) == expected
@@ -349,7 +349,7 @@ def test_worker_processes_give_the_same_graph_and_the_same_problems(tmp_path: Pa
     """Files checked in two worker processes or in this one: same rows in the same order,
     same checksum, and, for input with problems within and across files, the same list."""
     from benchmarks import generate as gen
-    from loader.ontology import load_ontology
+    from loader.model.ontology import load_ontology
 
     ont = load_ontology()
     gen.generate(tmp_path / "a", 400, "uniform", files=3, seed=3, ontology=ont)
@@ -399,7 +399,7 @@ def test_relationship_ends_checked_in_workers_are_reported_as_in_this_process(
     workers find the same problems, in the same order, as this process, and on valid
     input the same rows."""
     from benchmarks import generate as gen
-    from loader.ontology import load_ontology
+    from loader.model.ontology import load_ontology
 
     ont = load_ontology()
     gen.generate(tmp_path / "a", 300, "uniform", files=3, seed=5, ontology=ont)
@@ -442,7 +442,7 @@ def test_a_relationship_twice_in_two_files_is_found_with_workers(tmp_path: Path)
     """Duplicates span files: the workers' digests meet in this process, which then
     finds the duplicate exactly and reports it as without workers."""
     from benchmarks import generate as gen
-    from loader.ontology import load_ontology
+    from loader.model.ontology import load_ontology
 
     ont = load_ontology()
     gen.generate(tmp_path / "a", 300, "uniform", files=3, seed=5, ontology=ont)
@@ -471,7 +471,7 @@ def test_a_relationship_twice_in_two_files_is_found_with_workers(tmp_path: Path)
 
 
 def test_identity_digests_differ_where_the_identity_does() -> None:
-    from loader.validate import identity_digest
+    from loader.check.validate import identity_digest
 
     parts = [
         ("A", "b", "c", ""),

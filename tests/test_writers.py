@@ -14,11 +14,11 @@ from neo4j import Driver
 from neo4j.exceptions import TransientError
 
 from benchmarks import generate as gen
-from loader import writer
+from loader.check.validate import read_graph
 from loader.errors import LoadError
-from loader.ontology import Ontology, load_ontology
-from loader.plan import Plan, build_plan
-from loader.validate import read_graph
+from loader.model.ontology import Ontology, load_ontology
+from loader.plan.build import Plan, build_plan
+from loader.write import writer
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
 from tests.helpers import copy_mini, counts, mini_ontology

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from loader.errors import InputError
-from loader.yamlread import CORE_TAGS, Mark, YList, YMap, _Loader, parse_text, read_file
+from loader.read.yamlread import CORE_TAGS, Mark, YList, YMap, _Loader, parse_text, read_file
 
 
 def messages(text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""A fuzz target for the C reader (loader/_scan.c): mutated seed texts, bounded in time.
+"""A fuzz target for the C reader (loader/read/_scan.c): mutated seed texts, bounded in time.
 
 ``tests/fuzz/run.sh`` builds the reader with AddressSanitizer and UndefinedBehaviorSanitizer
 and runs this with them preloaded (and ``PYTHONMALLOC=malloc``, so that every allocation,
@@ -25,9 +25,9 @@ from pathlib import Path
 from types import ModuleType
 
 from benchmarks.generate import generate
-from loader import yamlread
 from loader.errors import InputError
-from loader.yamlread import MAX_SCALAR, YList, YMap
+from loader.read import yamlread
+from loader.read.yamlread import MAX_SCALAR, YList, YMap
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ALPHABET = [
@@ -37,9 +37,9 @@ ALPHABET = [
 
 
 def load_reader(path: Path) -> ModuleType:
-    """The reader built at ``path`` (the sanitized one), as ``loader._scan``."""
-    loader = importlib.machinery.ExtensionFileLoader("loader._scan", str(path))
-    spec = importlib.util.spec_from_file_location("loader._scan", path, loader=loader)
+    """The reader built at ``path`` (the sanitized one), as ``loader.read._scan``."""
+    loader = importlib.machinery.ExtensionFileLoader("loader.read._scan", str(path))
+    spec = importlib.util.spec_from_file_location("loader.read._scan", path, loader=loader)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
@@ -105,14 +105,14 @@ def check(reader: ModuleType, text: str, first_line: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--module", type=Path, help="the reader to fuzz (default: loader._scan)")
+    parser.add_argument("--module", type=Path, help="the reader to fuzz (default: the built one)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--crashes", type=Path, default=ROOT / "tests" / "artifacts" / "fuzz")
     args = parser.parse_args(argv)
     reader = load_reader(args.module) if args.module else yamlread._scan
     if reader is None:
-        print("loader._scan was not built", file=sys.stderr)
+        print("loader.read._scan was not built", file=sys.stderr)
         return 2
     import tempfile
 

@@ -12,7 +12,7 @@ INCLUDE=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 SUFFIX=$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 gcc -shared -fPIC -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
   -fno-sanitize-recover=all -Wall -Wextra -Wno-missing-field-initializers \
-  -I"$INCLUDE" "${SOURCE:-loader/_scan.c}" -o "$OUT/_scan$SUFFIX"
+  -I"$INCLUDE" "${SOURCE:-loader/read/_scan.c}" -o "$OUT/_scan$SUFFIX"
 echo "fuzzing the C reader under ASan and UBSan for ${DURATION} s (seed $SEED)"
 LD_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
   ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \

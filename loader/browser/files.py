@@ -37,8 +37,8 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from loader.cypher import literal as cypher_literal
 from loader.errors import DatabaseUnavailableError, LoadError
-from loader.ontology import SYSTEM_LABELS, Ontology
-from loader.queries import SavedQuery, param_preset
+from loader.model.ontology import SYSTEM_LABELS, Ontology
+from loader.queries.library import SavedQuery, param_preset
 
 FAVORITES = "casegraph-favorites.zip"
 GUIDE = "guide.html"

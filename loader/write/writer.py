@@ -32,7 +32,7 @@ from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, Sessio
 from loader.connection import retry_seconds
 from loader.errors import DatabaseUnavailableError, LoadError
 from loader.heap import old_objects_frozen
-from loader.plan import PARAM_HEAD, Batch, Plan, Statement
+from loader.plan.build import PARAM_HEAD, Batch, Plan, Statement
 
 DEFAULT_SINGLE_LIMIT = 100_000
 DEFAULT_WRITERS = 2

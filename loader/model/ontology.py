@@ -1,6 +1,6 @@
 """The ontology: node and relationship types, as data read from YAML and validated.
 
-No entity type is written in Python; ``loader/ontology.yaml`` (or ``--ontology``) holds
+No entity type is written in Python; ``loader/model/ontology.yaml`` (or ``--ontology``) holds
 them. The ontology is checked when it is read, every problem reported with its place.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 from loader import cypher
 from loader.errors import InputError, Problem
-from loader.values import PARSERS
-from loader.yamlread import Mark, YList, YMap, read_file
+from loader.model.values import PARSERS
+from loader.read.yamlread import Mark, YList, YMap, read_file
 
 DEFAULT_PATH = Path(__file__).with_name("ontology.yaml")
 

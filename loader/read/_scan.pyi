@@ -1,4 +1,4 @@
-"""Types of the optional C reader, loader/_scan.c."""
+"""Types of the optional C reader, loader/read/_scan.c."""
 
 from typing import Any, Self
 

@@ -11,7 +11,7 @@ sequence on the key's own line or not indented, a line at column 0 that is not a
 Then the file is read whole, as before.
 
 What is cut is only a guess until read: each piece is read by the C reader
-(``loader/_scan.c``), which takes only texts whose every scalar is on one line. A block
+(``loader/read/_scan.c``), which takes only texts whose every scalar is on one line. A block
 or multi-line scalar cannot be cut without one of its lines failing that, so a piece
 the C reader does not take means the whole file is read whole instead
 (``loader.validate``), and that path reports every error as it always did.

@@ -29,11 +29,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from loader.browser import FILES, GUIDE
+from loader.browser.files import FILES, GUIDE
 from loader.errors import PortInUseError, ServerError, StartError
-from loader.localserver import process_runs
+from loader.server.localserver import process_runs
 
-MODULE = "loader.guideserver"
+MODULE = "loader.browser.guideserver"
 TYPES = {
     ".html": "text/html; charset=utf-8",
     ".grass": "text/plain; charset=utf-8",

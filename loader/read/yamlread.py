@@ -7,7 +7,7 @@ value); the ontology, not YAML's implicit resolution, decides what a value means
 key and of every value. Duplicate keys, anchors/aliases and non-core tags are errors.
 
 Files of the common shape (a top-level mapping, lists of ``- key: value`` records with
-one-line scalars and ``[a, b]`` lists) are read by the C reader in ``loader/_scan.c``
+one-line scalars and ``[a, b]`` lists) are read by the C reader in ``loader/read/_scan.c``
 when it was built: the same tree and positions, about five times faster. Everything
 else, and every error, is PyYAML's (its C parser when present).
 """
@@ -29,8 +29,8 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 
 from loader.errors import InputError, Problem
 
-try:  # the C reader for the common shape of seed files (loader/_scan.c), when it was built
-    from loader import _scan
+try:  # the C reader for the common shape of seed files (loader/read/_scan.c), when it was built
+    from loader.read import _scan
 except ImportError:  # pragma: no cover - depends on the build
     _scan = None  # type: ignore[assignment]
 
@@ -111,7 +111,7 @@ class _Lazy(Generic[_T]):
         return value
 
 
-# key -> (key node, value node); the C reader's stands in with a loader._scan.Places,
+# key -> (key node, value node); the C reader's stands in with a loader.read._scan.Places,
 # read only through get() and items(), which keeps the positions as numbers
 _Pairs = dict[str, tuple[_Node, _Node]]
 
@@ -378,9 +378,7 @@ def _parse(text: str, path: str) -> Any:
     return _parse_pyyaml(text, path)
 
 
-def _parse_pyyaml(
-    text: str, path: str, loader_class: type[_Loader | _PureLoader] = _Loader
-) -> Any:
+def _parse_pyyaml(text: str, path: str, loader_class: type[_Loader | _PureLoader] = _Loader) -> Any:
     loader = loader_class(text)
     try:
         node = loader.get_single_node()

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from neo4j import Driver, ManagedTransaction, unit_of_work
 from neo4j.exceptions import DriverError, Neo4jError
 
-from loader import connection, localserver, writer
+from loader import connection
 from loader.errors import (
     CasegraphError,
     DatabaseUnavailableError,
@@ -46,9 +46,11 @@ from loader.errors import (
     StartError,
     UsageError,
 )
-from loader.export import export_run_id, write_admin_csv
-from loader.ontology import Ontology
-from loader.plan import Plan, Statement
+from loader.export.exports import export_run_id, write_admin_csv
+from loader.model.ontology import Ontology
+from loader.plan.build import Plan, Statement
+from loader.server import localserver
+from loader.write import writer
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 BOLT_SCHEMES = frozenset({"bolt", "neo4j"})

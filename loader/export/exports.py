@@ -16,9 +16,9 @@ from typing import Any
 
 from loader.cypher import literal
 from loader.heap import old_objects_frozen
-from loader.ontology import Ontology, PropertySpec
-from loader.plan import Plan
-from loader.values import CSV_TYPES
+from loader.model.ontology import Ontology, PropertySpec
+from loader.model.values import CSV_TYPES
+from loader.plan.build import Plan
 
 ARRAY_DELIMITER = "\x1f"  # validation keeps control characters out of every value
 ARRAY_DELIMITER_ARG = "U+001F"

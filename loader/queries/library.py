@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from loader import values
 from loader.cypher import literal as cypher_literal
 from loader.errors import (
     InputError,
     Problem,
     UsageError,
 )
+from loader.model import values
 
 T = TypeVar("T")
 
@@ -447,7 +447,7 @@ def library_dir(directory: Path | None = None) -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "cypher"
+    return Path(__file__).resolve().parent.parent.parent / "cypher"
 
 
 def load_library(directory: Path | None = None) -> dict[str, SavedQuery]:

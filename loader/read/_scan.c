@@ -55,7 +55,7 @@ static PyGetSetDef Pos_getset[] = {
 };
 
 static PyTypeObject PosType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "loader._scan.Pos",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "loader.read._scan.Pos",
     .tp_basicsize = sizeof(Pos),
     .tp_dealloc = (destructor)Pos_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -188,7 +188,7 @@ static PyMethodDef Places_methods[] = {
 };
 
 static PyTypeObject PlacesType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "loader._scan.Places",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "loader.read._scan.Places",
     .tp_basicsize = sizeof(Places),
     .tp_dealloc = (destructor)Places_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -691,8 +691,8 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "loader._scan",
-    "A fast reader for the common shape of seed files (see loader/yamlread.py).", -1, methods,
+    PyModuleDef_HEAD_INIT, "loader.read._scan",
+    "A fast reader for the common shape of seed files (see loader/read/yamlread.py).", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from loader import __version__, localserver
-from loader.cli_common import (
+from loader import __version__
+from loader.cli.common import (
     CONTEXT,
     DatabaseOption,
     UriOption,
@@ -25,15 +25,16 @@ from loader.cli_common import (
     friendly,
     out,
 )
+from loader.cli.query import QueriesOption, query_app
 from loader.errors import DatabaseUnavailableError
-from loader.query_cli import QueriesOption, query_app
+from loader.server import localserver
 
 if TYPE_CHECKING:
     from neo4j import Driver
 
-    from loader.graph import Graph
-    from loader.ontology import Ontology
-    from loader.writer import LoadReport
+    from loader.check.graph import Graph
+    from loader.model.ontology import Ontology
+    from loader.write.writer import LoadReport
 
 app = typer.Typer(
     help="Load investigative case data from YAML into Neo4j, and query it.",
@@ -153,7 +154,7 @@ OntologyOption = Annotated[
     typer.Option(
         "--ontology",
         envvar="CASEGRAPH_ONTOLOGY",
-        help="Ontology YAML. Default: the one shipped in loader/ontology.yaml.",
+        help="Ontology YAML. Default: the one shipped in loader/model/ontology.yaml.",
         show_default=False,
     ),
 ]
@@ -168,8 +169,8 @@ DatasetOption = Annotated[
 def _read(
     paths: list[Path] | None, ontology: Path | None, dataset: str | None
 ) -> tuple[Ontology, Graph]:
-    from loader.ontology import load_ontology
-    from loader.validate import read_graph
+    from loader.check.validate import read_graph
+    from loader.model.ontology import load_ontology
 
     ont = load_ontology(ontology)
     return ont, read_graph(paths or [Path("seed")], ont, dataset)
@@ -220,7 +221,7 @@ def _print_report(report: LoadReport) -> None:
             "write is linked to them."
         )
     if report.retries:
-        from loader.writer import retry_reasons_text  # imported late: CLI start-up
+        from loader.write.writer import retry_reasons_text  # imported late: CLI start-up
 
         why = retry_reasons_text(report.retry_reasons)
         out.print(
@@ -296,10 +297,11 @@ def load(
     import json
     import sys
 
-    from loader import bulk as bulk_load
-    from loader import connection, writer
-    from loader.ontology import load_ontology
-    from loader.plan import build_plan
+    from loader import connection
+    from loader.model.ontology import load_ontology
+    from loader.plan.build import build_plan
+    from loader.write import bulk as bulk_load
+    from loader.write import writer
 
     report: LoadReport
     if bulk or dry_run:
@@ -400,9 +402,9 @@ BaseUrlOption = Annotated[
 def _browser_files(
     out_dir: Path, base_url: str, queries: Path | None, ontology: Path | None
 ) -> list[Path]:
-    from loader.browser import build
-    from loader.ontology import load_ontology
-    from loader.queries import load_library
+    from loader.browser.files import build
+    from loader.model.ontology import load_ontology
+    from loader.queries.library import load_library
 
     return build(out_dir, load_library(queries), load_ontology(ontology), base_url)
 
@@ -421,8 +423,8 @@ def browser_show(home: HomeOption = None) -> None:
     """Print the Browser link, and the :play, :style and favorites of the saved queries."""
     import os
 
-    from loader import guideserver
-    from loader.browser import DEFAULT_PORT, FAVORITES, GUIDE, STYLE, browser_url
+    from loader.browser import guideserver
+    from loader.browser.files import DEFAULT_PORT, FAVORITES, GUIDE, STYLE, browser_url
 
     state = localserver.running_state(_home(home))
     env_uri = os.environ.get("NEO4J_URI")
@@ -470,8 +472,8 @@ def browser_build(
     ontology: OntologyOption = None,
 ) -> None:
     """Write the favorites zip, the guide (guide.html) and the style (casegraph.grass)."""
-    from loader import guideserver
-    from loader.browser import DEFAULT_BASE_URL
+    from loader.browser import guideserver
+    from loader.browser.files import DEFAULT_BASE_URL
 
     target = out_dir or guideserver.site_dir(guideserver.default_home())
     paths = _browser_files(target, base_url or DEFAULT_BASE_URL, queries, ontology)
@@ -493,8 +495,8 @@ def browser_serve(
     ontology: OntologyOption = None,
 ) -> None:
     """Build the files, then serve them with CORS headers for :play, :guide and :style."""
-    from loader import guideserver
-    from loader.browser import GUIDE, STYLE
+    from loader.browser import guideserver
+    from loader.browser.files import GUIDE, STYLE
 
     home = guideserver.default_home()
     site = guideserver.site_dir(home)
@@ -520,7 +522,7 @@ def browser_serve(
 @friendly
 def browser_stop() -> None:
     """Stop the guide server started with `casegraph browser serve --background`."""
-    from loader import guideserver
+    from loader.browser import guideserver
 
     state = guideserver.stop(guideserver.default_home())
     out.print(f"Guide server stopped (pid {state.pid})." if state else "No guide server runs.")
@@ -540,8 +542,8 @@ def browser_publish(
     Exit codes: 0 done, 1 bad library or failed write, 3 database unreachable.
     """
     from loader import connection
-    from loader.browser import publish
-    from loader.queries import load_library
+    from loader.browser.files import publish
+    from loader.queries.library import load_library
 
     library = load_library(queries)
     conn = connection.resolve(uri=uri, username=username, database=database)
@@ -564,8 +566,8 @@ def docs(
     ontology: OntologyOption = None,
 ) -> None:
     """Generate docs/schema.md and the ontology picture from the ontology."""
-    from loader.ontology import load_ontology
-    from loader.schemadoc import write_docs
+    from loader.model.ontology import load_ontology
+    from loader.model.schemadoc import write_docs
 
     paths = write_docs(root, load_ontology(ontology), check=check)
     if check and paths:
@@ -589,8 +591,8 @@ def export_cypher(
     ontology: OntologyOption = None,
 ) -> None:
     """An idempotent Cypher script (constraints + MERGE, no APOC) for cypher-shell or Browser."""
-    from loader.export import cypher_script
-    from loader.plan import build_plan
+    from loader.export.exports import cypher_script
+    from loader.plan.build import build_plan
 
     ont, graph = _read(paths, ontology, dataset)
     script = cypher_script(build_plan(graph, ont, batch_size))
@@ -613,8 +615,8 @@ def export_admin_csv(
     ontology: OntologyOption = None,
 ) -> None:
     """CSVs with typed headers for `neo4j-admin database import full`, and the command."""
-    from loader.export import write_admin_csv
-    from loader.plan import build_plan
+    from loader.export.exports import write_admin_csv
+    from loader.plan.build import build_plan
 
     ont, graph = _read(paths, ontology, dataset)
     write_admin_csv(build_plan(graph, ont), ont, directory)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loader.spill import Spill
+from loader.check.spill import Spill
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
-from loader.ontology import Ontology, PropertySpec
+from loader.model.ontology import Ontology, PropertySpec
 
 SCHEMA_MD = "docs/schema.md"
 ONTOLOGY_SVG = "docs/ontology.svg"

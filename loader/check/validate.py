@@ -34,13 +34,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import IO, Any
 
-from loader import __version__, pieces, yamlread
+from loader import __version__
+from loader.check.graph import Graph
+from loader.check.spill import SegmentWriter, Spill, load_rows
 from loader.errors import InputError, Problem
-from loader.graph import Graph
-from loader.ontology import Ontology, PropertySpec
-from loader.spill import SegmentWriter, Spill, load_rows
-from loader.values import PARSERS, PartialDate, ValueProblem
-from loader.yamlread import Mark, YList, YMap, collect_files, read_file
+from loader.model.ontology import Ontology, PropertySpec
+from loader.model.values import PARSERS, PartialDate, ValueProblem
+from loader.read import pieces, yamlread
+from loader.read.yamlread import Mark, YList, YMap, collect_files, read_file
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 TOP_KEYS = frozenset({"dataset", "nodes", "relationships"})

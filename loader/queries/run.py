@@ -20,9 +20,9 @@ from neo4j.graph import Path as GraphPath
 from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
-from loader import values
 from loader.errors import DatabaseUnavailableError, QueryError, UsageError
-from loader.queries import DEFAULT_TIMEOUT, QueryResult, SavedQuery, parse_value
+from loader.model import values
+from loader.queries.library import DEFAULT_TIMEOUT, QueryResult, SavedQuery, parse_value
 
 T = TypeVar("T")
 

@@ -19,9 +19,9 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from loader.graph import Graph
-from loader.ontology import Ontology, PropertySpec
-from loader.spill import Spill
+from loader.check.graph import Graph
+from loader.check.spill import Spill
+from loader.model.ontology import Ontology, PropertySpec
 
 DEFAULT_BATCH = 5_000
 PARAM_HEAD = "WITH $rows AS rows, $dataset AS dataset, $run AS run, $now AS now\n"

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loader.cli_common import CONTEXT, DatabaseOption, UriOption, UserOption, friendly, out
+from loader.cli.common import CONTEXT, DatabaseOption, UriOption, UserOption, friendly, out
 
 if TYPE_CHECKING:
-    from loader.queries import QueryResult, SavedQuery
+    from loader.queries.library import QueryResult, SavedQuery
 
 query_app = typer.Typer(
     help="The saved investigative queries (cypher/*.cypher): list, show, run.",
@@ -42,7 +42,7 @@ NameArg = Annotated[str, typer.Argument(help="The query's name (see `casegraph q
 
 
 def _library(queries: Path | None) -> dict[str, SavedQuery]:
-    from loader.queries import load_library
+    from loader.queries.library import load_library
 
     return load_library(queries)
 
@@ -98,7 +98,7 @@ def show(
     queries: QueriesOption = None,
 ) -> None:
     """Print a saved query's file as it is (paste it into Neo4j Browser or cypher-shell)."""
-    from loader.queries import find, param_preset
+    from loader.queries.library import find, param_preset
 
     query = find(_library(queries), name)
     if params:
@@ -140,8 +140,8 @@ def run(
     query or parameter, bad value), 3 database unreachable or authentication failed.
     """
     from loader import connection
-    from loader.queries import find
-    from loader.query_run import bind_params, run_query, split_param_args
+    from loader.queries.library import find
+    from loader.queries.run import bind_params, run_query, split_param_args
 
     query = find(_library(queries), name)
     values = bind_params(query, split_param_args(param or []))
@@ -157,7 +157,7 @@ def run(
 
 
 def _csv(result: QueryResult) -> str:
-    from loader.query_run import cell
+    from loader.queries.run import cell
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -171,7 +171,7 @@ def _print_table(query: SavedQuery, result: QueryResult) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from loader.query_run import cell
+    from loader.queries.run import cell
 
     count = len(result.rows)
     table = Table(

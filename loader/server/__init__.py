@@ -1,0 +1,1 @@
+"""The local Neo4j server, run from Maven Central jars (``localserver``)."""
