@@ -1,4 +1,4 @@
-"""A synthetic case of any size: valid seed YAML for loader/model/ontology.yaml, deterministic by seed.
+"""A synthetic case of any size: valid seed YAML for the ontology, deterministic by seed.
 
     python -m benchmarks.generate --entities 10000 --shape uniform --files 4 --out /tmp/case
     casegraph validate /tmp/case

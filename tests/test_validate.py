@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from loader.check.validate import content_hash, read_graph
+from loader.check.identity import content_hash
+from loader.check.validate import read_graph
 from loader.errors import InputError
 from loader.model.values import ValueProblem, parse_text
 from tests.helpers import casegraph, mini_ontology
@@ -305,11 +306,11 @@ def test_hash_collisions_are_not_taken_for_duplicates(
     expected = sorted((r.type, r.start, r.end, r.key) for r in honest.rels)
     assert len(expected) == 4
 
-    import loader.check.validate
+    import loader.check.join
 
     dup = text + "  - {type: KNOWS, from: p/2, to: p/1}\n"
-    for digest in (loader.check.validate.identity_digest, lambda *_: b"\0" * 8):
-        monkeypatch.setattr(loader.check.validate, "identity_digest", digest)
+    for digest in (loader.check.join.identity_digest, lambda *_: b"\0" * 8):
+        monkeypatch.setattr(loader.check.join, "identity_digest", digest)
         path.write_text(text, encoding="utf-8")
         colliding = read_graph([path], mini_ontology())
         assert sorted((r.type, r.start, r.end, r.key) for r in colliding.rels) == expected
@@ -471,7 +472,7 @@ def test_a_relationship_twice_in_two_files_is_found_with_workers(tmp_path: Path)
 
 
 def test_identity_digests_differ_where_the_identity_does() -> None:
-    from loader.check.validate import identity_digest
+    from loader.check.identity import identity_digest
 
     parts = [
         ("A", "b", "c", ""),

@@ -239,7 +239,7 @@ def stop(home: Path) -> GuideServer | None:
 
 
 def main(argv: list[str]) -> int:
-    """``python -m loader.guideserver DIR HOST PORT``: what ``start_background`` runs."""
+    """``python -m loader.browser.guideserver DIR HOST PORT``: what ``start_background`` runs."""
     directory, host, port = Path(argv[0]), argv[1], int(argv[2])
     try:
         serve(directory, host, port)

@@ -20,8 +20,13 @@ the C reader does not take means the whole file is read whole instead
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from loader.errors import InputError, Problem
+from loader.read.yamlread import YList, YMap, read_file, scan_piece
 
 PIECE_BYTES = 4 * 1024 * 1024  # about 27,000 records of a generated case
 SPLIT_BYTES = 2 * PIECE_BYTES  # smaller files are read whole
@@ -152,3 +157,42 @@ def plan(path: Path, piece_bytes: int = PIECE_BYTES) -> list[Piece] | None:
     if sum(p.section in SECTIONS for p in pieces) < 2:
         return None
     return pieces
+
+
+def read_piece(path: Path, piece: Piece) -> YMap | None:
+    """A piece of a file as the C reader reads it: a mapping of its one section (or of
+    the top-level scalars); None when it does not take it."""
+    with path.open("rb") as handle:
+        handle.seek(piece.start)
+        raw = handle.read(piece.stop - piece.start)
+    try:
+        text, line = piece.text(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
+    del raw
+    tree = scan_piece(text, str(path), line)
+    if not isinstance(tree, YMap) or (piece.section and list(tree) != [piece.section]):
+        return None
+    return tree
+
+
+def file_records(path: Path, split: list[Piece] | None) -> Iterator[tuple[str, Any]]:
+    """("nodes" or "relationships", entry) for every entry of a file's two lists, a piece
+    at a time when it was checked in the pieces ``split`` (which the C reader took)."""
+    if split is not None:
+        for piece in split:
+            if piece.section == HEAD:
+                continue
+            tree = read_piece(path, piece)
+            if tree is None:
+                raise InputError([Problem(str(path), 1, 1, "the file changed while it was read")])
+            records = tree.get(piece.section)
+            if isinstance(records, YList):
+                yield from ((piece.section, record) for record in records)
+        return
+    data, _ = read_file(path)
+    if isinstance(data, YMap):
+        for kind in ("nodes", "relationships"):
+            records = data.get(kind)
+            if isinstance(records, YList):
+                yield from ((kind, record) for record in records)

@@ -1,0 +1,384 @@
+"""The rules of one seed file: its top-level keys, and each record of it checked against
+the ontology (``FileChecker``): type, id, properties and their values, sources, status.
+Nothing here looks beyond the file; ``loader.check.join`` checks what spans files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loader.check.identity import content_hash, identity_key
+from loader.check.spill import SegmentWriter
+from loader.errors import InputError, Problem
+from loader.model.ontology import Ontology, PropertySpec
+from loader.model.values import PARSERS, PartialDate, ValueProblem
+from loader.read import pieces
+from loader.read.pieces import read_piece
+from loader.read.yamlread import Mark, YList, YMap, read_file
+
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
+TOP_KEYS = frozenset({"dataset", "nodes", "relationships"})
+NODE_KEYS = frozenset({"id", "type", "sources", "status"})
+REL_KEYS = frozenset({"type", "from", "to", "sources", "status"})
+DEFAULT_DATASET = "default"
+DEFAULT_CHUNK = 5_000
+
+PARALLEL_BYTES = 4_000_000  # below this much YAML, files are checked in this process
+RESOLVE_ROWS = 40_000  # relationships whose ends one job checks (at most a chunk more)
+PENDING = ("pending",)  # the segment group of relationships waiting for every node
+# a relationship waiting for every node to be read: (type, start, end, key, props, hash,
+# then line and column of the record, of its 'from' value and of its 'to' value)
+Pending = tuple[Any, ...]
+
+
+@dataclass
+class FileCheck:
+    """What checking one file, or a piece of one, gives back to the main process
+    (picklable, and small: the rows are in segment files, named in ``chunks``)."""
+
+    path: str
+    digest: bytes = b""  # sha256 of the file's bytes
+    unreadable: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    dataset: tuple[str, int, int] | None = None  # name, line, column
+    # the nodes, compactly (a large file's may all be in memory at once): ids, labels
+    # (the ontology's strings, which pickle sends once), and three numbers per node:
+    # the line of the record, and the line and column of its id
+    node_ids: list[str] = field(default_factory=list)
+    node_labels: list[str] = field(default_factory=list)
+    node_places: array[int] = field(default_factory=lambda: array("q"))
+    cited: set[str] = field(default_factory=set)
+    chunks: list[tuple[Any, str, int, int]] = field(default_factory=list)
+    # ^ (group, segment file, offset, rows)
+    cut: list[pieces.Piece] | None = None  # the pieces it was read in, if it was
+
+    def extend(self, other: FileCheck) -> None:
+        """Add what a later piece of the same file found (problems are sorted by place
+        when reported, rows stay in the order of the pieces)."""
+        if other.dataset is not None:
+            self.dataset = other.dataset
+        self.problems.extend(other.problems)
+        self.node_ids.extend(other.node_ids)
+        self.node_labels.extend(other.node_labels)
+        self.node_places.extend(other.node_places)
+        self.cited |= other.cited
+        self.chunks.extend(other.chunks)
+
+
+_TEXT = frozenset({str})
+
+
+def all_text(items: list[Any]) -> bool:
+    """Every item is text (the readers give only str, None, YMap and YList)."""
+    return set(map(type, items)) <= _TEXT
+
+
+def _at(where: YMap | YList, at: Any) -> Mark:
+    """The position of ``where[at]``."""
+    return where.at(at) if isinstance(where, YMap) else where.item_marks[at]
+
+
+class FileChecker:
+    """Checks the records of one file against the ontology (nothing that spans files)."""
+
+    def __init__(self, ontology: Ontology, check: FileCheck, out: SegmentWriter) -> None:
+        self.ont = ontology
+        self.check = check
+        self.problems = check.problems
+        self.cited = check.cited
+        self.out = out
+        self._required: dict[int, tuple[str, ...]] = {}  # by id() of a specs dict
+
+    def fail(self, mark: Mark, message: str) -> None:
+        self.problems.append(mark.problem(message))
+
+    # -- values ---------------------------------------------------------------------------
+
+    def value(self, spec: PropertySpec, raw: Any, record: YMap, key: str) -> Any:
+        """Parse one property value (a scalar or, for list properties, a list).
+
+        Positions are looked up only for a problem: on valid input they are not needed."""
+        if spec.list:
+            if not isinstance(raw, YList):
+                return [] if (one := self.scalar(spec, raw, record, key)) is None else [one]
+            out = []
+            for index, item in enumerate(raw):
+                parsed = self.scalar(spec, item, raw, index)
+                if parsed is not None:
+                    out.append(parsed)
+            return out
+        return self.scalar(spec, raw, record, key)
+
+    def scalar(self, spec: PropertySpec, raw: Any, where: YMap | YList, at: Any) -> Any:
+        """One value; ``where[at]`` is its place (a key of a mapping or an index of a list),
+        looked up only for a problem: on valid input no position is needed."""
+        if type(raw) is str:  # the usual case first
+            return self.parsed(spec, raw, where, at)
+        if raw is None:
+            return None
+        if isinstance(raw, YMap):
+            self.fail(_at(where, at), f"{spec.name!r}: a nested mapping is not allowed (Neo4j "
+                      "stores only values and lists)")  # fmt: skip
+            return None
+        if isinstance(raw, YList):
+            why = "a list inside a list" if spec.list else "a list (the property is not a list)"
+            self.fail(_at(where, at), f"{spec.name!r}: {why} is not allowed here")
+            return None
+        return self.parsed(spec, raw, where, at)
+
+    def parsed(self, spec: PropertySpec, raw: Any, where: YMap | YList, at: Any) -> Any:
+        """The value of a scalar's text, or None with a problem."""
+        try:
+            value = PARSERS[spec.type](raw)
+        except ValueProblem as exc:
+            self.fail(_at(where, at), f"{spec.name!r}: {exc}")
+            return None
+        if spec.type == "enum" and value not in spec.values:
+            self.fail(_at(where, at), f"{spec.name!r}: {value!r} is not one of "
+                      f"{', '.join(spec.values)}")  # fmt: skip
+            return None
+        return value
+
+    def properties(
+        self, record: YMap, specs: dict[str, PropertySpec], fixed: frozenset[str], what: str
+    ) -> dict[str, Any]:
+        props: dict[str, Any] = {}
+        for key, raw in record.items():
+            if key in fixed:
+                continue
+            spec = specs.get(key)
+            if spec is None:
+                known = ", ".join(sorted(specs)) or "none"
+                self.fail(record.key_marks[key], f"unknown property {key!r} for {what} "
+                          f"(known: {known})")  # fmt: skip
+                continue
+            value = self.value(spec, raw, record, key)
+            if value is None or value == []:
+                continue
+            if spec.type == "date":
+                if spec.list:
+                    props[key] = [d.value for d in value]
+                    props[f"{key}_precision"] = [d.precision for d in value]
+                else:
+                    assert isinstance(value, PartialDate)
+                    props[key] = value.value
+                    props[f"{key}_precision"] = value.precision
+            else:
+                props[key] = value
+        required = self._required.get(id(specs))
+        if required is None:
+            required = self._required[id(specs)] = tuple(n for n, s in specs.items() if s.required)
+        for name in required:
+            if name not in props and record.get(name) is None:
+                self.fail(record.mark, f"{what} needs property {name!r}")
+        return props
+
+    def checked_properties(
+        self, record: YMap, specs: dict[str, PropertySpec], fixed: frozenset[str], what: str
+    ) -> dict[str, Any]:
+        """A record's properties, then its sources and status."""
+        props = self.properties(record, specs, fixed, what)
+        self.sources_and_status(record, props, what)
+        return props
+
+    def sources_and_status(self, record: YMap, props: dict[str, Any], what: str) -> None:
+        raw = record.get("sources")
+        sources: list[str] = []
+        if raw is not None:
+            if not isinstance(raw, YList) or not all_text(raw):
+                self.fail(record.at("sources"), "'sources' must be a list of source ids")
+            else:
+                sources = list(raw)
+                if len(set(sources)) < len(sources):  # positions only when one is twice
+                    seen: set[str] = set()
+                    for source, smark in zip(sources, raw.item_marks, strict=True):
+                        if source in seen:
+                            self.fail(smark, f"source {source!r} is listed twice")
+                        seen.add(source)
+        if sources:
+            props["sources"] = sources
+            self.cited.update(sources)
+        status = record.get("status")
+        if status is not None:
+            if not isinstance(status, str) or status not in self.ont.statuses:
+                choices = ", ".join(sorted(self.ont.statuses))
+                self.fail(record.at("status"), f"unknown status {status!r} (one of {choices})")
+            else:
+                props["status"] = status
+
+    def text_field(self, record: YMap, key: str, what: str) -> str | None:
+        value = record.get(key)
+        if value is None:
+            self.fail(record.mark, f"{what} needs {key!r}")
+            return None
+        if not isinstance(value, str):
+            self.fail(record.at(key), f"{key!r} must be a single value")
+            return None
+        return value
+
+    # -- records --------------------------------------------------------------------------
+
+    def nodes(self, records: list[YMap]) -> None:
+        for record in records:
+            self.node(record)
+
+    def rels(self, records: list[YMap]) -> None:
+        for record in records:
+            self.rel(record)
+
+    def node(self, record: YMap) -> None:
+        label, node_id = record.get("type"), record.get("id")
+        if type(label) is not str or type(node_id) is not str:
+            label = self.text_field(record, "type", "a node")
+            node_id = self.text_field(record, "id", "a node")
+            if label is None or node_id is None:
+                return
+        spec = self.ont.labels.get(label)
+        if spec is None:
+            known = ", ".join(sorted(self.ont.labels))
+            self.fail(record.at("type"), f"unknown node type {label!r} (known: {known})")
+            return
+        label = spec.name  # one string for every node of the label, not one per record
+        if not ID_RE.fullmatch(node_id):
+            self.fail(record.at("id"), f"id {node_id!r} must be 1-128 characters of letters, "
+                      "digits and . _ : / - (starting with a letter or digit)")  # fmt: skip
+            return
+        what = f"{label} {node_id!r}"
+        props = self.checked_properties(record, spec.properties, NODE_KEYS, what)
+        if spec.sources_required and "sources" not in props:
+            self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
+        line, _, id_line, id_column = record.places(None, "id")
+        check = self.check
+        check.node_ids.append(node_id)
+        check.node_labels.append(label)
+        check.node_places.extend((line, id_line, id_column))
+        if not self.problems:  # rows are only worth keeping while the input is valid
+            props["id"] = node_id
+            self.out.add(label, (node_id, props, content_hash(label, props)))
+
+    def rel(self, record: YMap) -> None:
+        rtype, start, end = record.get("type"), record.get("from"), record.get("to")
+        if type(rtype) is not str or type(start) is not str or type(end) is not str:
+            rtype = self.text_field(record, "type", "a relationship")
+            start = self.text_field(record, "from", "a relationship")
+            end = self.text_field(record, "to", "a relationship")
+            if rtype is None:
+                return
+        spec = self.ont.relationships.get(rtype)
+        if spec is None:
+            known = ", ".join(sorted(self.ont.relationships))
+            self.fail(record.at("type"), f"unknown relationship type {rtype!r} (known: {known})")
+            return
+        rtype = spec.name
+        what = f"{rtype} relationship"
+        props = self.checked_properties(record, spec.properties, REL_KEYS, what)
+        if spec.claim:
+            if "status" not in props and record.get("status") is None:
+                self.fail(record.mark, f"{what} is a claim and needs a 'status'")
+            if "sources" not in props and not _malformed_sources(record):
+                self.fail(record.mark, f"{what} is a claim and needs 'sources'")
+        if start is None or end is None:
+            return
+        # the ends may be in a file not read yet: resolved once every file is in
+        where = record.places(None, "from", "to")
+        key = props["key"] = _key_of(props, spec.identity)
+        self.out.add(PENDING, (rtype, start, end, key, props, content_hash(rtype, props), *where))
+
+    def file(self, data: Any, path: str) -> tuple[list[YMap], list[YMap]]:
+        if not isinstance(data, YMap):
+            self.problems.append(Problem(path, 1, 1, "a seed file must be a mapping with "
+                                         "'nodes' and/or 'relationships'"))  # fmt: skip
+            return [], []
+        for key in data:
+            if key not in TOP_KEYS:
+                self.fail(data.key_marks[key], f"unknown top-level key {key!r} (expected "
+                          "dataset, nodes, relationships)")  # fmt: skip
+        dataset = data.get("dataset")
+        if dataset is not None:
+            if not isinstance(dataset, str) or not ID_RE.fullmatch(dataset):
+                self.fail(data.at("dataset"), "'dataset' must be a name like my-case")
+            else:
+                mark = data.at("dataset")
+                self.check.dataset = (dataset, mark.line, mark.column)
+        return self.records(data, "nodes"), self.records(data, "relationships")
+
+    def records(self, data: YMap, key: str) -> list[YMap]:
+        raw = data.get(key)
+        if raw is None:
+            return []
+        if not isinstance(raw, YList):
+            self.fail(data.at(key), f"{key!r} must be a list of records")
+            return []
+        out = [item for item in raw if isinstance(item, YMap)]
+        if len(out) < len(raw):  # positions only for a problem
+            for item, mark in zip(raw, raw.item_marks, strict=True):
+                if not isinstance(item, YMap):
+                    self.fail(mark, f"each entry of {key!r} must be a mapping")
+        return out
+
+
+def _malformed_sources(record: YMap) -> bool:
+    """'sources' is there but not a list of ids (already reported as such)."""
+    raw = record.get("sources")
+    return raw is not None and not (isinstance(raw, YList) and all_text(raw))
+
+
+def _identity_value(props: dict[str, Any], name: str) -> Any:
+    precision = props.get(f"{name}_precision")
+    if isinstance(precision, str):  # a date: keep its precision (2023 differs from 2023-01-01)
+        return str(PartialDate(props[name], precision))
+    return props.get(name)
+
+
+def _key_of(props: dict[str, Any], identity: tuple[str, ...]) -> str:
+    """A relationship's identity key from its properties."""
+    return identity_key([_identity_value(props, p) for p in identity])
+
+
+def check_file(path: Path, ontology: Ontology, segment: Path, chunk: int) -> FileCheck:
+    """Read and check one file; its rows go to ``segment`` (see ``FileCheck``)."""
+    check = FileCheck(str(path))
+    try:
+        data, raw = read_file(path)
+    except InputError as exc:
+        check.unreadable = exc.problems
+        return check
+    check.digest = hashlib.sha256(raw).digest()
+    del raw
+    out = SegmentWriter(segment, chunk)
+    checker = FileChecker(ontology, check, out)
+    nodes, rels = checker.file(data, str(path))
+    checker.nodes(nodes)
+    checker.rels(rels)
+    del data, nodes, rels
+    check.chunks = [(group, str(segment), offset, rows) for group, offset, rows in out.close()]
+    return check
+
+
+def check_piece(
+    path: Path, piece: pieces.Piece, ontology: Ontology, segment: Path, chunk: int
+) -> FileCheck | None:
+    """Read and check one piece of a file (``loader.pieces``), as ``check_file`` does the
+    whole: its records' rows go to ``segment``. A piece of top-level scalars gives the
+    file's ``dataset`` and the problems with it. None when the C reader does not take
+    the piece: then the file is read whole."""
+    tree = read_piece(path, piece)
+    if tree is None:
+        return None
+    check = FileCheck(str(path))
+    out = SegmentWriter(segment, chunk)
+    checker = FileChecker(ontology, check, out)
+    if piece.section == pieces.HEAD:
+        checker.file(tree, str(path))
+    elif piece.section == "nodes":
+        checker.nodes(checker.records(tree, "nodes"))
+    else:
+        checker.rels(checker.records(tree, "relationships"))
+    del tree
+    check.chunks = [(group, str(segment), offset, rows) for group, offset, rows in out.close()]
+    return check

@@ -1,0 +1,21 @@
+"""What a worker process of a load's checks holds for its life: the ontology, given once
+when the process starts (``start``, the pool's initializer)."""
+
+from __future__ import annotations
+
+import gc
+
+from loader.model.ontology import Ontology
+
+_ontology: Ontology | None = None
+
+
+def start(ontology: Ontology) -> None:
+    global _ontology  # noqa: PLW0603 (one per worker process, set once)
+    _ontology = ontology
+    gc.disable()  # parsing makes many small objects and no cycles (see read_graph)
+
+
+def ontology() -> Ontology:
+    assert _ontology is not None, "not a worker process of a load (start() was not called)"
+    return _ontology
