@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from loader.write.writer import retry_reasons_text
+from loader.write.report import retry_reasons_text
 
 A_ADMIN = "a neo4j-admin import"
 B_NAIVE = "b naive loop"

@@ -11,7 +11,8 @@ CasegraphError                  exit 1 unless said otherwise
  │    └── StartError            the server did not come up
  ├── DatabaseUnavailableError   exit 3: unreachable, authentication failed, no such database
  ├── LoadError                  exit 1: the load was refused or failed; the message says
- │                              what the database holds now
+ │    │                         what the database holds now
+ │    └── TransactionMemoryError  a transaction needed more memory than the server allows
  └── QueryError                 exit 1: a saved query failed on the server
 """
 
@@ -84,6 +85,10 @@ class DatabaseUnavailableError(CasegraphError):
 
 class LoadError(CasegraphError):
     """A load was refused or failed after validation passed."""
+
+
+class TransactionMemoryError(LoadError):
+    """A transaction needed more memory than the server allows (not worth retrying as is)."""
 
 
 class QueryError(CasegraphError):

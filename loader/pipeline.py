@@ -20,7 +20,9 @@ from loader.model.ontology import Ontology
 from loader.plan.build import DEFAULT_BATCH, build_plan
 from loader.read.yamlread import collect_files
 from loader.write import writer
-from loader.write.writer import DEFAULT_SINGLE_LIMIT, LoadReport, Progress
+from loader.write.batches import Progress
+from loader.write.report import LoadReport
+from loader.write.writer import DEFAULT_SINGLE_LIMIT
 
 
 def load_files(

@@ -237,13 +237,13 @@ def test_loads_creating_the_schema_at_once_both_go_on(
 
     from loader.model.ontology import load_ontology
     from loader.plan.build import schema_statements
-    from loader.write.writer import _apply_schema
+    from loader.write.writer import apply_schema
 
     schema = schema_statements(load_ontology(TEST_ONTOLOGY))
     for _ in range(5):
         wipe(driver, empty_db.database)
         with ThreadPoolExecutor(6) as pool:
-            runs = [pool.submit(_apply_schema, driver, empty_db.database, schema) for _ in range(6)]
+            runs = [pool.submit(apply_schema, driver, empty_db.database, schema) for _ in range(6)]
             errors = [str(run.exception()) for run in runs if run.exception() is not None]
         assert errors == []
         records, _, _ = driver.execute_query("SHOW CONSTRAINTS", database_=empty_db.database)

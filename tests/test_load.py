@@ -13,7 +13,8 @@ from neo4j import Driver, GraphDatabase
 from loader.check.validate import read_graph
 from loader.errors import LoadError
 from loader.plan.build import build_plan
-from loader.write import writer
+from loader.write import batches, writer
+from loader.write.report import Counts
 from tests.conftest import Neo4jServer
 from tests.dump import canonical_dump
 from tests.helpers import TEST_ONTOLOGY, casegraph, copy_mini, counts, mini_ontology
@@ -422,10 +423,10 @@ def test_a_lost_commit_in_a_first_load_is_not_created_twice(
     from tests.conftest import wipe
 
     wipe(driver, empty_db.database)
-    original = writer._run_batch
+    original = batches.run_batch
     calls: list[str] = []
 
-    def flaky(tx: Any, text: str, rows: list[Any], base: dict[str, Any]) -> writer.Counts:
+    def flaky(tx: Any, text: str, rows: list[Any], base: dict[str, Any]) -> Counts:
         calls.append(text)
         counts = original(tx, text, rows, base)
         if len(calls) == 6:  # a relationship batch: commit, then lose the answer
@@ -433,7 +434,7 @@ def test_a_lost_commit_in_a_first_load_is_not_created_twice(
             raise IncompleteCommit("connection lost during commit (injected)")
         return counts
 
-    monkeypatch.setattr(writer, "_run_batch", flaky)
+    monkeypatch.setattr(batches, "run_batch", flaky)
     plan = build_plan(read_graph([seed], ont), ont, batch_size=1)
     report = writer.load(driver, empty_db.database, plan, single_limit=2, writers=1)
     assert report.first_load

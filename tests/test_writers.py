@@ -18,7 +18,8 @@ from loader.check.validate import read_graph
 from loader.errors import LoadError
 from loader.model.ontology import Ontology, load_ontology
 from loader.plan.build import Plan, build_plan
-from loader.write import writer
+from loader.write import batches, writer
+from loader.write.report import Counts, LoadReport
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
 from tests.helpers import copy_mini, counts, mini_ontology
@@ -116,12 +117,12 @@ def test_after_a_retry_one_writer_goes_on(
     """A transient error (a deadlock, say) on a relationship batch is retried, and the
     batches started after it come from one thread only."""
     plan = _plan(case)
-    original = writer._run_batch
+    original = batches.run_batch
     lock = threading.Lock()
     events: list[tuple[str, str, str]] = []  # (what, thread, query head)
     failed = threading.Event()
 
-    def flaky(tx: Any, text: str, rows: list[Any], base: dict[str, Any]) -> writer.Counts:
+    def flaky(tx: Any, text: str, rows: list[Any], base: dict[str, Any]) -> Counts:
         name = threading.current_thread().name
         with lock:
             events.append(("start", name, text))
@@ -135,7 +136,7 @@ def test_after_a_retry_one_writer_goes_on(
             events.append(("done", name, text))
         return counts
 
-    monkeypatch.setattr(writer, "_run_batch", flaky)
+    monkeypatch.setattr(batches, "run_batch", flaky)
     report = writer.load(driver, empty_db.database, plan, single_limit=10, writers=3)
     assert report.status == "succeeded"
     assert report.retries == 1
@@ -273,7 +274,7 @@ def test_rows_are_freed_after_their_batch_and_old_objects_frozen_while_writing(
 ) -> None:
     plan = _plan(case)
 
-    def load(writers: int) -> tuple[writer.LoadReport, list[int]]:
+    def load(writers: int) -> tuple[LoadReport, list[int]]:
         """The load, and the objects frozen each time it reported progress."""
         frozen: list[int] = []
         report = writer.load(

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from loader.check.graph import Graph
     from loader.model.ontology import Ontology
-    from loader.write.writer import LoadReport
+    from loader.write.report import LoadReport
 
 app = typer.Typer(
     help="Load investigative case data from YAML into Neo4j, and query it.",
@@ -221,7 +221,7 @@ def _print_report(report: LoadReport) -> None:
             "write is linked to them."
         )
     if report.retries:
-        from loader.write.writer import retry_reasons_text  # imported late: CLI start-up
+        from loader.write.report import retry_reasons_text  # imported late: CLI start-up
 
         why = retry_reasons_text(report.retry_reasons)
         out.print(

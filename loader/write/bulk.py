@@ -51,6 +51,7 @@ from loader.model.ontology import Ontology
 from loader.plan.build import Plan, Statement
 from loader.server import localserver
 from loader.write import writer
+from loader.write.report import LoadReport
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 BOLT_SCHEMES = frozenset({"bolt", "neo4j"})
@@ -69,7 +70,7 @@ Log = Callable[[str], None]
 
 
 @dataclass
-class BulkReport(writer.LoadReport):
+class BulkReport(LoadReport):
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
     def to_dict(self) -> dict[str, Any]:
@@ -258,7 +259,7 @@ def _finish(
     conn: connection.Connection, schema: list[Statement], plan: Plan, report: BulkReport
 ) -> None:
     """Constraints and indexes, then the LoadRun that a later plain load compares with."""
-    params = writer._params(plan, report, dt.datetime.now(dt.UTC))  # what RUN_START binds
+    params = writer.run_params(plan, report, dt.datetime.now(dt.UTC))  # what RUN_START binds
 
     @unit_of_work(metadata={"app": "casegraph", "load_run": report.run, "dataset": plan.dataset})
     def record(tx: ManagedTransaction) -> None:
@@ -268,7 +269,7 @@ def _finish(
     _wait_online(conn)
     with connection.open_driver(conn) as driver:
         try:
-            writer._apply_schema(driver, conn.database, schema)
+            writer.apply_schema(driver, conn.database, schema)
             with driver.session(database=conn.database) as session:
                 session.execute_write(record)
         except (Neo4jError, DriverError) as exc:
