@@ -15,24 +15,31 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from loader import __version__
+from loader.cli.browser import browser_app
 from loader.cli.common import (
     CONTEXT,
     DatabaseOption,
+    DatasetOption,
+    OntologyOption,
+    PathsArg,
     UriOption,
     UserOption,
     err,
     fail,
     friendly,
     out,
+    read_input,
+    say,
 )
-from loader.cli.query import QueriesOption, query_app
+from loader.cli.export import export_app
+from loader.cli.neo4j import neo4j_app
+from loader.cli.query import query_app
 from loader.errors import DatabaseUnavailableError
 from loader.server import localserver
 
 if TYPE_CHECKING:
     from neo4j import Driver
 
-    from loader.check.graph import Graph
     from loader.model.ontology import Ontology
     from loader.write.report import LoadReport
 
@@ -43,137 +50,15 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-neo4j_app = typer.Typer(
-    help="Run a local Neo4j Community server from Maven jars (no Docker needed).",
-    context_settings=CONTEXT,
-    no_args_is_help=True,
-)
 app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(query_app, name="query")
-export_app = typer.Typer(
-    help="Write the load plan as a Cypher script or as CSVs for neo4j-admin import.",
-    context_settings=CONTEXT,
-    no_args_is_help=True,
-)
 app.add_typer(export_app, name="export")
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--home",
-        help="Server home (conf, data, logs). Default: $CASEGRAPH_NEO4J_HOME or "
-        "~/.local/share/casegraph/neo4j.",
-        show_default=False,
-    ),
-]
-
-
-def _home(home: Path | None) -> Path:
-    return (home or localserver.default_home()).expanduser().resolve()
-
-
-def _say(message: str) -> None:
-    err.print(message, markup=False, soft_wrap=True)
 
 
 @app.command()
 def version() -> None:
     """Print casegraph's version and the Neo4j version it manages."""
     out.print(f"casegraph {__version__} (local Neo4j {localserver.NEO4J_VERSION})")
-
-
-@neo4j_app.command("start")
-@friendly
-def neo4j_start(
-    home: HomeOption = None,
-    bolt_port: Annotated[
-        int, typer.Option(envvar="CASEGRAPH_BOLT_PORT", help="Bolt port on 127.0.0.1.")
-    ] = 7687,
-    http_port: Annotated[
-        int,
-        typer.Option(envvar="CASEGRAPH_HTTP_PORT", help="HTTP port (Neo4j Browser) on 127.0.0.1."),
-    ] = 7474,
-    heap: Annotated[str, typer.Option(envvar="CASEGRAPH_NEO4J_HEAP", help="JVM heap size.")] = "1g",
-    pagecache: Annotated[
-        str, typer.Option(envvar="CASEGRAPH_NEO4J_PAGECACHE", help="Page cache size.")
-    ] = "1g",
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
-) -> None:
-    """Fetch Neo4j Community (once), configure it on 127.0.0.1 and start it.
-
-    The password comes from NEO4J_PASSWORD, or is generated, printed once and stored
-    in the server home for the other casegraph commands.
-    """
-    config = localserver.ServerConfig(
-        home=_home(home),
-        bolt_port=bolt_port,
-        http_port=http_port,
-        heap=heap,
-        pagecache=pagecache,
-        timeout=timeout,
-    )
-    state = localserver.start(config, log=_say)
-    out.print(f"Neo4j {state.version} is running (pid {state.pid}).")
-    out.print(f"  Bolt:    {state.bolt_uri}")
-    out.print(f"  Browser: {state.browser_url}")
-
-
-@neo4j_app.command("stop")
-@friendly
-def neo4j_stop(home: HomeOption = None) -> None:
-    """Stop the local server cleanly and wait until its process is gone."""
-    state = localserver.stop(_home(home))
-    if state is None:
-        out.print("Neo4j is not running.")
-    else:
-        out.print(f"Neo4j stopped (pid {state.pid}).")
-
-
-@neo4j_app.command("status")
-@friendly
-def neo4j_status(home: HomeOption = None) -> None:
-    """Say whether the local server runs, its version and its URLs. Exit 1 when stopped."""
-    state = localserver.running_state(_home(home))
-    if state is None:
-        out.print("Neo4j is not running. Start it with `casegraph neo4j start`.")
-        raise typer.Exit(1)
-    out.print(f"Neo4j {state.version} is running (pid {state.pid}).")
-    out.print(f"  Bolt:    {state.bolt_uri}")
-    out.print(f"  Browser: {state.browser_url}")
-    out.print(f"  Home:    {_home(home)}")
-
-
-PathsArg = Annotated[
-    list[Path] | None,
-    typer.Argument(
-        help="Seed files or directories (every *.yaml/*.yml under them).", show_default=False
-    ),
-]
-OntologyOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--ontology",
-        envvar="CASEGRAPH_ONTOLOGY",
-        help="Ontology YAML. Default: the one shipped in loader/model/ontology.yaml.",
-        show_default=False,
-    ),
-]
-DatasetOption = Annotated[
-    str | None,
-    typer.Option(
-        "--dataset", help="Dataset name; default: the files' 'dataset:' key.", show_default=False
-    ),
-]
-
-
-def _read(
-    paths: list[Path] | None, ontology: Path | None, dataset: str | None
-) -> tuple[Ontology, Graph]:
-    from loader.check.validate import read_graph
-    from loader.model.ontology import load_ontology
-
-    ont = load_ontology(ontology)
-    return ont, read_graph(paths or [Path("seed")], ont, dataset)
 
 
 @app.command()
@@ -185,7 +70,7 @@ def validate(
 
     Prints every problem as path:line:col: message and exits 1 when there is one.
     """
-    _, graph = _read(paths, ontology, dataset)
+    _, graph = read_input(paths, ontology, dataset)
     out.print(
         f"OK: {len(graph.files)} file(s), {graph.node_count} nodes and "
         f"{graph.rel_count} relationships in dataset {graph.dataset!r}."
@@ -307,11 +192,11 @@ def load(
     if bulk or dry_run:
         if bulk:
             bulk_load.check_options(dry_run=dry_run, prune=prune)
-        ont, graph = _read(paths, ontology, dataset)
+        ont, graph = read_input(paths, ontology, dataset)
         plan = build_plan(graph, ont, batch_size)
         if bulk:
             report = bulk_load.load(
-                plan, ont, uri=uri, username=username, database=database, log=_say
+                plan, ont, uri=uri, username=username, database=database, log=say
             )
         else:
             conn = connection.resolve(uri=uri, username=username, database=database)
@@ -324,7 +209,7 @@ def load(
                 conn = connection.resolve(uri=uri, username=username, database=database)
                 driver = stack.enter_context(connection.open_driver(conn))
             except DatabaseUnavailableError:
-                _read(paths, ontology, dataset)  # bad input is reported first
+                read_input(paths, ontology, dataset)  # bad input is reported first
                 raise
             show = sys.stderr.isatty() and not as_json
             report = _load_with_progress(
@@ -383,177 +268,7 @@ def _load_with_progress(
         return load_files(driver, database, paths, ont, progress=progress, **options)
 
 
-browser_app = typer.Typer(
-    help="Neo4j Browser: its link, and the saved queries as favorites, a guide and a style.",
-    context_settings=CONTEXT,
-)
 app.add_typer(browser_app, name="browser")
-BaseUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--base-url",
-        help="Where Browser will fetch the files, for the guide's :style command and links. "
-        "Default: http://127.0.0.1:8474 (build), the server's own address (serve).",
-        show_default=False,
-    ),
-]
-
-
-def _browser_files(
-    out_dir: Path, base_url: str, queries: Path | None, ontology: Path | None
-) -> list[Path]:
-    from loader.browser.files import build
-    from loader.model.ontology import load_ontology
-    from loader.queries.library import load_library
-
-    return build(out_dir, load_library(queries), load_ontology(ontology), base_url)
-
-
-@browser_app.callback(invoke_without_command=True)
-@friendly
-def browser(ctx: typer.Context, home: HomeOption = None) -> None:
-    """Print how to open the case graph in Neo4j Browser (same as `casegraph browser show`)."""
-    if ctx.invoked_subcommand is None:
-        browser_show(home)
-
-
-@browser_app.command("show")
-@friendly
-def browser_show(home: HomeOption = None) -> None:
-    """Print the Browser link, and the :play, :style and favorites of the saved queries."""
-    import os
-
-    from loader.browser import guideserver
-    from loader.browser.files import DEFAULT_PORT, FAVORITES, GUIDE, STYLE, browser_url
-
-    state = localserver.running_state(_home(home))
-    env_uri = os.environ.get("NEO4J_URI")
-    uri = env_uri or (state.bolt_uri if state else None)
-    if uri is None:
-        out.print("No Neo4j found: start one with `casegraph neo4j start` or set NEO4J_URI.")
-        raise typer.Exit(3)
-    user = os.environ.get("NEO4J_USERNAME", "neo4j")
-    http_port = state.http_port if state and not env_uri else 7474
-    url = browser_url(uri, http_port, user, os.environ.get("NEO4J_DATABASE", "neo4j"))
-    out.print(f"Neo4j Browser: {url}")
-    out.print(f"  user {user}; the password is NEO4J_PASSWORD or, for the local server, in")
-    out.print(f"  {localserver.password_file(_home(home))}")
-    guide_home = guideserver.default_home()
-    served = guideserver.running(guide_home)
-    port = os.environ.get("CASEGRAPH_GUIDE_PORT", "")
-    default = guideserver.base_url("127.0.0.1", int(port) if port.isdigit() else DEFAULT_PORT)
-    base = served.base_url if served else default
-    site = Path(served.directory) if served else guideserver.site_dir(guide_home)
-    status = f"running, pid {served.pid}" if served else "not running"
-    out.print(f"Saved queries in Neo4j Browser (guide server {base}: {status}):")
-    out.print(f"  guide:      :play {base}/{GUIDE}    (or :guide {base}/{GUIDE})")
-    out.print(f"  style:      :style {base}/{STYLE}")
-    out.print(f"  favorites:  drop {site / FAVORITES} on the Browser window")
-    out.print(
-        "  shared:     MATCH (q:SavedQuery) RETURN q.title, q.query  (casegraph browser publish)"
-    )
-    if not served:
-        out.print("  Start the guide server with `casegraph browser serve --background`.")
-
-
-@browser_app.command("build")
-@friendly
-def browser_build(
-    out_dir: Annotated[
-        Path | None,
-        typer.Argument(
-            help="Folder for the files. Default: site/ in $CASEGRAPH_BROWSER_HOME or "
-            "~/.local/share/casegraph/browser.",
-            show_default=False,
-        ),
-    ] = None,
-    base_url: BaseUrlOption = None,
-    queries: QueriesOption = None,
-    ontology: OntologyOption = None,
-) -> None:
-    """Write the favorites zip, the guide (guide.html) and the style (casegraph.grass)."""
-    from loader.browser import guideserver
-    from loader.browser.files import DEFAULT_BASE_URL
-
-    target = out_dir or guideserver.site_dir(guideserver.default_home())
-    paths = _browser_files(target, base_url or DEFAULT_BASE_URL, queries, ontology)
-    out.print(f"Wrote {', '.join(str(p) for p in paths)}.")
-
-
-@browser_app.command("serve")
-@friendly
-def browser_serve(
-    port: Annotated[
-        int, typer.Option(envvar="CASEGRAPH_GUIDE_PORT", help="Port to listen on.", min=1)
-    ] = 8474,
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    background: Annotated[
-        bool, typer.Option("--background", help="Run detached; stop with `casegraph browser stop`.")
-    ] = False,
-    base_url: BaseUrlOption = None,
-    queries: QueriesOption = None,
-    ontology: OntologyOption = None,
-) -> None:
-    """Build the files, then serve them with CORS headers for :play, :guide and :style."""
-    from loader.browser import guideserver
-    from loader.browser.files import GUIDE, STYLE
-
-    home = guideserver.default_home()
-    site = guideserver.site_dir(home)
-    served = guideserver.base_url(host, port)
-    current = guideserver.running(home)
-    if not (background and current and (current.host, current.port) == (host, port)):
-        guideserver.check_port(host, port)  # before writing anything
-    _browser_files(site, base_url or served, queries, ontology)
-    if background:
-        state = guideserver.start_background(site, home, host, port)
-        out.print(
-            f"Guide server running on {served} (pid {state.pid}); log {guideserver.log_file(home)}"
-        )
-    else:
-        out.print(f"Serving {site} on {served} (Ctrl-C stops).")
-    out.print(f"  :play {served}/{GUIDE}")
-    out.print(f"  :style {served}/{STYLE}")
-    if not background:
-        guideserver.serve(site, host, port)
-
-
-@browser_app.command("stop")
-@friendly
-def browser_stop() -> None:
-    """Stop the guide server started with `casegraph browser serve --background`."""
-    from loader.browser import guideserver
-
-    state = guideserver.stop(guideserver.default_home())
-    out.print(f"Guide server stopped (pid {state.pid})." if state else "No guide server runs.")
-
-
-@browser_app.command("publish")
-@friendly
-def browser_publish(
-    queries: QueriesOption = None,
-    uri: UriOption = None,
-    username: UserOption = None,
-    database: DatabaseOption = None,
-) -> None:
-    """Write the saved queries into the graph as (:SavedQuery) nodes, shared by all its users.
-
-    MERGE on name; nodes of queries that left the library are removed. Idempotent.
-    Exit codes: 0 done, 1 bad library or failed write, 3 database unreachable.
-    """
-    from loader import connection
-    from loader.browser.files import publish
-    from loader.queries.library import load_library
-
-    library = load_library(queries)
-    conn = connection.resolve(uri=uri, username=username, database=database)
-    with connection.open_driver(conn) as driver:
-        report = publish(driver, conn.database, library)
-    out.print(
-        f"Published {len(library)} saved queries to database {conn.database!r}: "
-        f"{len(report.created)} created, {len(report.changed)} changed, "
-        f"{len(report.unchanged)} unchanged, {len(report.removed)} removed."
-    )
 
 
 @app.command()
@@ -576,51 +291,6 @@ def docs(
         out.print("docs are up to date.")
     else:
         out.print(f"Wrote {', '.join(paths)}." if paths else "docs were already up to date.")
-
-
-@export_app.command("cypher")
-@friendly
-def export_cypher(
-    file: Annotated[Path, typer.Argument(help="The script to write ('-' for stdout).")],
-    paths: Annotated[
-        list[Path] | None,
-        typer.Option("--input", "-i", help="Seed files or directories (default: seed/)."),
-    ] = None,
-    dataset: DatasetOption = None,
-    batch_size: Annotated[int, typer.Option(help="Rows per statement.", min=1)] = 1000,
-    ontology: OntologyOption = None,
-) -> None:
-    """An idempotent Cypher script (constraints + MERGE, no APOC) for cypher-shell or Browser."""
-    from loader.export.exports import cypher_script
-    from loader.plan.build import build_plan
-
-    ont, graph = _read(paths, ontology, dataset)
-    script = cypher_script(build_plan(graph, ont, batch_size))
-    if str(file) == "-":
-        sys.stdout.write(script)
-        return
-    file.write_text(script, encoding="utf-8")
-    out.print(f"Wrote {file} ({graph.node_count} nodes, {graph.rel_count} relationships).")
-
-
-@export_app.command("admin-csv")
-@friendly
-def export_admin_csv(
-    directory: Annotated[Path, typer.Argument(help="Folder for the CSVs and README.md.")],
-    paths: Annotated[
-        list[Path] | None,
-        typer.Option("--input", "-i", help="Seed files or directories (default: seed/)."),
-    ] = None,
-    dataset: DatasetOption = None,
-    ontology: OntologyOption = None,
-) -> None:
-    """CSVs with typed headers for `neo4j-admin database import full`, and the command."""
-    from loader.export.exports import write_admin_csv
-    from loader.plan.build import build_plan
-
-    ont, graph = _read(paths, ontology, dataset)
-    write_admin_csv(build_plan(graph, ont), ont, directory)
-    out.print(f"Wrote {directory}: see {directory / 'README.md'} for the import command.")
 
 
 def main() -> None:

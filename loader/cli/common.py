@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from loader.errors import CasegraphError, InputError
+from loader.server import localserver
+
+if TYPE_CHECKING:
+    from loader.check.graph import Graph
+    from loader.model.ontology import Ontology
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,3 +61,55 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(str(exc), exc.exit_code) from None
 
     return wrapper
+
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Server home (conf, data, logs). Default: $CASEGRAPH_NEO4J_HOME or "
+        "~/.local/share/casegraph/neo4j.",
+        show_default=False,
+    ),
+]
+
+
+def home_dir(home: Path | None) -> Path:
+    return (home or localserver.default_home()).expanduser().resolve()
+
+
+def say(message: str) -> None:
+    err.print(message, markup=False, soft_wrap=True)
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        help="Seed files or directories (every *.yaml/*.yml under them).", show_default=False
+    ),
+]
+OntologyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--ontology",
+        envvar="CASEGRAPH_ONTOLOGY",
+        help="Ontology YAML. Default: the one shipped in loader/model/ontology.yaml.",
+        show_default=False,
+    ),
+]
+DatasetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dataset", help="Dataset name; default: the files' 'dataset:' key.", show_default=False
+    ),
+]
+
+
+def read_input(
+    paths: list[Path] | None, ontology: Path | None, dataset: str | None
+) -> tuple[Ontology, Graph]:
+    from loader.check.validate import read_graph
+    from loader.model.ontology import load_ontology
+
+    ont = load_ontology(ontology)
+    return ont, read_graph(paths or [Path("seed")], ont, dataset)

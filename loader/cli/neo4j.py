@@ -1,0 +1,84 @@
+"""`casegraph neo4j ...`: the local Neo4j server (start, stop, status)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from loader.cli.common import (
+    CONTEXT,
+    HomeOption,
+    friendly,
+    home_dir,
+    out,
+    say,
+)
+from loader.server import localserver
+
+neo4j_app = typer.Typer(
+    help="Run a local Neo4j Community server from Maven jars (no Docker needed).",
+    context_settings=CONTEXT,
+    no_args_is_help=True,
+)
+
+
+@neo4j_app.command("start")
+@friendly
+def neo4j_start(
+    home: HomeOption = None,
+    bolt_port: Annotated[
+        int, typer.Option(envvar="CASEGRAPH_BOLT_PORT", help="Bolt port on 127.0.0.1.")
+    ] = 7687,
+    http_port: Annotated[
+        int,
+        typer.Option(envvar="CASEGRAPH_HTTP_PORT", help="HTTP port (Neo4j Browser) on 127.0.0.1."),
+    ] = 7474,
+    heap: Annotated[str, typer.Option(envvar="CASEGRAPH_NEO4J_HEAP", help="JVM heap size.")] = "1g",
+    pagecache: Annotated[
+        str, typer.Option(envvar="CASEGRAPH_NEO4J_PAGECACHE", help="Page cache size.")
+    ] = "1g",
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
+) -> None:
+    """Fetch Neo4j Community (once), configure it on 127.0.0.1 and start it.
+
+    The password comes from NEO4J_PASSWORD, or is generated, printed once and stored
+    in the server home for the other casegraph commands.
+    """
+    config = localserver.ServerConfig(
+        home=home_dir(home),
+        bolt_port=bolt_port,
+        http_port=http_port,
+        heap=heap,
+        pagecache=pagecache,
+        timeout=timeout,
+    )
+    state = localserver.start(config, log=say)
+    out.print(f"Neo4j {state.version} is running (pid {state.pid}).")
+    out.print(f"  Bolt:    {state.bolt_uri}")
+    out.print(f"  Browser: {state.browser_url}")
+
+
+@neo4j_app.command("stop")
+@friendly
+def neo4j_stop(home: HomeOption = None) -> None:
+    """Stop the local server cleanly and wait until its process is gone."""
+    state = localserver.stop(home_dir(home))
+    if state is None:
+        out.print("Neo4j is not running.")
+    else:
+        out.print(f"Neo4j stopped (pid {state.pid}).")
+
+
+@neo4j_app.command("status")
+@friendly
+def neo4j_status(home: HomeOption = None) -> None:
+    """Say whether the local server runs, its version and its URLs. Exit 1 when stopped."""
+    state = localserver.running_state(home_dir(home))
+    if state is None:
+        out.print("Neo4j is not running. Start it with `casegraph neo4j start`.")
+        raise typer.Exit(1)
+    out.print(f"Neo4j {state.version} is running (pid {state.pid}).")
+    out.print(f"  Bolt:    {state.bolt_uri}")
+    out.print(f"  Browser: {state.browser_url}")
+    out.print(f"  Home:    {home_dir(home)}")
