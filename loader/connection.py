@@ -1,23 +1,23 @@
 """Where to connect: flags, then the NEO4J_* environment, then the local server.
 
 Neo4j's own convention is followed: ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
-``NEO4J_DATABASE``. When no URI is given anywhere and ``casegraph neo4j start`` runs a
-server, that server (and its stored password) is used.
+``NEO4J_DATABASE``. When no URI is given anywhere, the caller's ``local`` says which
+server to fall back on (the command line passes the one ``casegraph neo4j start`` runs,
+and its stored password); this module knows nothing of it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from neo4j import Driver, GraphDatabase, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, ConfigurationError, ServiceUnavailable
 
+from loader import settings
 from loader.errors import DatabaseUnavailableError
-from loader.server import localserver
 
 DEFAULT_URI = "neo4j://127.0.0.1:7687"
 
@@ -36,23 +36,29 @@ class Connection:
         )
 
 
+# the Bolt URI and stored password of a server to fall back on, when it runs
+LocalServer = Callable[[], tuple[str, str | None] | None]
+
+
 def resolve(
     uri: str | None = None,
     username: str | None = None,
     password: str | None = None,
     database: str | None = None,
-    home: Path | None = None,
+    local: LocalServer | None = None,
 ) -> Connection:
+    """Flags, then the ``NEO4J_*`` environment; with no URI in either, ``local()`` (the
+    server ``casegraph neo4j start`` runs, when it does), else ``DEFAULT_URI``."""
     env = os.environ
     uri = uri or env.get("NEO4J_URI")
-    local = None
+    found = None
     if not uri:
-        local = localserver.running_state(home or localserver.default_home())
-        uri = local.bolt_uri if local else DEFAULT_URI
+        found = local() if local is not None else None
+        uri = found[0] if found else DEFAULT_URI
     if password is None:
         password = env.get("NEO4J_PASSWORD")
-        if password is None and local is not None:
-            password = localserver.read_password(home or localserver.default_home())
+        if password is None and found is not None:
+            password = found[1]
     return Connection(
         uri=uri,
         username=username or env.get("NEO4J_USERNAME") or "neo4j",
@@ -63,10 +69,7 @@ def resolve(
 
 def retry_seconds() -> float:
     """How long a transaction is retried on transient errors (``CASEGRAPH_RETRY_SECONDS``)."""
-    try:
-        return float(os.environ.get("CASEGRAPH_RETRY_SECONDS", "30"))
-    except ValueError:
-        return 30.0
+    return settings.seconds("CASEGRAPH_RETRY_SECONDS", 30.0)
 
 
 def _first_line(exc: Exception) -> str:

@@ -2,6 +2,7 @@
 
 CasegraphError                  exit 1 unless said otherwise
  ├── UsageError                 exit 2: a bad flag value or combination
+ ├── SettingError               exit 1: a CASEGRAPH_* variable of the wrong kind
  ├── InputError                 exit 1: YAML or ontology problems, all of them at once
  ├── ServerError                exit 1: the local Neo4j server could not be managed
  │    ├── JavaError             no Java, or a Java older than 17
@@ -29,6 +30,10 @@ class CasegraphError(Exception):
 
 class UsageError(CasegraphError):
     exit_code = 2
+
+
+class SettingError(CasegraphError):
+    """A ``CASEGRAPH_*`` variable is set to a value of the wrong kind."""
 
 
 @dataclass(frozen=True, order=True)

@@ -29,6 +29,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from loader import settings
 from loader.browser.files import FILES, GUIDE
 from loader.errors import PortInUseError, ServerError, StartError
 from loader.server.localserver import process_runs
@@ -42,12 +43,7 @@ TYPES = {
 
 
 def default_home() -> Path:
-    env = os.environ.get("CASEGRAPH_BROWSER_HOME")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return base / "casegraph" / "browser"
+    return settings.path("CASEGRAPH_BROWSER_HOME", settings.data_home() / "casegraph" / "browser")
 
 
 def site_dir(home: Path) -> Path:

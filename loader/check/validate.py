@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from loader import __version__
+from loader import __version__, settings
 from loader.check import worker
 from loader.check.graph import Graph
 from loader.check.join import Join
@@ -80,9 +80,9 @@ def worker_count(files: list[Path]) -> int:
             size += one
             jobs += one // pieces.PIECE_BYTES if one > pieces.SPLIT_BYTES else 1
     jobs = max(jobs, len(files))
-    wanted = os.environ.get("CASEGRAPH_WORKERS", "").strip()
-    if wanted.isdigit():
-        return min(int(wanted), jobs)
+    wanted = settings.whole("CASEGRAPH_WORKERS", -1)
+    if wanted >= 0:
+        return min(wanted, jobs)
     if jobs < 2 or size < PARALLEL_BYTES:
         return 0
     return min(os.cpu_count() or 1, 4, jobs)

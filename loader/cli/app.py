@@ -199,14 +199,18 @@ def load(
                 plan, ont, uri=uri, username=username, database=database, log=say
             )
         else:
-            conn = connection.resolve(uri=uri, username=username, database=database)
+            conn = connection.resolve(
+                uri=uri, username=username, database=database, local=localserver.local_target
+            )
             with connection.open_driver(conn) as driver:
                 report = writer.dry_run(driver, conn.database, plan, prune=prune)
     else:
         ont = load_ontology(ontology)
         with ExitStack() as stack:
             try:
-                conn = connection.resolve(uri=uri, username=username, database=database)
+                conn = connection.resolve(
+                    uri=uri, username=username, database=database, local=localserver.local_target
+                )
                 driver = stack.enter_context(connection.open_driver(conn))
             except DatabaseUnavailableError:
                 read_input(paths, ontology, dataset)  # bad input is reported first

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from loader import settings
 from loader.cli.common import (
     CONTEXT,
     DatabaseOption,
@@ -78,8 +79,8 @@ def browser_show(home: HomeOption = None) -> None:
     out.print(f"  {localserver.password_file(home_dir(home))}")
     guide_home = guideserver.default_home()
     served = guideserver.running(guide_home)
-    port = os.environ.get("CASEGRAPH_GUIDE_PORT", "")
-    default = guideserver.base_url("127.0.0.1", int(port) if port.isdigit() else DEFAULT_PORT)
+    port = settings.whole("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT, minimum=1)
+    default = guideserver.base_url("127.0.0.1", port)
     base = served.base_url if served else default
     site = Path(served.directory) if served else guideserver.site_dir(guide_home)
     status = f"running, pid {served.pid}" if served else "not running"
@@ -122,8 +123,13 @@ def browser_build(
 @friendly
 def browser_serve(
     port: Annotated[
-        int, typer.Option(envvar="CASEGRAPH_GUIDE_PORT", help="Port to listen on.", min=1)
-    ] = 8474,
+        int | None,
+        typer.Option(
+            help="Port to listen on [default: CASEGRAPH_GUIDE_PORT, else 8474].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     background: Annotated[
         bool, typer.Option("--background", help="Run detached; stop with `casegraph browser stop`.")
@@ -134,7 +140,10 @@ def browser_serve(
 ) -> None:
     """Build the files, then serve them with CORS headers for :play, :guide and :style."""
     from loader.browser import guideserver
-    from loader.browser.files import GUIDE, STYLE
+    from loader.browser.files import DEFAULT_PORT, GUIDE, STYLE
+
+    if port is None:
+        port = settings.whole("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT, minimum=1)
 
     home = guideserver.default_home()
     site = guideserver.site_dir(home)
@@ -184,7 +193,9 @@ def browser_publish(
     from loader.queries.library import load_library
 
     library = load_library(queries)
-    conn = connection.resolve(uri=uri, username=username, database=database)
+    conn = connection.resolve(
+        uri=uri, username=username, database=database, local=localserver.local_target
+    )
     with connection.open_driver(conn) as driver:
         report = publish(driver, conn.database, library)
     out.print(

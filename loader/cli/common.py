@@ -92,8 +92,8 @@ OntologyOption = Annotated[
     Path | None,
     typer.Option(
         "--ontology",
-        envvar="CASEGRAPH_ONTOLOGY",
-        help="Ontology YAML. Default: the one shipped in loader/model/ontology.yaml.",
+        help="Ontology YAML. Default: $CASEGRAPH_ONTOLOGY, else the one shipped in "
+        "loader/model/ontology.yaml.",
         show_default=False,
     ),
 ]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from loader import settings
 from loader.cli.common import (
     CONTEXT,
     HomeOption,
@@ -28,16 +29,33 @@ neo4j_app = typer.Typer(
 def neo4j_start(
     home: HomeOption = None,
     bolt_port: Annotated[
-        int, typer.Option(envvar="CASEGRAPH_BOLT_PORT", help="Bolt port on 127.0.0.1.")
-    ] = 7687,
+        int | None,
+        typer.Option(
+            help="Bolt port on 127.0.0.1 [default: CASEGRAPH_BOLT_PORT, else 7687].",
+            show_default=False,
+        ),
+    ] = None,
     http_port: Annotated[
-        int,
-        typer.Option(envvar="CASEGRAPH_HTTP_PORT", help="HTTP port (Neo4j Browser) on 127.0.0.1."),
-    ] = 7474,
-    heap: Annotated[str, typer.Option(envvar="CASEGRAPH_NEO4J_HEAP", help="JVM heap size.")] = "1g",
+        int | None,
+        typer.Option(
+            help="HTTP port (Neo4j Browser) on 127.0.0.1 [default: CASEGRAPH_HTTP_PORT, "
+            "else 7474].",
+            show_default=False,
+        ),
+    ] = None,
+    heap: Annotated[
+        str | None,
+        typer.Option(
+            help="JVM heap size [default: CASEGRAPH_NEO4J_HEAP, else 1g].", show_default=False
+        ),
+    ] = None,
     pagecache: Annotated[
-        str, typer.Option(envvar="CASEGRAPH_NEO4J_PAGECACHE", help="Page cache size.")
-    ] = "1g",
+        str | None,
+        typer.Option(
+            help="Page cache size [default: CASEGRAPH_NEO4J_PAGECACHE, else 1g].",
+            show_default=False,
+        ),
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
 ) -> None:
     """Fetch Neo4j Community (once), configure it on 127.0.0.1 and start it.
@@ -47,10 +65,14 @@ def neo4j_start(
     """
     config = localserver.ServerConfig(
         home=home_dir(home),
-        bolt_port=bolt_port,
-        http_port=http_port,
-        heap=heap,
-        pagecache=pagecache,
+        bolt_port=settings.whole("CASEGRAPH_BOLT_PORT", 7687, 1)
+        if bolt_port is None
+        else bolt_port,
+        http_port=settings.whole("CASEGRAPH_HTTP_PORT", 7474, 1)
+        if http_port is None
+        else http_port,
+        heap=heap or settings.text("CASEGRAPH_NEO4J_HEAP") or "1g",
+        pagecache=pagecache or settings.text("CASEGRAPH_NEO4J_PAGECACHE") or "1g",
         timeout=timeout,
     )
     state = localserver.start(config, log=say)

@@ -33,8 +33,8 @@ QueriesOption = Annotated[
     Path | None,
     typer.Option(
         "--queries",
-        envvar="CASEGRAPH_QUERIES",
-        help="Directory of saved queries. Default: cypher/ next to the loader package.",
+        help="Directory of saved queries. Default: $CASEGRAPH_QUERIES, else cypher/ next "
+        "to the loader package.",
         show_default=False,
     ),
 ]
@@ -142,10 +142,13 @@ def run(
     from loader import connection
     from loader.queries.library import find
     from loader.queries.run import bind_params, run_query, split_param_args
+    from loader.server import localserver
 
     query = find(_library(queries), name)
     values = bind_params(query, split_param_args(param or []))
-    conn = connection.resolve(uri=uri, username=username, database=database)
+    conn = connection.resolve(
+        uri=uri, username=username, database=database, local=localserver.local_target
+    )
     with connection.open_driver(conn) as driver:
         result = run_query(driver, conn.database, query, values, timeout=timeout)
     if output is Format.json:

@@ -7,13 +7,12 @@ them. The ontology is checked when it is read, every problem reported with its p
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from loader import cypher
+from loader import cypher, settings
 from loader.errors import InputError, Problem
 from loader.model.values import PARSERS
 from loader.read.yamlread import Mark, YList, YMap, read_file
@@ -103,7 +102,7 @@ class Ontology:
 
 
 def default_path() -> Path:
-    env = os.environ.get("CASEGRAPH_ONTOLOGY")
+    env = settings.text("CASEGRAPH_ONTOLOGY")
     return Path(env) if env else DEFAULT_PATH
 
 

@@ -22,13 +22,13 @@ transaction metadata naming the query, and returns JSON-friendly rows.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from loader import settings
 from loader.cypher import literal as cypher_literal
 from loader.errors import (
     InputError,
@@ -444,7 +444,7 @@ def library_dir(directory: Path | None = None) -> Path:
     """The library: ``directory``, else $CASEGRAPH_QUERIES, else cypher/ next to the package."""
     if directory is not None:
         return directory
-    env = os.environ.get(ENV_VAR)
+    env = settings.text(ENV_VAR)
     if env:
         return Path(env)
     return Path(__file__).resolve().parent.parent.parent / "cypher"

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from loader import settings
 from loader.errors import (
     DownloadError,
     JavaError,
@@ -87,21 +88,12 @@ JAR_SETS = {
 MARKER_JAR = {"neo4j": "neo4j-kernel-*.jar", "cypher-shell": "cypher-shell-*.jar"}
 
 
-def _env_path(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    return Path(value).expanduser() if value else default
-
-
 def cache_dir() -> Path:
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return _env_path("CASEGRAPH_CACHE", base / "casegraph")
+    return settings.path("CASEGRAPH_CACHE", settings.cache_home() / "casegraph")
 
 
 def default_home() -> Path:
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".local" / "share"
-    return _env_path("CASEGRAPH_NEO4J_HOME", base / "casegraph" / "neo4j")
+    return settings.path("CASEGRAPH_NEO4J_HOME", settings.data_home() / "casegraph" / "neo4j")
 
 
 @dataclass
@@ -186,6 +178,14 @@ def process_runs(pid: int, marker: str) -> bool:
 def is_server_process(pid: int) -> bool:
     """True when ``pid`` is alive and is a Neo4j server JVM."""
     return process_runs(pid, ENTRY_POINT)
+
+
+def local_target(home: Path | None = None) -> tuple[str, str | None] | None:
+    """The Bolt URI and stored password of the server running in ``home`` (default:
+    ``default_home()``), for ``loader.connection.resolve``; None when none runs."""
+    home = home or default_home()
+    state = running_state(home)
+    return None if state is None else (state.bolt_uri, read_password(home))
 
 
 def running_state(home: Path) -> ServerState | None:

@@ -4,7 +4,6 @@ a leader switch), one writer only from the first retry on."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +13,7 @@ from typing import Any, LiteralString
 from neo4j import Driver, ManagedTransaction, Session, Transaction
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
+from loader import settings
 from loader.connection import retry_seconds
 from loader.errors import LoadError, TransactionMemoryError
 from loader.plan.build import PARAM_HEAD, Batch
@@ -123,12 +123,7 @@ def _write_batch(
 
 def writer_count() -> int:
     """Concurrent write transactions of a batched load: ``CASEGRAPH_WRITERS``, else 2."""
-    wanted = os.environ.get("CASEGRAPH_WRITERS", "").strip()
-    if not wanted:
-        return DEFAULT_WRITERS
-    if not wanted.isdigit() or int(wanted) < 1:
-        raise LoadError(f"CASEGRAPH_WRITERS must be a whole number of 1 or more, not {wanted!r}")
-    return int(wanted)
+    return settings.whole("CASEGRAPH_WRITERS", DEFAULT_WRITERS, minimum=1)
 
 
 class Phase:

@@ -294,7 +294,9 @@ def load(
     state = local_server(uri, home)
     config = localserver.recorded_config(home, state)
     password = os.environ.get("NEO4J_PASSWORD") or localserver.read_password(home)
-    conn = connection.resolve(uri, username, password, database, home)
+    conn = connection.resolve(
+        uri, username, password, database, local=lambda: localserver.local_target(home)
+    )
     if conn.database == STAGING:
         raise UsageError(f"--bulk imports under the name {STAGING!r}: load another database")
     _check_empty(conn)  # before the export: refuse early
