@@ -1,11 +1,10 @@
-"""The generated docs (docs/schema.md, docs/ontology.svg, docs/ontology.mmd): up to date,
+"""The generated docs (docs/schema.md, docs/ontology.mmd): up to date,
 complete, escaped and deterministic. No database needed."""
 
 from __future__ import annotations
 
 import dataclasses
 import shutil
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -13,18 +12,15 @@ import pytest
 from loader.model.ontology import DEFAULT_PATH, Ontology, load_ontology
 from loader.model.schemadoc import (
     ONTOLOGY_MMD,
-    ONTOLOGY_SVG,
     SCHEMA_MD,
     generate,
     render_markdown,
     render_mermaid,
-    render_svg,
     write_docs,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "tests" / "data" / "ontology.yaml"
-SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
@@ -37,29 +33,19 @@ def small() -> Ontology:
     return load_ontology(SMALL)
 
 
-def _parse(svg: str) -> ET.Element:
-    # Our own generated file, not untrusted input: the stdlib parser is fine here.
-    return ET.fromstring(svg)  # noqa: S314
-
-
-def _texts(svg: str) -> list[str]:
-    return [el.text or "" for el in _parse(svg).iter(f"{SVG}text")]
-
-
 def test_committed_docs_are_up_to_date(case: Ontology) -> None:
     stale = write_docs(ROOT, case, check=True)
     assert stale == [], f"out of date: {', '.join(stale)}; run `casegraph docs`"
 
 
 @pytest.mark.parametrize("which", ["case", "small"])
-def test_every_label_and_type_is_in_markdown_svg_and_mermaid(
+def test_every_label_and_type_is_in_markdown_and_mermaid(
     which: str, request: pytest.FixtureRequest
 ) -> None:
     ont: Ontology = request.getfixturevalue(which)
-    markdown, texts, mermaid = render_markdown(ont), _texts(render_svg(ont)), render_mermaid(ont)
+    markdown, mermaid = render_markdown(ont), render_mermaid(ont)
     for name in [*ont.labels, *ont.relationships]:
         assert f"\n### {name}\n" in markdown
-        assert name in texts
     for name, rel in ont.relationships.items():
         arrow = "-->" if rel.claim else "-.->"
         for a, b in rel.between:
@@ -68,32 +54,22 @@ def test_every_label_and_type_is_in_markdown_svg_and_mermaid(
 
 
 @pytest.mark.parametrize("which", ["case", "small"])
-def test_svg_is_xml_and_uses_each_label_colour(which: str, request: pytest.FixtureRequest) -> None:
+def test_the_diagram_draws_each_label_as_browser_does(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """One colour function for the diagram and Browser's style sheet (loader.model.colors)."""
+    from loader.browser.files import grass
+    from loader.model.colors import node_colors
+
     ont: Ontology = request.getfixturevalue(which)
-    root = _parse(render_svg(ont))
-    assert root.tag == f"{SVG}svg"
-    fills = {el.get("fill") for el in root.iter(f"{SVG}rect")}
-    for spec in ont.labels.values():
-        assert spec.color in fills, spec.name
-    arrows = root.find(f"{SVG}g[@id='relationships']")
-    assert arrows is not None
-    pairs = sum(len(rel.between) for rel in ont.relationships.values())
-    assert len(arrows.findall(f"{SVG}path")) == pairs
-    for path in arrows.iter(f"{SVG}path"):
-        assert path.get("marker-end", "").startswith("url(#to-")
-
-
-def test_label_boxes_do_not_overlap(case: Ontology) -> None:
-    labels = _parse(render_svg(case)).find(f"{SVG}g[@id='labels']")
-    assert labels is not None
-    boxes = []
-    for rect in labels.iter(f"{SVG}rect"):
-        x, y = float(rect.get("x", "")), float(rect.get("y", ""))
-        boxes.append((x, y, x + float(rect.get("width", "")), y + float(rect.get("height", ""))))
-    assert len(boxes) == len(case.labels)
-    for i, a in enumerate(boxes):
-        for b in boxes[i + 1 :]:
-            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    mermaid, style = render_mermaid(ont), grass(ont)
+    for name, spec in ont.labels.items():
+        fill, outline, text = node_colors(spec.color)
+        assert f"  style {name} fill:{fill},stroke:{outline},color:{text}\n" in mermaid
+        rule = style.split(f"node.{name} {{")[1].split("}")[0]
+        assert f"color: {fill};" in rule
+        assert f"border-color: {outline};" in rule
+        assert f"text-color-internal: {text};" in rule
 
 
 def test_property_tables_show_types_enum_values_and_required(small: Ontology) -> None:
@@ -133,8 +109,6 @@ def test_text_is_escaped(tmp_path: Path) -> None:
     path = tmp_path / "ontology.yaml"
     path.write_text(text, encoding="utf-8")
     ont = load_ontology(path)
-    titles = [el.text for el in _parse(render_svg(ont)).iter(f"{SVG}title")]
-    assert "Person: A <person> & | co." in titles
     assert "\nA &lt;person> & | co.\n" in render_markdown(ont)
 
 
@@ -143,7 +117,7 @@ def test_write_then_check_reports_stale_files(tmp_path: Path) -> None:
     shutil.copy(SMALL, path)
     root = tmp_path / "project"
     written = write_docs(root, load_ontology(path), check=False)
-    assert written == [SCHEMA_MD, ONTOLOGY_MMD, ONTOLOGY_SVG]
+    assert written == [SCHEMA_MD, ONTOLOGY_MMD]
     assert write_docs(root, load_ontology(path), check=True) == []
     assert write_docs(root, load_ontology(path), check=False) == []
 
@@ -156,4 +130,4 @@ def test_write_then_check_reports_stale_files(tmp_path: Path) -> None:
     assert write_docs(root, load_ontology(SMALL), check=True) == [ONTOLOGY_MMD]
     assert write_docs(root, load_ontology(path), check=False) == written
     assert write_docs(root, load_ontology(path), check=True) == []
-    assert "#123456" in (root / ONTOLOGY_SVG).read_text(encoding="utf-8")
+    assert "fill:#123456" in (root / ONTOLOGY_MMD).read_text(encoding="utf-8")

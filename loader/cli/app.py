@@ -284,7 +284,7 @@ def docs(
     ] = False,
     ontology: OntologyOption = None,
 ) -> None:
-    """Generate docs/schema.md and the ontology picture from the ontology."""
+    """Generate docs/schema.md and its Mermaid diagram (docs/ontology.mmd) from the ontology."""
     from loader.model.ontology import load_ontology
     from loader.model.schemadoc import write_docs
 
