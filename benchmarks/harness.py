@@ -19,6 +19,7 @@ from neo4j import Driver, GraphDatabase
 from loader.cypher import quote_server_name
 from loader.model.ontology import Ontology
 from loader.server import localserver
+from loader.server.java import check_java
 
 ROOT = Path(__file__).resolve().parent.parent
 WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS"
@@ -238,7 +239,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     java = subprocess.run(
-        [str(localserver.check_java()), "-version"], capture_output=True, text=True, check=False
+        [str(check_java()), "-version"], capture_output=True, text=True, check=False
     )
     info["java"] = (java.stderr or java.stdout).splitlines()[0]
     import neo4j

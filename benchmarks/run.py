@@ -69,7 +69,8 @@ from benchmarks.report import (
 )
 from loader.model.ontology import load_ontology
 from loader.plan.build import schema_statements
-from loader.server import localserver
+from loader.server import jars, localserver
+from loader.server.java import check_java
 
 RESULTS = ROOT / "benchmarks" / "results"
 APPROACHES = ("a", "b", "c", "d", "e", "f")
@@ -247,8 +248,8 @@ class Bench:
             shutil.rmtree(home, ignore_errors=True)
             config = new_server(home, self.opts.heap, self.opts.pagecache, "bench-import-pw")
         cmd = localserver.admin_command(
-            localserver.check_java(),
-            localserver.fetch_jars(),
+            check_java(),
+            jars.fetch_jars(),
             "database",
             "import",
             "full",

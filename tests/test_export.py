@@ -15,7 +15,8 @@ from loader.check.validate import read_graph
 from loader.cypher import literal
 from loader.export.exports import cypher_script, write_admin_csv
 from loader.plan.build import build_plan
-from loader.server import localserver
+from loader.server import jars, localserver
+from loader.server.java import check_java
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph, mini_ontology
@@ -67,7 +68,7 @@ def test_literal(value: object, expected: str) -> None:
 
 
 def run_cypher_shell(server: Neo4jServer, script: Path) -> None:
-    java = localserver.check_java()
+    java = check_java()
     env = dict(os.environ, NEO4J_PASSWORD=server.password)
     done = subprocess.run(
         localserver.cypher_shell_command(
@@ -145,11 +146,11 @@ def test_admin_csv_import_equals_load(
     for sub in ("conf", "data", "logs", "run", "import"):
         (home / sub).mkdir(parents=True)
     (home / "conf" / "neo4j.conf").write_text(localserver.render_conf(config))
-    java = localserver.check_java()
+    java = check_java()
     done = subprocess.run(
         localserver.admin_command(
             java,
-            localserver.fetch_jars(),
+            jars.fetch_jars(),
             "database",
             "import",
             "full",

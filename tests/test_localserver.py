@@ -15,7 +15,8 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
-from loader.server import localserver
+from loader.server import jars, localserver
+from loader.server.java import find_java
 
 PASSWORD = "lifecycle-pw-1"
 
@@ -89,7 +90,7 @@ def test_old_java_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1
     lines = error_lines(done)
     assert len(lines) == 1
-    assert f"is Java 11; Neo4j {localserver.NEO4J_VERSION} needs Java 17 or 21" in lines[0]
+    assert f"is Java 11; Neo4j {jars.NEO4J_VERSION} needs Java 17 or 21" in lines[0]
 
 
 def test_bolt_port_taken_is_one_line(tmp_path: Path, taken_port: int) -> None:
@@ -116,7 +117,7 @@ def test_http_port_taken_is_one_line(tmp_path: Path, taken_port: int) -> None:
 
 
 def test_no_maven_and_no_cached_jars(tmp_path: Path) -> None:
-    java = localserver.find_java()
+    java = find_java()
     bindir = tmp_path / "bin"
     bindir.mkdir()
     (bindir / "java").symlink_to(java)

@@ -36,6 +36,7 @@ from loader.queries.library import (
 )
 from loader.queries.run import bind_params, explain_query, run_query, split_param_args
 from loader.server import localserver
+from loader.server.java import check_java
 from tests.conftest import Neo4jServer
 from tests.helpers import casegraph, load_seed
 
@@ -490,7 +491,7 @@ def test_every_file_runs_as_is_in_cypher_shell(
 ) -> None:
     """The files themselves, header comments and all, after cypher-shell's own :param."""
     try:
-        java = localserver.check_java()
+        java = check_java()
         command = localserver.cypher_shell_command(java)
     except ServerError as exc:
         pytest.skip(f"no cypher-shell: {exc}")

@@ -16,6 +16,9 @@ editor on click and runs it from its play icon; guides lose ``<script>`` and ``o
 attributes; ``:params {...}`` is parsed in the browser (integers become floats, ``date()``
 a string), while ``:param x => expr`` is evaluated by the server, so presets use the latter;
 a ``.grass`` file has no comments and splits each declaration on ``:``.
+
+Over 400 lines on purpose: every file Browser is given comes from the same library and
+ontology and must stay byte for byte deterministic together (tests/golden/browser).
 """
 
 from __future__ import annotations

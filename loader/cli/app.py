@@ -35,7 +35,7 @@ from loader.cli.export import export_app
 from loader.cli.neo4j import neo4j_app
 from loader.cli.query import query_app
 from loader.errors import DatabaseUnavailableError
-from loader.server import localserver
+from loader.server import jars, localserver
 
 if TYPE_CHECKING:
     from neo4j import Driver
@@ -58,7 +58,7 @@ app.add_typer(export_app, name="export")
 @app.command()
 def version() -> None:
     """Print casegraph's version and the Neo4j version it manages."""
-    out.print(f"casegraph {__version__} (local Neo4j {localserver.NEO4J_VERSION})")
+    out.print(f"casegraph {__version__} (local Neo4j {jars.NEO4J_VERSION})")
 
 
 @app.command()

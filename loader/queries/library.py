@@ -17,6 +17,9 @@ Loading the library checks every file and reports every problem at once as an
 but not declared or declared but not used, a clause that writes. The runner sends values as
 Cypher parameters, in a READ session (the server refuses any write), with a timeout and
 transaction metadata naming the query, and returns JSON-friendly rows.
+
+Over 400 lines on purpose: the header format, its parameters and the read-only check of
+the Cypher text are one parser, reporting every problem at once with its place.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ Files of the common shape (a top-level mapping, lists of ``- key: value`` record
 one-line scalars and ``[a, b]`` lists) are read by the C reader in ``loader/read/_scan.c``
 when it was built: the same tree and positions, about five times faster. Everything
 else, and every error, is PyYAML's (its C parser when present).
+
+Over 400 lines on purpose: the mappings and lists that keep positions, the loader and the
+walker are one reader; split, each half would need the other's internals.
 """
 
 from __future__ import annotations

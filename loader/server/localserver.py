@@ -9,19 +9,19 @@ Layout:
 
 The server JVM is started directly (``org.neo4j.server.CommunityEntryPoint``) in its own
 process group, so the recorded pid is the server itself and ``stop`` can wait for it.
+
+Over 400 lines on purpose: configuring, starting and stopping one server process share
+its state files and ports; the jars (``jars``) and Java (``java``) are apart.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -29,18 +29,13 @@ from pathlib import Path
 
 from loader import settings
 from loader.errors import (
-    DownloadError,
-    JavaError,
-    MavenError,
     PortInUseError,
     ServerError,
     StartError,
 )
+from loader.server.jars import NEO4J_VERSION, fetch_jars
+from loader.server.java import check_java
 
-NEO4J_VERSION = "5.26.30"
-BROWSER_VERSION = "5.24.0"
-MIN_JAVA = 17
-DOCKER_HINT = "or run Neo4j with Docker instead: `docker compose up -d`"
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 
 # The JVM options of the 5.26 tarball's default neo4j.conf that matter on Java 17.
@@ -60,36 +55,6 @@ JVM_OPTIONS = (
     "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
     "--enable-native-access=ALL-UNNAMED",
 )
-
-POM_TEMPLATE = """<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>casegraph.local</groupId>
-  <artifactId>jars</artifactId>
-  <version>1</version>
-  <packaging>pom</packaging>
-  <dependencies>
-{dependencies}
-  </dependencies>
-</project>
-"""
-DEPENDENCY = (
-    "    <dependency><groupId>{}</groupId><artifactId>{}</artifactId>"
-    "<version>{}</version></dependency>"
-)
-
-# What each jar set holds; each goes to a folder of its own so class paths stay apart.
-JAR_SETS = {
-    "neo4j": (
-        ("org.neo4j", "neo4j", NEO4J_VERSION),
-        ("org.neo4j.client", "neo4j-browser", BROWSER_VERSION),
-    ),
-    "cypher-shell": (("org.neo4j", "cypher-shell", NEO4J_VERSION),),
-}
-MARKER_JAR = {"neo4j": "neo4j-kernel-*.jar", "cypher-shell": "cypher-shell-*.jar"}
-
-
-def cache_dir() -> Path:
-    return settings.path("CASEGRAPH_CACHE", settings.cache_home() / "casegraph")
 
 
 def default_home() -> Path:
@@ -195,55 +160,7 @@ def running_state(home: Path) -> ServerState | None:
     return None
 
 
-# --- prerequisites ------------------------------------------------------------------------
-
-
-def find_java() -> Path:
-    """The java executable: ``$JAVA_HOME/bin/java`` when JAVA_HOME is set, else PATH."""
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home:
-        candidate = Path(java_home) / "bin" / "java"
-        if not os.access(candidate, os.X_OK):
-            raise JavaError(
-                f"JAVA_HOME={java_home} has no bin/java: point JAVA_HOME at a Java "
-                f"{MIN_JAVA}+ install (e.g. apt-get install openjdk-17-jre-headless), "
-                f"{DOCKER_HINT}"
-            )
-        return candidate
-    found = shutil.which("java")
-    if found is None:
-        raise JavaError(
-            f"no Java found on PATH: install Java {MIN_JAVA} or 21 "
-            f"(e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME, {DOCKER_HINT}"
-        )
-    return Path(found)
-
-
-def java_major(java: Path) -> int:
-    try:
-        out = subprocess.run(
-            [str(java), "-version"], capture_output=True, text=True, timeout=60, check=False
-        )
-    except OSError as exc:
-        raise JavaError(f"cannot run {java}: {exc.strerror}; {DOCKER_HINT}") from None
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not match:
-        raise JavaError(f"cannot tell the version of {java}; install Java {MIN_JAVA}+")
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major
-
-
-def check_java() -> Path:
-    java = find_java()
-    major = java_major(java)
-    if major < MIN_JAVA:
-        raise JavaError(
-            f"{java} is Java {major}; Neo4j {NEO4J_VERSION} needs Java {MIN_JAVA} or 21: "
-            f"install one and set JAVA_HOME, {DOCKER_HINT}"
-        )
-    return java
-
-
+# --- ports -----------------------------------------------------------------------------
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
     """True when a server could listen on the port (as Neo4j does, with SO_REUSEADDR, so
     connections of a previous server still in TIME_WAIT do not count)."""
@@ -272,69 +189,6 @@ def check_ports(config: ServerConfig) -> None:
                 f"port {port} ({name}) on 127.0.0.1 is already taken: stop what uses it "
                 f"or choose another with {flag}"
             )
-
-
-# --- jars ---------------------------------------------------------------------------------
-
-
-def lib_dir(kind: str = "neo4j") -> Path:
-    return cache_dir() / f"{kind}-{NEO4J_VERSION}" / "lib"
-
-
-def jars_present(lib: Path, kind: str = "neo4j") -> bool:
-    return lib.is_dir() and any(lib.glob(MARKER_JAR[kind]))
-
-
-def fetch_jars(log: Callable[[str], None] = lambda _: None, kind: str = "neo4j") -> Path:
-    """Fetch a jar set (the server and Browser, or cypher-shell) with Maven into the cache.
-
-    Reused when already there; a failed fetch leaves no half-filled folder behind.
-    """
-    lib = lib_dir(kind)
-    if jars_present(lib, kind):
-        return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise MavenError(
-            "the Neo4j jars are not cached and Maven (mvn) is not installed: "
-            f"apt-get install maven, {DOCKER_HINT}"
-        )
-    lib.parent.mkdir(parents=True, exist_ok=True)
-    artifacts = JAR_SETS[kind]
-    names = ", ".join(f"{g}:{a}:{v}" for g, a, v in artifacts)
-    log(f"Fetching {names} with Maven (once)...")
-    with tempfile.TemporaryDirectory(dir=lib.parent, prefix=".fetch-") as tmp:
-        pom = Path(tmp) / "pom.xml"
-        deps = "\n".join(DEPENDENCY.format(*artifact) for artifact in artifacts)
-        pom.write_text(POM_TEMPLATE.format(dependencies=deps))
-        target = Path(tmp) / "lib"
-        cmd = [
-            mvn,
-            "-B",
-            "-q",
-            "-f",
-            str(pom),
-            "dependency:copy-dependencies",
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={target}",
-        ]
-        try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, check=False)
-        except subprocess.TimeoutExpired:
-            raise DownloadError(
-                "Maven did not finish fetching the Neo4j jars within 30 minutes: "
-                "check the network and retry"
-            ) from None
-        if done.returncode != 0 or not jars_present(target, kind):
-            last = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["(no output)"]
-            raise DownloadError(
-                f"Maven could not fetch {names}: {last[0][:300]} "
-                f"(check access to Maven Central and retry, {DOCKER_HINT})"
-            )
-        if lib.exists():
-            shutil.rmtree(lib)
-        target.rename(lib)
-    return lib
 
 
 # --- configuration and start --------------------------------------------------------------

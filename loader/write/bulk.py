@@ -49,7 +49,8 @@ from loader.errors import (
 from loader.export.exports import export_run_id, write_admin_csv
 from loader.model.ontology import Ontology
 from loader.plan.build import Plan, Statement
-from loader.server import localserver
+from loader.server import jars, localserver
+from loader.server.java import check_java
 from loader.write import writer
 from loader.write.report import LoadReport
 
@@ -311,7 +312,7 @@ def load(
     for batch in plan.batches:
         report.count(batch.kind, batch.name).created += batch.size
     phases = report.phases
-    java, lib = localserver.check_java(), localserver.fetch_jars(log)
+    java, lib = check_java(), jars.fetch_jars(log)
     with tempfile.TemporaryDirectory(dir=home, prefix="bulk-csv-") as tmp:
         schema = _check_empty(conn)  # again, right before the server stops
         failure: BaseException | None = None
