@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
@@ -65,8 +66,8 @@ def new_server(home: Path, heap: str, pagecache: str, password: str) -> localser
     localserver.password_file(home).write_text(password + "\n", encoding="utf-8")
     config = localserver.ServerConfig(
         home=home,
-        bolt_port=localserver.free_port(),
-        http_port=localserver.free_port(),
+        bolt_port=_free_port(),
+        http_port=_free_port(),
         heap=heap,
         pagecache=pagecache,
         timeout=300,
@@ -263,3 +264,9 @@ def machine() -> dict[str, Any]:
                            text=True, check=False)  # fmt: skip
     info["casegraph_commit"] = head.stdout.strip() + (" (loader/ modified)" if dirty.stdout else "")
     return info
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -23,6 +23,7 @@ from neo4j import Driver, GraphDatabase
 
 from loader.cypher import quote_server_name
 from loader.server import localserver
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -122,8 +123,8 @@ def start_scratch_server(
     localserver.password_file(home).write_text(password + "\n", encoding="utf-8")
     config = localserver.ServerConfig(
         home=home,
-        bolt_port=localserver.free_port(),
-        http_port=localserver.free_port(),
+        bolt_port=free_port(),
+        http_port=free_port(),
         heap=heap,
         pagecache=pagecache,
         settings=settings or {},

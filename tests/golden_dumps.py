@@ -44,6 +44,14 @@ def summary(dump: dict[str, list[Any]]) -> dict[str, Any]:
     }
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def powerlaw_case(where: Path) -> Path:
     generate(where, POWERLAW["entities"], POWERLAW["shape"], files=POWERLAW["files"],
              seed=POWERLAW["seed"])  # fmt: skip
@@ -73,7 +81,7 @@ def _main(out: Path) -> None:  # pragma: no cover - run by hand, from the old tr
         home.mkdir()
         localserver.password_file(home).write_text("golden-pw\n", encoding="utf-8")
         config = localserver.ServerConfig(
-            home=home, bolt_port=localserver.free_port(), http_port=localserver.free_port(),
+            home=home, bolt_port=_free_port(), http_port=_free_port(),
             heap="1g", pagecache="512m",
         )  # fmt: skip
         state = localserver.start(config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,10 @@ def counts(driver: Driver, database: str) -> tuple[int, int]:
         database_=database,
     )
     return records[0]["n"], records[0]["r"]
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (the tests' servers listen on such ports)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -382,7 +382,7 @@ def test_server_sends_cors_headers_and_only_the_built_files(served: str) -> None
 
 
 def test_serve_in_the_background_then_stop(tmp_path: Path) -> None:
-    from loader.server.localserver import free_port
+    from tests.helpers import free_port
 
     port = free_port()
     env = dict(os.environ, CASEGRAPH_BROWSER_HOME=str(tmp_path))

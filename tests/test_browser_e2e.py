@@ -29,7 +29,7 @@ from neo4j import Driver
 from loader.queries.library import load_library
 from loader.server import localserver
 from tests.conftest import ARTIFACTS, Neo4jServer
-from tests.helpers import ROOT, casegraph, load_seed
+from tests.helpers import ROOT, casegraph, free_port, load_seed
 
 pytestmark = pytest.mark.neo4j
 
@@ -111,7 +111,7 @@ def guide_url(case: Neo4jServer) -> Iterator[str]:
     """``casegraph browser serve --background`` on a free port, stopped afterwards."""
     home = Path(tempfile.mkdtemp(prefix="casegraph-browser-"))
     env = dict(case.env(), CASEGRAPH_BROWSER_HOME=str(home))
-    port = localserver.free_port()
+    port = free_port()
     started = casegraph("browser", "serve", "--background", "--port", str(port), env=env)
     assert started.returncode == 0, started.stdout + started.stderr
     try:

@@ -26,7 +26,7 @@ from loader.server import localserver
 from loader.write import bulk
 from tests.conftest import Neo4jServer, start_scratch_server, wipe
 from tests.dump import canonical_dump
-from tests.helpers import DATA, TEST_ONTOLOGY, casegraph
+from tests.helpers import DATA, TEST_ONTOLOGY, casegraph, free_port
 from tests.test_export import loaded_dump, mini_plan
 
 PASSWORD = "bulk-test-pw-1"
@@ -208,7 +208,7 @@ def test_bulk_refusals(empty_local: BulkServer, args: list[str], code: int, mess
 @pytest.mark.neo4j
 @pytest.mark.slow
 def test_bulk_refuses_another_port_on_this_machine(empty_local: BulkServer) -> None:
-    other = localserver.free_port()
+    other = free_port()
     env = empty_local.env()
     env["NEO4J_URI"] = f"bolt://localhost:{other}"
     done = casegraph("load", str(DATA / "mini"), "--bulk", env=env)

@@ -19,7 +19,7 @@ from loader.server import jars, localserver
 from loader.server.java import check_java
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
-from tests.helpers import DATA, TEST_ONTOLOGY, casegraph, mini_ontology
+from tests.helpers import DATA, TEST_ONTOLOGY, casegraph, free_port, mini_ontology
 from tests.test_plan import check_golden
 
 FIXED_NOW = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -138,8 +138,8 @@ def test_admin_csv_import_equals_load(
     home = tmp_path / "import-home"
     config = localserver.ServerConfig(
         home=home,
-        bolt_port=localserver.free_port(),
-        http_port=localserver.free_port(),
+        bolt_port=free_port(),
+        http_port=free_port(),
         heap="512m",
         pagecache="256m",
     )

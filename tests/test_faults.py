@@ -20,7 +20,7 @@ from neo4j import Driver, GraphDatabase
 from loader.server import localserver
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
-from tests.helpers import ROOT, TEST_ONTOLOGY, casegraph
+from tests.helpers import ROOT, TEST_ONTOLOGY, casegraph, free_port
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 PASSWORD = "fault-test-pw-1"
@@ -47,8 +47,8 @@ def run_own_server(
 ) -> Iterator[tuple[localserver.ServerConfig, Neo4jServer]]:
     config = localserver.ServerConfig(
         home=tmp_path / "home",
-        bolt_port=localserver.free_port(),
-        http_port=localserver.free_port(),
+        bolt_port=free_port(),
+        http_port=free_port(),
         heap="512m",
         pagecache="256m",
         settings=settings or {},

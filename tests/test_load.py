@@ -371,7 +371,7 @@ def test_dry_run_reports_and_writes_nothing(
 
 
 def test_unreachable_database_exits_3(tmp_path: Path) -> None:
-    from loader.server.localserver import free_port
+    from tests.helpers import free_port
 
     env = {"NEO4J_URI": f"bolt://127.0.0.1:{free_port()}", "NEO4J_PASSWORD": "secret-pw-123"}
     import os

@@ -17,6 +17,7 @@ from neo4j.exceptions import AuthError
 
 from loader.server import jars, localserver
 from loader.server.java import find_java
+from tests.helpers import free_port
 
 PASSWORD = "lifecycle-pw-1"
 
@@ -107,7 +108,7 @@ def test_bolt_port_taken_is_one_line(tmp_path: Path, taken_port: int) -> None:
 def test_http_port_taken_is_one_line(tmp_path: Path, taken_port: int) -> None:
     done = casegraph(
         "neo4j", "start", "--home", str(tmp_path / "home"),
-        "--bolt-port", str(localserver.free_port()), "--http-port", str(taken_port),
+        "--bolt-port", str(free_port()), "--http-port", str(taken_port),
     )  # fmt: skip
     assert done.returncode == 1
     assert error_lines(done) == [
@@ -125,7 +126,7 @@ def test_no_maven_and_no_cached_jars(tmp_path: Path) -> None:
     env.update(PATH=str(bindir), CASEGRAPH_CACHE=str(tmp_path / "empty-cache"))
     done = casegraph(
         "neo4j", "start", "--home", str(tmp_path / "home"),
-        "--bolt-port", str(localserver.free_port()), "--http-port", str(localserver.free_port()),
+        "--bolt-port", str(free_port()), "--http-port", str(free_port()),
         env=env,
     )  # fmt: skip
     assert done.returncode == 1
@@ -143,7 +144,7 @@ def test_status_when_stopped(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_start_status_browser_auth_stop(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    bolt, http = localserver.free_port(), localserver.free_port()
+    bolt, http = free_port(), free_port()
     env = dict(os.environ, NEO4J_PASSWORD=PASSWORD)
     started = casegraph(
         "neo4j", "start", "--home", str(home), "--bolt-port", str(bolt),

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from neo4j import Driver
+from neo4j import Driver, RoutingControl
 
 from loader.cypher import literal as cypher_literal
 from loader.errors import InputError, Problem, QueryError, ServerError, UsageError
@@ -34,7 +34,7 @@ from loader.queries.library import (
     param_preset,
     parse_query,
 )
-from loader.queries.run import bind_params, explain_query, run_query, split_param_args
+from loader.queries.run import bind_params, run_query, split_param_args
 from loader.server import localserver
 from loader.server.java import check_java
 from tests.conftest import Neo4jServer
@@ -84,6 +84,14 @@ def _problems(directory: Path) -> list[Problem]:
     with pytest.raises(InputError) as caught:
         load_library(directory)
     return caught.value.problems
+
+
+def explain_query(driver: Driver, database: str, query: SavedQuery) -> str:
+    """EXPLAIN the query on the server (nothing is read); return its type: 'r' for read."""
+    records = driver.execute_query(
+        "EXPLAIN " + query.text, database_=database, routing_=RoutingControl.READ
+    )
+    return str(records.summary.query_type or "")
 
 
 def test_a_good_file_is_parsed(tmp_path: Path) -> None:

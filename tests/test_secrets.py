@@ -25,9 +25,8 @@ from neo4j.exceptions import Neo4jError
 from typer.testing import CliRunner
 
 from loader.cli.app import app
-from loader.server.localserver import free_port
 from tests.conftest import Neo4jServer
-from tests.helpers import DATA, ROOT, TEST_ONTOLOGY, casegraph
+from tests.helpers import DATA, ROOT, TEST_ONTOLOGY, casegraph, free_port
 
 pytestmark = pytest.mark.neo4j
 

@@ -109,17 +109,6 @@ def run_query(
     return _read(driver, database, query, work)
 
 
-def explain_query(driver: Driver, database: str, query: SavedQuery) -> str:
-    """EXPLAIN the query on the server (nothing is read); return its type: 'r' for read."""
-
-    @unit_of_work(timeout=DEFAULT_TIMEOUT, metadata={"app": "casegraph", "query": query.name})
-    def work(tx: ManagedTransaction) -> str:
-        result = tx.run(_text("EXPLAIN " + query.text))
-        return str(result.consume().query_type or "")
-
-    return _read(driver, database, query, work)
-
-
 def _text(text: str) -> LiteralString:
     """Query text read from the library: checked read-only, values travel as parameters."""
     return text  # type checkers that know LiteralString are told so by the signature

@@ -173,12 +173,6 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def check_ports(config: ServerConfig) -> None:
     for name, port, flag in (
         ("Bolt", config.bolt_port, "--bolt-port"),
