@@ -15,14 +15,10 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from loader.errors import CasegraphError
+from loader.errors import SchemaNameError
 
 # A label, relationship type or property key that casegraph accepts in an ontology.
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
-
-
-class SchemaNameError(CasegraphError):
-    """A name that is not in the schema was about to be written into Cypher text."""
 
 
 def is_valid_name(name: str) -> bool:

@@ -14,7 +14,10 @@ CasegraphError                  exit 1 unless said otherwise
  ├── LoadError                  exit 1: the load was refused or failed; the message says
  │    │                         what the database holds now
  │    └── TransactionMemoryError  a transaction needed more memory than the server allows
- └── QueryError                 exit 1: a saved query failed on the server
+ ├── QueryError                 exit 1: a saved query failed on the server
+ ├── SchemaNameError            a name not in the schema on its way into Cypher text (a bug)
+ └── ValueProblem               a value's text is not of its type; reported as a Problem,
+                                with its place, by the checks that catch it
 """
 
 from __future__ import annotations
@@ -94,6 +97,16 @@ class LoadError(CasegraphError):
 
 class TransactionMemoryError(LoadError):
     """A transaction needed more memory than the server allows (not worth retrying as is)."""
+
+
+class SchemaNameError(CasegraphError):
+    """A name that is not in the schema was about to be written into Cypher text (a bug:
+    ``loader.cypher.quote`` refuses it before any query runs)."""
+
+
+class ValueProblem(CasegraphError, ValueError):
+    """A text is not a valid value of its type; the message says why. Raised by the value
+    parsers and caught by the checks, which report it as a ``Problem`` at its place."""
 
 
 class QueryError(CasegraphError):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from loader.check.validate import read_graph
-from loader.cypher import SchemaNameError
+from loader.errors import SchemaNameError
 from loader.plan.build import build_plan
 from tests.helpers import DATA, mini_ontology
 

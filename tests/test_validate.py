@@ -12,8 +12,8 @@ import pytest
 
 from loader.check.identity import content_hash
 from loader.check.validate import read_graph
-from loader.errors import InputError
-from loader.model.values import ValueProblem, parse_text
+from loader.errors import InputError, ValueProblem
+from loader.model.values import parse_text
 from tests.helpers import casegraph, mini_ontology
 
 HEAD = """dataset: t

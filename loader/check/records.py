@@ -14,9 +14,9 @@ from typing import Any
 
 from loader.check.identity import content_hash, identity_key
 from loader.check.spill import SegmentWriter
-from loader.errors import InputError, Problem
+from loader.errors import InputError, Problem, ValueProblem
 from loader.model.ontology import Ontology, PropertySpec
-from loader.model.values import PARSERS, PartialDate, ValueProblem
+from loader.model.values import PARSERS, PartialDate
 from loader.read import pieces
 from loader.read.pieces import read_piece
 from loader.read.yamlread import Mark, YList, YMap, read_file

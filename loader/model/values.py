@@ -16,11 +16,9 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from loader.errors import ValueProblem
+
 INT64 = 2**63
-
-
-class ValueProblem(ValueError):
-    """The text is not a valid value of the type; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

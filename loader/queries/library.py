@@ -37,6 +37,7 @@ from loader.errors import (
     InputError,
     Problem,
     UsageError,
+    ValueProblem,
 )
 from loader.model import values
 
@@ -120,7 +121,7 @@ class QueryResult:
 def parse_value(type_: str, text: str) -> Any:
     """Parse the text of a parameter value (from a header or --param) into its Python value.
 
-    Raises ``values.ValueProblem`` with a message for the user.
+    Raises ``ValueProblem`` with a message for the user.
     """
     if type_ == "string":
         return text
@@ -135,7 +136,7 @@ def parse_value(type_: str, text: str) -> Any:
     if type_ == "list<string>":
         items = [item.strip() for item in text.split(",")] if text.strip() else []
         if any(not item for item in items):
-            raise values.ValueProblem(f"{text!r} has an empty item (use a,b,c)")
+            raise ValueProblem(f"{text!r} has an empty item (use a,b,c)")
         return items
     raise ValueError(f"unknown parameter type {type_!r}")
 
@@ -354,7 +355,7 @@ def _params(header: _Header, problems: list[Problem]) -> tuple[list[QueryParam],
         for key, raw in options.items():
             try:
                 parsed[key] = parse_value(type_, raw)
-            except values.ValueProblem as exc:
+            except ValueProblem as exc:
                 problem(f"parameter '{name}': bad {key}: {exc}")
         if not options:
             problem(f"parameter '{name}' needs a default or an example")

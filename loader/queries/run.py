@@ -20,8 +20,7 @@ from neo4j.graph import Path as GraphPath
 from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
-from loader.errors import DatabaseUnavailableError, QueryError, UsageError
-from loader.model import values
+from loader.errors import DatabaseUnavailableError, QueryError, UsageError, ValueProblem
 from loader.queries.library import DEFAULT_TIMEOUT, QueryResult, SavedQuery, parse_value
 
 T = TypeVar("T")
@@ -56,7 +55,7 @@ def bind_params(query: SavedQuery, given: Mapping[str, str]) -> dict[str, Any]:
         if param.name in given:
             try:
                 bound[param.name] = parse_value(param.type, given[param.name])
-            except values.ValueProblem as exc:
+            except ValueProblem as exc:
                 raise UsageError(
                     f"parameter '{param.name}' of query '{query.name}' ({param.type}): {exc}"
                 ) from None

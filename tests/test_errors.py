@@ -1,0 +1,33 @@
+"""One exception tree: every exception class casegraph defines descends from
+CasegraphError and is drawn in loader/errors.py's docstring."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import loader
+from loader import errors
+from loader.errors import CasegraphError
+
+
+def _exception_classes() -> set[type[BaseException]]:
+    found: set[type[BaseException]] = set()
+    for info in pkgutil.walk_packages(loader.__path__, "loader."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for _, value in inspect.getmembers(module, inspect.isclass):
+            if issubclass(value, BaseException) and value.__module__.startswith("loader"):
+                found.add(value)
+    return found
+
+
+def test_every_error_joins_the_tree_and_is_drawn() -> None:
+    classes = _exception_classes()
+    assert len(classes) > 10  # the walk found them
+    for cls in classes:
+        assert issubclass(cls, CasegraphError), cls
+        assert cls.__module__ == "loader.errors", f"{cls.__name__} is defined outside errors.py"
+        assert f" {cls.__name__} " in f" {errors.__doc__} ".replace("\n", " "), cls.__name__
