@@ -8,7 +8,7 @@
 // param: statuses list<string> default='alleged,suspected,arrested,custody,charged,convicted,acquitted,denied'
 //   -- the statuses to list (comma-separated)
 // param: proven list<string> default='convicted' -- the statuses that mean proven (see
-//   loader/ontology.yaml: only convicted is proven)
+//   loader/model/ontology.yaml: only convicted is proven)
 // tags: people, status, arrest, custody, presumption of innocence
 
 MATCH (person:Person)

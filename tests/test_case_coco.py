@@ -24,7 +24,7 @@ from tests.helpers import casegraph, load_seed
 pytestmark = pytest.mark.neo4j
 
 ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY = ROOT / "loader" / "ontology.yaml"
+ONTOLOGY = ROOT / "loader" / "model" / "ontology.yaml"
 
 X_POST = "source/parquet-x-post"
 PRESS_RELEASE = "source/parquet-press-release"
