@@ -1,4 +1,4 @@
-// casegraph export of dataset 'mini', input checksum d98eb6e43bfd6ef9e176783218cc57088b63069efe55812cb68b0886e9d32ba3
+// casegraph export of dataset 'mini', input checksum e4367a02c2073cca637df263be5c13fa4d0ec479b4d8b8c00b4fbb0fb0ff9dfc
 // Idempotent: run it again and nothing changes. cypher-shell -f FILE, or Neo4j Browser.
 
 CREATE CONSTRAINT `casegraph_LoadRun_id` IF NOT EXISTS FOR (n:`LoadRun`) REQUIRE n.id IS UNIQUE;
@@ -9,7 +9,7 @@ CREATE CONSTRAINT `casegraph_LoadLock_dataset` IF NOT EXISTS FOR (n:`LoadLock`) 
 CREATE INDEX `casegraph_Person_name` IF NOT EXISTS FOR (n:`Person`) ON (n.`name`);
 
 // node Org: 1 rows
-WITH [{`id`: 'org/acme', `props`: {`name`: 'ACME', `id`: 'org/acme'}, `hash`: 'f9aa9e779f91365fe367dbbf'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`id`: 'org/acme', `props`: {`name`: 'ACME', `id`: 'org/acme'}, `hash`: 'f9aa9e779f91365fe367dbbf'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MERGE (n:`Org` {id: row.id})
 WITH n, row, dataset, run, now, n.content_hash AS before, coalesce(n.first_seen, now) AS first
@@ -20,7 +20,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // node Person: 2 rows
-WITH [{`id`: 'person/ada', `props`: {`name`: 'Ada Example', `aliases`: ['A. Example', 'NO'], `age`: 44, `height`: 1.7, `verified`: true, `born`: '1980-01-01', `born_precision`: 'year', `nationality`: 'NO', `region`: 'FR-83', `kind`: 'private', `bio`: 'Two lines\nof text.\n', `sources`: ['src/paper'], `id`: 'person/ada'}, `hash`: '683a09db41691aab3cd1c73c'}, {`id`: 'person/bob', `props`: {`name`: 'Bob Example', `sources`: ['src/paper'], `id`: 'person/bob'}, `hash`: 'f99424c96f8929238cdcea25'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`id`: 'person/ada', `props`: {`name`: 'Ada Example', `aliases`: ['A. Example', 'NO'], `age`: 44, `height`: 1.7, `verified`: true, `born`: '1980-01-01', `born_precision`: 'year', `nationality`: 'NO', `region`: 'FR-83', `kind`: 'private', `bio`: 'Two lines\nof text.\n', `sources`: ['src/paper'], `id`: 'person/ada'}, `hash`: '683a09db41691aab3cd1c73c'}, {`id`: 'person/bob', `props`: {`name`: 'Bob Example', `sources`: ['src/paper'], `id`: 'person/bob'}, `hash`: 'f99424c96f8929238cdcea25'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MERGE (n:`Person` {id: row.id})
 WITH n, row, dataset, run, now, n.content_hash AS before, coalesce(n.first_seen, now) AS first
@@ -31,7 +31,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // node Source: 1 rows
-WITH [{`id`: 'src/paper', `props`: {`title`: 'The Daily Paper', `published`: '2024-06-01', `published_precision`: 'month', `url`: 'https://example.org/story', `id`: 'src/paper'}, `hash`: '5e96c83f5077f9223bbc6faf'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`id`: 'src/paper', `props`: {`title`: 'The Daily Paper', `published`: '2024-06-01', `published_precision`: 'month', `url`: 'https://example.org/story', `id`: 'src/paper'}, `hash`: '5e96c83f5077f9223bbc6faf'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MERGE (n:`Source` {id: row.id})
 WITH n, row, dataset, run, now, n.content_hash AS before, coalesce(n.first_seen, now) AS first
@@ -42,7 +42,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // rel KNOWS: 1 rows
-WITH [{`start`: 'person/ada', `end`: 'person/bob', `key`: '', `props`: {`since`: '2001-01-01', `since_precision`: 'year', `key`: ''}, `hash`: '5cfc62a7960569add590dafd'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`start`: 'person/ada', `end`: 'person/bob', `key`: '', `props`: {`since`: '2001-01-01', `since_precision`: 'year', `key`: ''}, `hash`: '5cfc62a7960569add590dafd'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MATCH (a:`Person` {id: row.start})
 MATCH (b:`Person` {id: row.end})
@@ -55,7 +55,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // rel WORKS_FOR: 2 rows
-WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: '2020-01-01', `valid_from_precision`: 'month', `valid_to`: '2022-01-01', `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]'}, `hash`: '59f6b2bb986f08f06448a8c6'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: '2023-12-05', `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]'}, `hash`: '7d43a5274bc6a2565ebcd7c6'}] AS rows, 'mini' AS dataset, 'export-d98eb6e43bfd6ef9' AS run, datetime() AS now
+WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: '2020-01-01', `valid_from_precision`: 'month', `valid_to`: '2022-01-01', `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]'}, `hash`: '59f6b2bb986f08f06448a8c6'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: '2023-12-05', `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]'}, `hash`: '7d43a5274bc6a2565ebcd7c6'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MATCH (a:`Person` {id: row.start})
 MATCH (b:`Org` {id: row.end})
