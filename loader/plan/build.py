@@ -149,8 +149,17 @@ class Batch:
     @property
     def rows(self) -> list[dict[str, Any]]:
         """The rows as the queries read them (dates as text)."""
-        fields, dates = self.fields, self.dates
-        rows = [dict(zip(fields, row, strict=True)) for row in self._source()]
+        dates = self.dates
+        rows: list[dict[str, Any]]
+        # the maps of NODE_FIELDS and REL_FIELDS, written out: a quarter of dict(zip(...))'s
+        # time, which the writer pays for every row
+        if self.kind == "node":
+            rows = [{"id": i, "props": p, "hash": h} for i, p, h in self._source()]
+        else:
+            rows = [
+                {"start": a, "end": b, "key": k, "props": p, "hash": h}
+                for a, b, k, p, h in self._source()
+            ]
         if dates:
             for row in rows:
                 row["props"] = _dates_as_text(row["props"], dates)
