@@ -80,7 +80,7 @@ def worker_count(files: list[Path]) -> int:
             size += one
             jobs += one // pieces.PIECE_BYTES if one > pieces.SPLIT_BYTES else 1
     jobs = max(jobs, len(files))
-    wanted = settings.whole("CASEGRAPH_WORKERS", -1)
+    wanted = settings.whole("CASEGRAPH_WORKERS", -1)  # -1: not set
     if wanted >= 0:
         return min(wanted, jobs)
     if jobs < 2 or size < PARALLEL_BYTES:

@@ -63,14 +63,8 @@ def _csv_field(value: Any, kind: str = "") -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, list):
-        return (
-            '"' + ARRAY_DELIMITER.join(str(_csv_scalar(v)) for v in value).replace('"', '""') + '"'
-        )
+        return '"' + ARRAY_DELIMITER.join(str(v) for v in value).replace('"', '""') + '"'
     return '"' + str(value).replace('"', '""') + '"'
-
-
-def _csv_scalar(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _columns(props: dict[str, PropertySpec]) -> list[tuple[str, str]]:

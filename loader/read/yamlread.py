@@ -364,21 +364,18 @@ def can_scan() -> bool:
 
 
 def scan_piece(text: str, path: str, first_line: int) -> Any:
-    """The C reader's tree of a piece of a file whose first line is ``first_line``
-    (0-based), or None when it does not take the text (or was not built)."""
+    """The C reader's tree of a text (a file's, or a piece of one whose first line is
+    ``first_line``, 0-based), or None when it does not take the text (or was not built)."""
     if _scan is None:
         return None  # type: ignore[unreachable]
     return _scan.scan(text, path, YMap, YList, MAX_SCALAR, first_line)
 
 
 def _parse(text: str, path: str) -> Any:
-    if _scan is not None:
-        # the C reader gives the same tree for the shape it knows (tests/test_scan.py), and
-        # None for anything else, valid or not: then PyYAML reads it and reports problems
-        tree = _scan.scan(text, path, YMap, YList, MAX_SCALAR)
-        if tree is not None:
-            return tree
-    return _parse_pyyaml(text, path)
+    # the C reader gives the same tree for the shape it knows (tests/test_scan.py), and
+    # None for anything else, valid or not: then PyYAML reads it and reports problems
+    tree = scan_piece(text, path, 0)
+    return tree if tree is not None else _parse_pyyaml(text, path)
 
 
 def _parse_pyyaml(text: str, path: str, loader_class: type[_Loader | _PureLoader] = _Loader) -> Any:

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, LiteralString
 
 from neo4j import Driver, ManagedTransaction, Session, Transaction
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
 from loader import settings
 from loader.connection import retry_seconds
-from loader.errors import LoadError, TransactionMemoryError
+from loader.errors import LoadError
 from loader.plan.build import PARAM_HEAD, Batch
 from loader.write.report import Counts, LoadReport
 
@@ -46,15 +46,6 @@ def run_batch(
 
 def is_memory_error(exc: BaseException) -> bool:
     return isinstance(exc, Neo4jError) and str(exc.code or "").endswith("OutOfMemoryError")
-
-
-def memory_error(exc: Neo4jError | DriverError) -> TransactionMemoryError:
-    code = getattr(exc, "code", None)
-    return TransactionMemoryError(
-        f"the load needs more transaction memory than the server allows ({code}); it was "
-        "rolled back and the database is unchanged: load it in batches with --single-limit "
-        "(e.g. --single-limit 1000)"
-    )
 
 
 @dataclass

@@ -25,7 +25,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction, Transaction, unit_of_work
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
-from loader.errors import DatabaseUnavailableError, LoadError
+from loader.errors import DatabaseUnavailableError, LoadError, TransactionMemoryError
 from loader.heap import old_objects_frozen
 from loader.plan.build import Plan, Statement
 from loader.write import batches
@@ -33,7 +33,6 @@ from loader.write.batches import (
     Phase,
     Progress,
     is_memory_error,
-    memory_error,
     query_text,
     writer_count,
 )
@@ -262,6 +261,15 @@ def load(
         return _load_batched(driver, database, plan, report, prune, metadata, progress, count)
 
 
+def _memory_error(exc: Neo4jError | DriverError) -> TransactionMemoryError:
+    code = getattr(exc, "code", None)
+    return TransactionMemoryError(
+        f"the load needs more transaction memory than the server allows ({code}); it was "
+        "rolled back and the database is unchanged: load it in batches with --single-limit "
+        "(e.g. --single-limit 1000)"
+    )
+
+
 def _lock(tx: ManagedTransaction, plan: Plan, run: str) -> None:
     """Write-lock the dataset's LoadLock node: loads of one dataset run one after another."""
     tx.run(LOCK, dataset=plan.dataset, run=run).consume()
@@ -291,7 +299,7 @@ def _load_single(
                 counts = batches.run_batch(tx, text, batch.rows, base)  # rows read once
             except Neo4jError as exc:
                 if is_memory_error(exc):
-                    raise memory_error(exc) from None
+                    raise _memory_error(exc) from None
                 raise
             attempt.count(batch.kind, batch.name).add(counts)
             done += batch.size
@@ -315,7 +323,7 @@ def _load_single(
                 f"committed, so the database is unchanged ({type(exc).__name__})"
             ) from None
         if is_memory_error(exc):
-            raise memory_error(exc) from None
+            raise _memory_error(exc) from None
         raise LoadError(
             f"the load failed and was rolled back; the database is unchanged: {exc}"
         ) from None
