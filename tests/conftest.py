@@ -1,12 +1,14 @@
 """Test fixtures: one real Neo4j for the whole session, never a mock.
 
-The server is chosen in this order:
-1. ``NEO4J_URI`` (with ``NEO4J_USERNAME``/``NEO4J_PASSWORD``/``NEO4J_DATABASE``) when set;
-2. testcontainers (``neo4j:5.26-community``) when a Docker engine answers;
-3. ``casegraph neo4j start`` on free ports in a temporary home (jars from Maven Central).
+The tests start their own server: testcontainers (``neo4j:5.26-community``) when a Docker
+engine answers, else ``casegraph neo4j start`` on free ports in a temporary home (jars
+from Maven Central). With ``CASEGRAPH_REQUIRE_NEO4J=1`` (CI sets it) a missing server
+fails the run instead of skipping the tests that need one.
 
-With ``CASEGRAPH_REQUIRE_NEO4J=1`` (CI sets it) a missing server fails the run instead of
-skipping the tests that need one.
+Hermetic: before anything else, every ``CASEGRAPH_*`` and ``NEO4J_*`` variable the caller
+exported is taken out of the environment (``tests.helpers.clear_caller_environment``;
+the harness's own, such as ``CASEGRAPH_REQUIRE_NEO4J``, are kept aside for the
+fixtures), and each test starts without any, whatever an earlier test set.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-from neo4j import Driver, GraphDatabase
+from tests.helpers import clear_caller_environment
 
-from loader.cypher import quote_server_name
-from loader.server import localserver
-from tests.helpers import free_port
+clear_caller_environment()  # before loader is imported, whatever it reads
+
+import pytest  # noqa: E402
+from neo4j import Driver, GraphDatabase  # noqa: E402
+
+from loader.cypher import quote_server_name  # noqa: E402
+from loader.server import localserver  # noqa: E402
+from tests.helpers import free_port, harness  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -52,10 +58,6 @@ class Neo4jServer:
         return env
 
 
-def _require() -> bool:
-    return os.environ.get("CASEGRAPH_REQUIRE_NEO4J") == "1"
-
-
 def _docker_answers() -> bool:
     if shutil.which("docker") is None:
         return False
@@ -72,16 +74,6 @@ def _docker_answers() -> bool:
 
 
 def _start_server(tmp_root: Path) -> Iterator[Neo4jServer]:
-    uri = os.environ.get("NEO4J_URI")
-    if uri:
-        yield Neo4jServer(
-            uri=uri,
-            username=os.environ.get("NEO4J_USERNAME", "neo4j"),
-            password=os.environ.get("NEO4J_PASSWORD", ""),
-            database=os.environ.get("NEO4J_DATABASE", "neo4j"),
-            kind="NEO4J_URI",
-        )
-        return
     if _docker_answers():
         from testcontainers.neo4j import Neo4jContainer
 
@@ -116,9 +108,8 @@ def start_scratch_server(
     pagecache: str,
     settings: dict[str, str] | None = None,
 ) -> tuple[localserver.ServerConfig, localserver.ServerState]:
-    """A local Neo4j of the tests' own in ``home``, on free ports, with ``password``
-    (whatever NEO4J_PASSWORD says); its pid is recorded so that .ci/run stops it should
-    the session die."""
+    """A local Neo4j of the tests' own in ``home``, on free ports, with ``password``;
+    its pid is recorded so that .ci/run stops it should the session die."""
     home.mkdir(parents=True, exist_ok=True)
     localserver.password_file(home).write_text(password + "\n", encoding="utf-8")
     config = localserver.ServerConfig(
@@ -129,12 +120,7 @@ def start_scratch_server(
         pagecache=pagecache,
         settings=settings or {},
     )
-    saved = os.environ.pop("NEO4J_PASSWORD", None)
-    try:
-        state = localserver.start(config)
-    finally:
-        if saved is not None:
-            os.environ["NEO4J_PASSWORD"] = saved
+    state = localserver.start(config)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with (ARTIFACTS / "server-pids").open("a", encoding="utf-8") as pids:
         pids.write(f"{state.pid}\n")
@@ -144,6 +130,13 @@ def start_scratch_server(
 _SERVER_INFO: dict[str, str] = {}
 
 
+@pytest.fixture(autouse=True)
+def _no_casegraph_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no ``CASEGRAPH_*`` or ``NEO4J_*`` variable set."""
+    for name in [n for n in os.environ if n.startswith(("CASEGRAPH_", "NEO4J_"))]:
+        monkeypatch.delenv(name)
+
+
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServer]:
     gen = _start_server(tmp_path_factory.mktemp("server"))
@@ -151,7 +144,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServ
         server = next(gen)
     except Exception as exc:
         message = f"no Neo4j server for the tests: {type(exc).__name__}: {exc}"
-        if _require():
+        if harness("CASEGRAPH_REQUIRE_NEO4J"):
             pytest.fail(message + " (CASEGRAPH_REQUIRE_NEO4J=1)", pytrace=False)
         pytest.skip(message)
     with GraphDatabase.driver(server.uri, auth=(server.username, server.password)) as driver:

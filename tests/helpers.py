@@ -1,4 +1,5 @@
-"""Shared helpers for tests: run the CLI, load the small test ontology, copy fixtures."""
+"""Shared helpers for tests: run the CLI, load the small test ontology, copy fixtures, and
+the caller's environment kept out of the tests (``clear_caller_environment``)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,36 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 TEST_ONTOLOGY = DATA / "ontology.yaml"
+
+# Variables that tell the test run itself what to do (fail rather than skip, rewrite the
+# golden files); casegraph never reads them.
+HARNESS_NAMES = frozenset(
+    {
+        "CASEGRAPH_REQUIRE_NEO4J",
+        "CASEGRAPH_REQUIRE_SCAN",
+        "CASEGRAPH_REQUIRE_BROWSER",
+        "CASEGRAPH_REGEN_GOLDEN",
+    }
+)
+HARNESS: dict[str, str] = {}
+CALLER_VARIABLES: dict[str, str] = {}  # what clear_caller_environment took away
+
+
+def clear_caller_environment() -> None:
+    """Take every ``CASEGRAPH_*`` and ``NEO4J_*`` variable out of this process's environment,
+    keeping the harness's own in ``HARNESS``: the tests, and the casegraph processes they
+    start, see only what a test sets itself, whatever the caller exported."""
+    for name in [n for n in os.environ if n.startswith(("CASEGRAPH_", "NEO4J_"))]:
+        value = os.environ.pop(name)
+        CALLER_VARIABLES[name] = value
+        if name in HARNESS_NAMES:
+            HARNESS[name] = value
+
+
+def harness(name: str) -> bool:
+    """Whether the harness variable ``name`` is set to 1."""
+    assert name in HARNESS_NAMES, name
+    return HARNESS.get(name, "").strip() == "1"
 
 
 def mini_ontology() -> Ontology:

@@ -44,7 +44,7 @@ from loader.browser.files import (
 from loader.model.ontology import SYSTEM_LABELS, load_ontology
 from loader.queries.library import SavedQuery, load_library, param_preset
 from tests.conftest import Neo4jServer, wipe
-from tests.helpers import ROOT, casegraph
+from tests.helpers import ROOT, casegraph, harness
 
 GOLDEN = Path(__file__).parent / "golden" / "browser"
 LIBRARY = load_library(ROOT / "cypher")
@@ -53,7 +53,7 @@ ONTOLOGY = load_ontology()
 
 def check_golden(name: str, text: str) -> None:
     path = GOLDEN / name
-    if os.environ.get("CASEGRAPH_REGEN_GOLDEN") == "1":
+    if harness("CASEGRAPH_REGEN_GOLDEN"):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"no golden file {path}; run with CASEGRAPH_REGEN_GOLDEN=1"

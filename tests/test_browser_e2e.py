@@ -29,7 +29,7 @@ from neo4j import Driver
 from loader.queries.library import load_library
 from loader.server import localserver
 from tests.conftest import ARTIFACTS, Neo4jServer
-from tests.helpers import ROOT, casegraph, free_port, load_seed
+from tests.helpers import ROOT, casegraph, free_port, harness, load_seed
 
 pytestmark = pytest.mark.neo4j
 
@@ -78,7 +78,7 @@ def _missing() -> str | None:
 def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     reason = _missing()
     if reason is not None:
-        if os.environ.get("CASEGRAPH_REQUIRE_BROWSER") == "1":
+        if harness("CASEGRAPH_REQUIRE_BROWSER"):
             pytest.fail(f"{reason} (CASEGRAPH_REQUIRE_BROWSER=1)", pytrace=False)
         pytest.skip(reason)
     from selenium import webdriver

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from loader.check.validate import read_graph
 from loader.errors import SchemaNameError
 from loader.plan.build import build_plan
-from tests.helpers import DATA, mini_ontology
+from tests.helpers import DATA, harness, mini_ontology
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -33,7 +32,7 @@ def _jsonable(value: Any) -> Any:
 
 def check_golden(name: str, text: str) -> None:
     path = GOLDEN / name
-    if os.environ.get("CASEGRAPH_REGEN_GOLDEN") == "1":
+    if harness("CASEGRAPH_REGEN_GOLDEN"):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"no golden file {path}; run with CASEGRAPH_REGEN_GOLDEN=1"
     assert text == path.read_text(encoding="utf-8")

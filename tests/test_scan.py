@@ -7,7 +7,6 @@ rules (indicators, comments, quotes, escapes, nulls, indentation, line breaks)."
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,12 @@ from benchmarks.generate import generate
 from loader.errors import InputError
 from loader.read import yamlread
 from loader.read.yamlread import MAX_SCALAR, YList, YMap, parse_text
+from tests.helpers import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 
 if yamlread._scan is None:  # pragma: no cover - depends on the build
-    if os.environ.get("CASEGRAPH_REQUIRE_SCAN"):
+    if harness("CASEGRAPH_REQUIRE_SCAN"):
         raise RuntimeError("CASEGRAPH_REQUIRE_SCAN is set but loader.read._scan was not built")
     pytest.skip("loader.read._scan (the C reader) was not built here", allow_module_level=True)
 

@@ -3,6 +3,7 @@ documented in the README's table; a value of the wrong kind is refused, naming i
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from loader import settings
 from loader.errors import SettingError
+from tests.helpers import casegraph
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = re.compile(r"CASEGRAPH_[A-Z0-9_]+")
@@ -70,3 +72,12 @@ def test_unset_or_empty_means_the_default(monkeypatch: pytest.MonkeyPatch) -> No
     assert settings.whole("CASEGRAPH_WRITERS", 2, minimum=1) == 2
     monkeypatch.setenv("CASEGRAPH_WRITERS", " 3 ")
     assert settings.whole("CASEGRAPH_WRITERS", 2, minimum=1) == 3
+
+
+def test_the_callers_variables_are_kept_out() -> None:
+    """The suite is hermetic (tests/conftest.py): no CASEGRAPH_* or NEO4J_* variable the
+    caller exported reaches a test or the casegraph processes it starts."""
+    leaked = sorted(n for n in os.environ if n.startswith(("CASEGRAPH_", "NEO4J_")))
+    assert leaked == []
+    done = casegraph("validate", "tests/data/mini", "--ontology", "tests/data/ontology.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
