@@ -39,6 +39,20 @@ class SettingError(CasegraphError):
     """A ``CASEGRAPH_*`` variable is set to a value of the wrong kind."""
 
 
+SHOWN = 80  # characters of a value that a message shows
+
+
+def shown(value: object, quoted: bool = True) -> str:
+    """``value`` for a message (its repr, or a string as it is when not ``quoted``), its
+    middle cut out when long: a megabyte value makes a line, not a megabyte, of output."""
+    text = value if isinstance(value, str) and not quoted else repr(value)
+    if len(text) <= SHOWN:
+        return text
+    half = SHOWN // 2
+    size = len(value) if isinstance(value, str) else len(text)
+    return f"{text[:half]}...{text[-half:]} ({size:,} characters)"
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with the input, at a place in a file."""

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader.errors import SettingError
+from loader.errors import SettingError, shown
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,10 @@ def whole(name: str, default: int, minimum: int = 0) -> int:
     value = text(name)
     if value is None:
         return default
-    if not value.isdigit() or int(value) < minimum:
-        raise SettingError(f"{name} must be a whole number of {minimum} or more, not {value!r}")
+    # ASCII digits only ("\u00b2".isdigit() is true), and few enough for int()
+    if not (value.isascii() and value.isdigit() and len(value) < 19) or int(value) < minimum:
+        raise SettingError(f"{name} must be a whole number of {minimum} or more, "
+                           f"not {shown(value)}")  # fmt: skip
     return int(value)
 
 
@@ -73,7 +75,7 @@ def seconds(name: str, default: float) -> float:
     except ValueError:
         number = -1.0
     if not number >= 0:  # NaN too
-        raise SettingError(f"{name} must be a number of seconds, not {value!r}")
+        raise SettingError(f"{name} must be a number of seconds, not {shown(value)}")
     return number
 
 

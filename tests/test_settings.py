@@ -52,6 +52,19 @@ def _seconds(name: str) -> object:
     [
         ("CASEGRAPH_WRITERS", "0", _whole, "a whole number of 1 or more, not '0'"),
         ("CASEGRAPH_WORKERS", "two", _whole, "a whole number of 0 or more, not 'two'"),
+        ("CASEGRAPH_WORKERS", "\u00b2", _whole, "a whole number of 0 or more, not '\u00b2'"),
+        (
+            "CASEGRAPH_WORKERS",
+            "9" * 5000,
+            _whole,
+            f"a whole number of 0 or more, not '{'9' * 39}...{'9' * 39}' (5,000 characters)",
+        ),
+        (
+            "CASEGRAPH_RETRY_SECONDS",
+            "1" * 5000 + "x",
+            _seconds,
+            f"a number of seconds, not '{'1' * 39}...{'1' * 38}x' (5,001 characters)",
+        ),
         ("CASEGRAPH_RETRY_SECONDS", "-1", _seconds, "a number of seconds, not '-1'"),
         ("CASEGRAPH_RETRY_SECONDS", "nan", _seconds, "a number of seconds, not 'nan'"),
     ],

@@ -28,7 +28,7 @@ from loader.check.records import (
     all_text,
 )
 from loader.check.spill import SegmentWriter, Spill, load_rows
-from loader.errors import InputError, Problem
+from loader.errors import InputError, Problem, shown
 from loader.model.ontology import Ontology
 from loader.read import pieces
 from loader.read.pieces import file_records
@@ -162,8 +162,8 @@ class Join:
             rtype, start, end, _ = identity
             spec = self.ont.relationships[rtype]
             apart = ", ".join(spec.identity) or "an identity property in the ontology"
-            self.fail(self._mark(index, pending, 0), f"duplicate {rtype} from {start!r} to "
-                      f"{end!r} (first at {mark.path}:{mark.line}); tell them apart with "
+            self.fail(self._mark(index, pending, 0), f"duplicate {rtype} from {shown(start)} to "
+                      f"{shown(end)} (first at {mark.path}:{mark.line}); tell them apart with "
                       f"{apart}")  # fmt: skip
 
     def check_sources(self) -> None:
@@ -182,9 +182,9 @@ class Join:
                         continue
                     node = self.nodes.get(source)
                     if node is None:
-                        self.fail(mark, f"{what} cites unknown source {source!r}")
+                        self.fail(mark, f"{what} cites unknown source {shown(source)}")
                     else:
-                        self.fail(mark, f"{what} cites {source!r}, a {node[0]}, not a "
+                        self.fail(mark, f"{what} cites {shown(source)}, a {node[0]}, not a "
                                   f"{source_label}")  # fmt: skip
 
     def _citations(self, record: Any, kind: str) -> tuple[str, YList] | None:
@@ -219,8 +219,8 @@ class Join:
                 names = sorted(self.datasets)
                 first = self.datasets[names[0]].path
                 for name in names[1:]:
-                    self.fail(self.datasets[name], f"dataset {name!r} differs from "
-                              f"{names[0]!r} ({first}); one load is one dataset")  # fmt: skip
+                    self.fail(self.datasets[name], f"dataset {shown(name)} differs from "
+                              f"{shown(names[0])} ({first}); one load is one dataset")  # fmt: skip
             dataset = next(iter(sorted(self.datasets)), DEFAULT_DATASET)
         if self.problems:
             self.close()
@@ -248,7 +248,7 @@ def _ends(
         for which, (key, node_id, label) in enumerate((("from", start, a), ("to", end, b))):
             if label is None:
                 mark = Mark(path, pending[8 + 2 * which], pending[9 + 2 * which])
-                problems.append(mark.problem(f"{key!r} refers to unknown id {node_id!r}"))
+                problems.append(mark.problem(f"{key!r} refers to unknown id {shown(node_id)}"))
     if a is None or b is None:
         return None
     spec = ont.relationships[rtype]

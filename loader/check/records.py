@@ -14,7 +14,7 @@ from typing import Any
 
 from loader.check.identity import content_hash, identity_key
 from loader.check.spill import SegmentWriter
-from loader.errors import InputError, Problem, ValueProblem
+from loader.errors import InputError, Problem, ValueProblem, shown
 from loader.model.ontology import Ontology, PropertySpec
 from loader.model.values import PARSERS, PartialDate
 from loader.read import pieces
@@ -139,7 +139,7 @@ class FileChecker:
             self.fail(_at(where, at), f"{spec.name!r}: {exc}")
             return None
         if spec.type == "enum" and value not in spec.values:
-            self.fail(_at(where, at), f"{spec.name!r}: {value!r} is not one of "
+            self.fail(_at(where, at), f"{spec.name!r}: {shown(value)} is not one of "
                       f"{', '.join(spec.values)}")  # fmt: skip
             return None
         return value
@@ -154,7 +154,7 @@ class FileChecker:
             spec = specs.get(key)
             if spec is None:
                 known = ", ".join(sorted(specs)) or "none"
-                self.fail(record.key_marks[key], f"unknown property {key!r} for {what} "
+                self.fail(record.key_marks[key], f"unknown property {shown(key)} for {what} "
                           f"(known: {known})")  # fmt: skip
                 continue
             value = self.value(spec, raw, record, key)
@@ -198,7 +198,7 @@ class FileChecker:
                     seen: set[str] = set()
                     for source, smark in zip(sources, raw.item_marks, strict=True):
                         if source in seen:
-                            self.fail(smark, f"source {source!r} is listed twice")
+                            self.fail(smark, f"source {shown(source)} is listed twice")
                         seen.add(source)
         if sources:
             props["sources"] = sources
@@ -207,7 +207,7 @@ class FileChecker:
         if status is not None:
             if not isinstance(status, str) or status not in self.ont.statuses:
                 choices = ", ".join(sorted(self.ont.statuses))
-                self.fail(record.at("status"), f"unknown status {status!r} (one of {choices})")
+                self.fail(record.at("status"), f"unknown status {shown(status)} (one of {choices})")
             else:
                 props["status"] = status
 
@@ -241,11 +241,11 @@ class FileChecker:
         spec = self.ont.labels.get(label)
         if spec is None:
             known = ", ".join(sorted(self.ont.labels))
-            self.fail(record.at("type"), f"unknown node type {label!r} (known: {known})")
+            self.fail(record.at("type"), f"unknown node type {shown(label)} (known: {known})")
             return
         label = spec.name  # one string for every node of the label, not one per record
         if not ID_RE.fullmatch(node_id):
-            self.fail(record.at("id"), f"id {node_id!r} must be 1-128 characters of letters, "
+            self.fail(record.at("id"), f"id {shown(node_id)} must be 1-128 characters of letters, "
                       "digits and . _ : / - (starting with a letter or digit)")  # fmt: skip
             return
         what = f"{label} {node_id!r}"
@@ -272,7 +272,8 @@ class FileChecker:
         spec = self.ont.relationships.get(rtype)
         if spec is None:
             known = ", ".join(sorted(self.ont.relationships))
-            self.fail(record.at("type"), f"unknown relationship type {rtype!r} (known: {known})")
+            self.fail(record.at("type"), f"unknown relationship type {shown(rtype)} "
+                      f"(known: {known})")  # fmt: skip
             return
         rtype = spec.name
         what = f"{rtype} relationship"
@@ -296,7 +297,7 @@ class FileChecker:
             return [], []
         for key in data:
             if key not in TOP_KEYS:
-                self.fail(data.key_marks[key], f"unknown top-level key {key!r} (expected "
+                self.fail(data.key_marks[key], f"unknown top-level key {shown(key)} (expected "
                           "dataset, nodes, relationships)")  # fmt: skip
         dataset = data.get("dataset")
         if dataset is not None:

@@ -30,7 +30,7 @@ try:  # libyaml's C parser when PyYAML was built with it
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-from loader.errors import InputError, Problem
+from loader.errors import InputError, Problem, shown
 
 try:  # the C reader for the common shape of seed files (loader/read/_scan.c), when it was built
     from loader.read import _scan
@@ -308,7 +308,7 @@ class _Walker:
                     continue
             if key in pairs:
                 first = pairs[key][0].start_mark.line + 1
-                self.fail(key_node, f"duplicate key {key!r} (first at line {first})")
+                self.fail(key_node, f"duplicate key {shown(key)} (first at line {first})")
                 continue
             pairs[key] = pair
             if (
@@ -387,8 +387,16 @@ def _parse_pyyaml(text: str, path: str, loader_class: type[_Loader | _PureLoader
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         raise InputError([Problem(path, line, column, f"invalid YAML: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(path, 1, 1, f"invalid YAML: {exc}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        at = min(max(exc.position, 0), len(text))
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        char = exc.character if isinstance(exc.character, int) else -1
+        what = f"character U+{char:04X} is not allowed" if char >= 0 else exc.reason
+        raise InputError([Problem(path, line, column, f"invalid YAML: {what}")]) from None
+    except yaml.YAMLError as exc:  # no place known; its text's first line
+        what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError([Problem(path, 1, 1, f"invalid YAML: {what}")]) from None
     finally:
         loader.dispose()
     if node is None:
