@@ -69,10 +69,12 @@ class Problem:
 class InputError(CasegraphError):
     """The input (seed YAML or ontology) has problems; ``problems`` holds every one found."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], skipped: str = "") -> None:
         self.problems = sorted(set(problems))
+        self.skipped = skipped  # what was not checked, and why
         count = len(self.problems)
-        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the input")
+        message = f"{count} problem{'s' if count != 1 else ''} in the input"
+        super().__init__(f"{message} ({skipped})" if skipped else message)
 
 
 class ServerError(CasegraphError):

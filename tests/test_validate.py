@@ -248,6 +248,40 @@ def test_problems_from_several_files_are_all_reported_sorted(tmp_path: Path) -> 
     ]
 
 
+def test_a_file_that_cannot_be_read_does_not_hide_the_others_problems(tmp_path: Path) -> None:
+    """A duplicate key makes a.yaml unreadable; b.yaml's own problems come in the same run
+    (in this process and in workers), an end or a source that may be in a.yaml is not
+    called unknown, and the summary says what was not checked. Once a.yaml is fixed, the
+    references are checked again."""
+    case = Path(__file__).parent / "corpus" / "problems-across-stages"
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text((case / name).read_text(encoding="utf-8"), "utf-8")
+    found = []
+    for workers in (0, 2):
+        with pytest.raises(InputError) as info:
+            read_graph([tmp_path], mini_ontology(), workers=workers)
+        found.append(([str(p) for p in info.value.problems], str(info.value)))
+    assert found[0] == found[1]
+    assert [line.split(": ", 1)[1] for line in found[0][0]] == [
+        "duplicate key 'id' (first at line 3)",
+        "'kind': 'boss' is not one of official, private",
+        "'nationality': 'XX' is not an ISO 3166-1 alpha-2 country code",
+        "KNOWS cannot go from Person to Org (allowed: Person->Person)",
+    ]
+    assert found[0][1] == (
+        "4 problems in the input (1 file could not be read, so references to ids that may "
+        "be in it were not checked)"
+    )
+    a = tmp_path / "a.yaml"
+    a.write_text(a.read_text(encoding="utf-8").replace("    id: p/2\n", ""), "utf-8")
+    with pytest.raises(InputError) as info:
+        read_graph([tmp_path], mini_ontology(), workers=0)
+    assert str(info.value) == "4 problems in the input"
+    assert f"{tmp_path / 'b.yaml'}:11:20: Person 'p/3' cites unknown source 's/9'" in [
+        str(p) for p in info.value.problems
+    ]
+
+
 def test_datasets_must_agree(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("dataset: one\nnodes:\n  - {id: o/1, type: Org, name: O}\n")
     (tmp_path / "b.yaml").write_text("dataset: two\nnodes:\n  - {id: o/2, type: Org, name: O}\n")

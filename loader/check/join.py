@@ -51,6 +51,9 @@ class Join:
         self.pending_chunks: list[list[tuple[str, int, int]]] = []  # the same, per file
         self.node_rows = Spill(chunk)
         self.rel_rows = Spill(chunk)
+        # set when a file could not be read: an id not found may be in it, so "unknown id"
+        # and "unknown source" are not said; every other check is made
+        self.incomplete = False
 
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
@@ -96,7 +99,7 @@ class Join:
     def _ends(self, index: int, pending: Pending, report: bool) -> tuple[str, str] | None:
         """The labels of both ends when they exist and the type allows the pair."""
         problems = self.problems if report else None
-        return _ends(self.ont, self._label, self.paths[index], pending, problems)
+        return _ends(self.ont, self._label, self.paths[index], pending, problems, self.incomplete)
 
     def resolve(self, workdir: Path, pool: Executor | None = None) -> None:
         """Check every waiting relationship against the node index; keep the valid ones.
@@ -114,9 +117,10 @@ class Join:
             for i, (path, chunks) in enumerate(zip(self.paths, self.pending_chunks, strict=True))
             for k in range(0, len(chunks), per_job)
         ]
+        quiet = self.incomplete
         if pool is None:
             results = [
-                resolve_file(self.ont, labels, path, chunks, Path(segment), chunk)
+                resolve_file(self.ont, labels, path, chunks, Path(segment), chunk, quiet)
                 for path, chunks, segment, chunk in jobs
             ]
             del labels
@@ -127,7 +131,10 @@ class Join:
             del labels
             try:
                 results = list(
-                    pool.map(_resolve_in_worker, [(p, c, str(index), s, n) for p, c, s, n in jobs])
+                    pool.map(
+                        _resolve_in_worker,
+                        [(p, c, str(index), s, n, quiet) for p, c, s, n in jobs],
+                    )
                 )
             finally:
                 index.unlink()
@@ -169,6 +176,8 @@ class Join:
     def check_sources(self) -> None:
         source_label = self.ont.source_label
         bad = {s for s in self.cited if self.nodes.get(s, ("",))[0] != source_label}
+        if self.incomplete:  # a source not found may be in the file that was not read
+            bad &= self.nodes.keys()
         if not bad:
             return
         for path, cut in zip(self.paths, self.cuts, strict=True):  # only when a citation is
@@ -209,8 +218,16 @@ class Join:
         return f"{rtype} {node_id!r}", sources
 
     def finish(
-        self, dataset: str | None, files: list[Path], workdir: Path, pool: Executor | None
+        self,
+        dataset: str | None,
+        files: list[Path],
+        workdir: Path,
+        pool: Executor | None,
+        unreadable: list[Problem] | None = None,
     ) -> Graph:
+        """The graph, or InputError with every problem; with ``unreadable`` (the problems of
+        files that could not be read), the checks that do not need those files' content."""
+        self.incomplete = bool(unreadable)
         self.resolve(workdir, pool)
         self.pending.close()
         self.check_sources()
@@ -222,6 +239,14 @@ class Join:
                     self.fail(self.datasets[name], f"dataset {shown(name)} differs from "
                               f"{shown(names[0])} ({first}); one load is one dataset")  # fmt: skip
             dataset = next(iter(sorted(self.datasets)), DEFAULT_DATASET)
+        if unreadable:
+            self.close()
+            count = len({p.path for p in unreadable})
+            raise InputError(
+                unreadable + self.problems,
+                f"{count} file{'s' if count > 1 else ''} could not be read, so references to "
+                f"ids that may be in {'them' if count > 1 else 'it'} were not checked",
+            )
         if self.problems:
             self.close()
             raise InputError(self.problems)
@@ -239,14 +264,16 @@ def _ends(
     path: str,
     pending: Pending,
     problems: list[Problem] | None,
+    quiet_unknown: bool = False,
 ) -> tuple[str, str] | None:
     """The labels of both ends of a waiting relationship when they exist and its type
-    allows the pair; what is wrong goes to ``problems`` (when given)."""
+    allows the pair; what is wrong goes to ``problems`` (when given), an end that is not
+    found only when not ``quiet_unknown``."""
     rtype, start, end = pending[0], pending[1], pending[2]
     a, b = label_of(start), label_of(end)
     if problems is not None:
         for which, (key, node_id, label) in enumerate((("from", start, a), ("to", end, b))):
-            if label is None:
+            if label is None and not quiet_unknown:
                 mark = Mark(path, pending[8 + 2 * which], pending[9 + 2 * which])
                 problems.append(mark.problem(f"{key!r} refers to unknown id {shown(node_id)}"))
     if a is None or b is None:
@@ -278,9 +305,11 @@ def resolve_file(
     chunks: list[tuple[str, int, int]],
     segment: Path,
     chunk: int,
+    quiet_unknown: bool = False,
 ) -> ResolvedFile:
     """One file's waiting relationships against the node index ``labels`` (id -> label),
-    for ``Join.resolve``: every file's but duplicates, which need every file."""
+    for ``Join.resolve``: every file's but duplicates, which need every file (an end not
+    found is not reported when ``quiet_unknown``)."""
     problems: list[Problem] = []
     digests = bytearray()
     out = SegmentWriter(segment, chunk)
@@ -293,7 +322,7 @@ def resolve_file(
                 handle = handles[source] = files.enter_context(Path(source).open("rb"))
             handle.seek(offset)
             rows: list[Pending] = load_rows(handle)
-            _resolve_rows(ont, between, labels, path, rows, problems, digests, out)
+            _resolve_rows(ont, between, labels, path, rows, problems, digests, out, quiet_unknown)
     return ResolvedFile(problems, bytes(digests), str(segment), out.close())
 
 
@@ -306,6 +335,7 @@ def _resolve_rows(
     problems: list[Problem],
     digests: bytearray,
     out: SegmentWriter,
+    quiet_unknown: bool,
 ) -> None:
     """Each waiting relationship of ``rows`` whose ends are known and allowed: its digest
     to ``digests``, its row to ``out``; what is wrong with the others to ``problems``."""
@@ -314,7 +344,7 @@ def _resolve_rows(
         rtype, start, end, key, props, digest = pending[:6]
         a, b = label(start), label(end)
         if a is None or b is None or (a, b) not in between[rtype]:
-            _ends(ont, label, path, pending, problems)
+            _ends(ont, label, path, pending, problems, quiet_unknown)
             continue
         digests += identity_digest(rtype, start, end, key)
         out.add((rtype, a, b), (start, end, key, props, digest))
@@ -323,11 +353,14 @@ def _resolve_rows(
 _worker_labels: tuple[str, dict[str, str]] | None = None  # the file it was read from
 
 
-def _resolve_in_worker(job: tuple[str, list[tuple[str, int, int]], str, str, int]) -> ResolvedFile:
+def _resolve_in_worker(
+    job: tuple[str, list[tuple[str, int, int]], str, str, int, bool],
+) -> ResolvedFile:
     global _worker_labels  # noqa: PLW0603 (read once per worker process)
-    path, chunks, labels, segment, chunk = job
+    path, chunks, labels, segment, chunk, quiet = job
     if _worker_labels is None or _worker_labels[0] != labels:
         _worker_labels = None  # the old index is freed before the new one is read
         with Path(labels).open("rb") as handle:
             _worker_labels = (labels, pickle.load(handle))  # noqa: S301 (written by this load)
-    return resolve_file(worker.ontology(), _worker_labels[1], path, chunks, Path(segment), chunk)
+    labels_of = _worker_labels[1]
+    return resolve_file(worker.ontology(), labels_of, path, chunks, Path(segment), chunk, quiet)

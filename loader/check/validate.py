@@ -207,11 +207,8 @@ def read_graph(
                     unreadable.extend(check.unreadable)
                     continue
                 _add_file(digest, Path(check.path), check.digest)
-                if not unreadable:  # once a file is unreadable, only reading problems are
-                    join.add(check)  # reported
-            if unreadable:
-                raise InputError(unreadable)
-            graph = join.finish(dataset, files, workdir, pool)
+                join.add(check)  # checked whatever other files are unreadable
+            graph = join.finish(dataset, files, workdir, pool, unreadable)
     except BaseException:
         join.close()
         shutil.rmtree(workdir, ignore_errors=True)
