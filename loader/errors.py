@@ -55,7 +55,8 @@ def shown(value: object, quoted: bool = True) -> str:
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with the input, at a place in a file."""
+    """One thing wrong with the input, at a place in a file; line 0 is the path as a
+    whole (a file that does not exist or cannot be read has no line to point at)."""
 
     path: str
     line: int
@@ -63,6 +64,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.line <= 0:
+            return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 

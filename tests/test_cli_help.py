@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 import typer.main
 
 from loader.cli.app import app
+from tests.helpers import casegraph
 
 
 def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -52,3 +54,41 @@ def test_browser_url_for_a_bolt_uri() -> None:
     assert browser_url("bolt://db.example:7687", 7474, "reader", "case db") == (
         "http://db.example:7474/browser/?dbms=bolt://reader@db.example:7687&db=case%20db"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["lod"], "Error: no such command 'lod' (did you mean 'load'?)"),
+        (["load", "--prun", "seed/"],
+         "Error: no such option: --prun (possible options: --dry-run, --prune)"),
+        (["query", "run"],
+         "Error: missing argument 'name' (usage: python -m loader query run [OPTIONS] {name})"),
+        (["load", "--writers", "x", "seed/"], "Error: invalid value for '--writers': "
+         "Input should be a valid integer, unable to parse string as an integer"),
+    ],
+)  # fmt: skip
+def test_a_usage_error_is_one_line_and_exit_2(args: list[str], line: str) -> None:
+    done = casegraph(*args)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [line]
+    assert done.stdout == ""
+
+
+def test_a_command_without_its_arguments_shows_its_help() -> None:
+    done = casegraph("query")
+    assert done.returncode == 2
+    assert "Usage: python -m loader query [OPTIONS] COMMAND" in done.stdout + done.stderr
+    assert "Error:" not in done.stdout + done.stderr
+
+
+def test_a_path_that_does_not_exist_gets_no_made_up_position(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = casegraph("validate", "nowhere/", str(empty))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [  # sorted by path
+        f"{empty}: no *.yaml or *.yml files here",
+        "nowhere: no such file or directory",
+        "Error: 2 problems in the input",
+    ]

@@ -267,7 +267,7 @@ def test_files_over_the_size_limit_are_read_when_they_can_be_cut(
     with path.open("a", encoding="utf-8") as extra:  # now it cannot be read in pieces
         extra.write("  - type: KNOWS\n    note: >\n      folded\n")
     size = path.stat().st_size
-    assert problems_of([path], ont, 0) == [f"{path}:1:1: file of {size:,} bytes is too large"]
+    assert problems_of([path], ont, 0) == [f"{path}: file of {size:,} bytes is too large"]
 
 
 def test_worker_count_counts_pieces(

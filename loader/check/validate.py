@@ -53,7 +53,7 @@ def input_checksum(files: list[Path], ontology: Ontology, dataset: str | None) -
         try:
             content = file_digest(path)
         except OSError as exc:
-            raise InputError([Problem(str(path), 1, 1, f"cannot read: {exc.strerror}")]) from None
+            raise InputError([Problem(str(path), 0, 0, f"cannot read: {exc.strerror}")]) from None
         _add_file(digest, path, content)
     return digest.hexdigest()
 

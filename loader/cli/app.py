@@ -7,6 +7,7 @@ Neo4j password).
 
 from __future__ import annotations
 
+import re
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -305,6 +306,38 @@ def main() -> None:
     driver_log.addHandler(logging.NullHandler())
     driver_log.propagate = False
     try:
-        app()
-    except KeyboardInterrupt:
+        result = app(standalone_mode=False)  # usage errors come here, not to a boxed panel
+    except (KeyboardInterrupt, typer.Abort):
         sys.exit(130)
+    except Exception as exc:
+        if not is_usage_error(exc):
+            raise
+        message = usage_message(exc)
+        if message:  # none when the command was given no arguments: its help is shown
+            err.print(f"Error: {message}", markup=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(result if isinstance(result, int) else 0)  # a typer.Exit's code
+
+
+def is_usage_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is one of the command-line errors typer raises (click's
+    ``ClickException`` family: a bad flag, a missing argument, no such command). Recent
+    typer versions carry a private copy of click, so they are told by their documented
+    interface, ``format_message()`` and ``exit_code``, rather than by a class."""
+    return callable(getattr(exc, "format_message", None)) and isinstance(
+        getattr(exc, "exit_code", None), int
+    )
+
+
+def usage_message(exc: Exception) -> str:
+    """A command-line error as one line in casegraph's style: "no such command 'lod' (did
+    you mean 'load'?)", "missing argument 'name' (usage: casegraph query run ... {name})"."""
+    message = str(exc.format_message()).strip().rstrip(".")  # type: ignore[attr-defined]
+    message = re.sub(r"\. Did you mean (.*?)\??$", r" (did you mean \1?)", message)
+    message = message.replace("(Possible options:", "(possible options:")
+    message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and message.startswith(("missing", "got unexpected")):
+        usage = str(ctx.get_usage()).removeprefix("Usage: ")
+        message += f" (usage: {usage})"
+    return message

@@ -472,7 +472,7 @@ def load_library(directory: Path | None = None) -> dict[str, SavedQuery]:
             problems.append(Problem(str(path), 1, 1, "not UTF-8 text"))
             continue
         except OSError as exc:
-            problems.append(Problem(str(path), 1, 1, f"cannot read: {exc.strerror}"))
+            problems.append(Problem(str(path), 0, 0, f"cannot read: {exc.strerror}"))
             continue
         try:
             query = parse_query(path, text)

@@ -414,10 +414,10 @@ def read_file(path: Path, display: str | None = None) -> tuple[Any, bytes]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE:
-            raise InputError([Problem(name, 1, 1, f"file of {size:,} bytes is too large")])
+            raise InputError([Problem(name, 0, 0, f"file of {size:,} bytes is too large")])
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(name, 1, 1, f"cannot read: {exc.strerror}")]) from None
+        raise InputError([Problem(name, 0, 0, f"cannot read: {exc.strerror}")]) from None
     return parse_text(_decode(name, data), name), data
 
 
@@ -431,12 +431,12 @@ def collect_files(paths: list[Path]) -> list[Path]:
                 p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file()
             )
             if not inside:
-                problems.append(Problem(str(path), 1, 1, "no *.yaml or *.yml files here"))
+                problems.append(Problem(str(path), 0, 0, "no *.yaml or *.yml files here"))
             found.extend(inside)
         elif path.is_file():
             found.append(path)
         else:
-            problems.append(Problem(str(path), 1, 1, "no such file or directory"))
+            problems.append(Problem(str(path), 0, 0, "no such file or directory"))
     if problems:
         raise InputError(problems)
     unique: list[Path] = []
