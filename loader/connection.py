@@ -2,8 +2,8 @@
 
 Neo4j's own convention is followed: ``NEO4J_URI``, ``NEO4J_USERNAME``, ``NEO4J_PASSWORD``,
 ``NEO4J_DATABASE``. When no URI is given anywhere, the caller's ``local`` says which
-server to fall back on (the command line passes the one ``casegraph neo4j start`` runs,
-and its stored password); this module knows nothing of it.
+server to use (the command line passes the one ``casegraph neo4j start`` runs, and its
+stored password, or an error when it does not run); this module knows nothing of it.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ class Connection:
         )
 
 
-# the Bolt URI and stored password of a server to fall back on, when it runs
-LocalServer = Callable[[], tuple[str, str | None] | None]
+# the Bolt URI and stored password of the server to use when no URI is given; it raises
+# DatabaseUnavailableError (saying why and what to do) when there is none
+LocalServer = Callable[[], tuple[str, str | None]]
 
 
 def resolve(
@@ -48,7 +49,8 @@ def resolve(
     local: LocalServer | None = None,
 ) -> Connection:
     """Flags, then the ``NEO4J_*`` environment; with no URI in either, ``local()`` (the
-    server ``casegraph neo4j start`` runs, when it does), else ``DEFAULT_URI``."""
+    command line's: the server ``casegraph neo4j start`` runs, or an error saying it does
+    not run), else ``DEFAULT_URI``."""
     env = os.environ
     uri = uri or env.get("NEO4J_URI")
     found = None

@@ -177,3 +177,39 @@ def test_unreachable_database_exits_3_without_the_password() -> None:
     done = casegraph("query", "run", "timeline", env=env)
     assert _one_error(done, 3).startswith("Error: cannot reach Neo4j at bolt://127.0.0.1:9")
     assert "s3cret-never-shown" not in done.stdout + done.stderr
+
+
+def test_no_uri_and_no_local_server_says_so_and_tries_no_other_port(
+    case: Neo4jServer, tmp_path: Path
+) -> None:
+    """With no NEO4J_URI, the local server is the one to use; when it does not run, the
+    command says so, even where some other Neo4j answers (here the tests' own, on the
+    port CASEGRAPH_BOLT_PORT names), instead of trying it and misreporting its refusal."""
+    port = case.uri.rsplit(":", 1)[1]
+    home = tmp_path / "home"
+    env = {k: v for k, v in _env().items() if not k.startswith("NEO4J_")}
+    env.update(CASEGRAPH_NEO4J_HOME=str(home), CASEGRAPH_BOLT_PORT=port)
+    expected = (
+        f"Error: the local Neo4j server (home {home}, Bolt port {{port}}) is not running and "
+        "NEO4J_URI is not set: start it with `casegraph neo4j start`, or set NEO4J_URI (or "
+        "--uri) to the server to use"
+    )
+    done = casegraph("query", "run", "cooperating-states", env=env)
+    assert _one_error(done, 3) == expected.format(port=port)
+    # a server that ran once and stopped: the port it recorded is named
+    (home / "run").mkdir(parents=True)
+    (home / "run" / "casegraph-server.json").write_text(
+        json.dumps(
+            {
+                "pid": 999_999_999,
+                "bolt_port": 17687,
+                "http_port": 17474,
+                "version": "5.26.30",
+                "started_at": 0.0,
+            }
+        ),
+        encoding="utf-8",
+    )
+    for args in (["query", "run", "cooperating-states"], ["load", "seed/"]):
+        done = casegraph(*args, env=env)
+        assert _one_error(done, 3) == expected.format(port=17687)

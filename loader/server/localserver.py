@@ -29,6 +29,7 @@ from pathlib import Path
 
 from loader import settings
 from loader.errors import (
+    DatabaseUnavailableError,
     PortInUseError,
     ServerError,
     StartError,
@@ -145,12 +146,22 @@ def is_server_process(pid: int) -> bool:
     return process_runs(pid, ENTRY_POINT)
 
 
-def local_target(home: Path | None = None) -> tuple[str, str | None] | None:
+def local_target(home: Path | None = None) -> tuple[str, str | None]:
     """The Bolt URI and stored password of the server running in ``home`` (default:
-    ``default_home()``), for ``loader.connection.resolve``; None when none runs."""
+    ``default_home()``), for ``loader.connection.resolve`` when no URI is given; when it
+    does not run, DatabaseUnavailableError says so (no other port is tried: a server
+    found there would be someone else's, and its refusal would mislead)."""
     home = home or default_home()
     state = running_state(home)
-    return None if state is None else (state.bolt_uri, read_password(home))
+    if state is None:
+        recorded = read_state(home)
+        port = recorded.bolt_port if recorded else settings.whole("CASEGRAPH_BOLT_PORT", 7687, 1)
+        raise DatabaseUnavailableError(
+            f"the local Neo4j server (home {home}, Bolt port {port}) is not running and "
+            "NEO4J_URI is not set: start it with `casegraph neo4j start`, or set NEO4J_URI "
+            "(or --uri) to the server to use"
+        )
+    return state.bolt_uri, read_password(home)
 
 
 def running_state(home: Path) -> ServerState | None:
