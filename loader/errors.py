@@ -13,11 +13,15 @@ CasegraphError                  exit 1 unless said otherwise
  ├── DatabaseUnavailableError   exit 3: unreachable, authentication failed, no such database
  ├── LoadError                  exit 1: the load was refused or failed; the message says
  │    │                         what the database holds now
- │    └── TransactionMemoryError  a transaction needed more memory than the server allows
+ │    ├── TransactionMemoryError  a transaction needed more memory than the server allows
+ │    └── LoadInterrupted       exit 130 (SIGINT) or 143 (SIGTERM): stopped by a signal
  ├── QueryError                 exit 1: a saved query failed on the server
  ├── SchemaNameError            a name not in the schema on its way into Cypher text (a bug)
  └── ValueProblem               a value's text is not of its type; reported as a Problem,
                                 with its place, by the checks that catch it
+
+``Terminated`` is not one of them: the command line's SIGTERM handler raises it, as
+Python raises ``KeyboardInterrupt`` on SIGINT, so that a load stops the same way for both.
 """
 
 from __future__ import annotations
@@ -116,6 +120,24 @@ class LoadError(CasegraphError):
 
 class TransactionMemoryError(LoadError):
     """A transaction needed more memory than the server allows (not worth retrying as is)."""
+
+
+class LoadInterrupted(LoadError):
+    """A load stopped by SIGINT (exit 130) or SIGTERM (exit 143); the message says what
+    the database holds and that the same load run again completes it."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread by the command line's handler."""
+
+
+def signal_exit_code(exc: BaseException) -> int:
+    """The exit code of a process stopped by the signal behind ``exc``: 128 + its number."""
+    return 143 if isinstance(exc, Terminated) else 130
 
 
 class SchemaNameError(CasegraphError):

@@ -4,6 +4,7 @@ when the process starts (``start``, the pool's initializer)."""
 from __future__ import annotations
 
 import gc
+import signal
 
 from loader.model.ontology import Ontology
 
@@ -13,6 +14,9 @@ _ontology: Ontology | None = None
 def start(ontology: Ontology) -> None:
     global _ontology  # noqa: PLW0603 (one per worker process, set once)
     _ontology = ontology
+    # Ctrl-C reaches the whole process group: the loading process stops the pool, and a
+    # worker's own KeyboardInterrupt would only print a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.disable()  # parsing makes many small objects and no cycles (see read_graph)
 
 

@@ -8,6 +8,7 @@ Neo4j password).
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -35,7 +36,7 @@ from loader.cli.common import (
 from loader.cli.export import export_app
 from loader.cli.neo4j import neo4j_app
 from loader.cli.query import query_app
-from loader.errors import DatabaseUnavailableError
+from loader.errors import DatabaseUnavailableError, Terminated, signal_exit_code
 from loader.server import jars, localserver
 
 if TYPE_CHECKING:
@@ -305,10 +306,12 @@ def main() -> None:
     driver_log = logging.getLogger("neo4j")
     driver_log.addHandler(logging.NullHandler())
     driver_log.propagate = False
+    signal.signal(signal.SIGTERM, _terminate)  # stops a load as Ctrl-C does
     try:
         result = app(standalone_mode=False)  # usage errors come here, not to a boxed panel
-    except (KeyboardInterrupt, typer.Abort):
-        sys.exit(130)
+    except (KeyboardInterrupt, Terminated, typer.Abort) as exc:
+        err.print("Error: interrupted", markup=False)
+        sys.exit(signal_exit_code(exc))
     except Exception as exc:
         if not is_usage_error(exc):
             raise
@@ -317,6 +320,10 @@ def main() -> None:
             err.print(f"Error: {message}", markup=False, soft_wrap=True)
         sys.exit(getattr(exc, "exit_code", 2))
     sys.exit(result if isinstance(result, int) else 0)  # a typer.Exit's code
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def is_usage_error(exc: BaseException) -> bool:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from loader.errors import CasegraphError, InputError
+from loader.errors import CasegraphError, InputError, Terminated, signal_exit_code
 from loader.server import localserver
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(str(exc), exc.exit_code) from None
         except CasegraphError as exc:
             raise fail(str(exc), exc.exit_code) from None
+        except (KeyboardInterrupt, Terminated) as exc:  # outside a load's own handling
+            raise fail("interrupted", signal_exit_code(exc)) from None
 
     return wrapper
 

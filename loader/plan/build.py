@@ -89,9 +89,13 @@ WITH n, CASE WHEN n.id IS :: STRING NOT NULL THEN $wanted[n.id] END AS wanted
 WHERE wanted IS NOT NULL AND (n.dataset IS NULL OR n.dataset <> $dataset OR wanted <> $label)
 RETURN n.id AS id, n.dataset AS owner, $label AS label, wanted LIMIT 5"""
 
-# a load sets load_run on every element of the input, changed or not: the others are stale
+# a load sets load_run on every element of the input, changed or not: the others are
+# stale; at most $limit of them a statement (a batched load deletes in transactions of a
+# size it can halve on the transaction memory limit; a single one passes PRUNE_ALL)
+PRUNE_ALL = 2**63 - 1
 PRUNE_RELS = """MATCH ()-[r:{type}]->()
 WHERE r.dataset = $dataset AND r.load_run <> $run
+WITH r LIMIT $limit
 DELETE r RETURN count(*) AS deleted"""
 
 COUNT_STALE_RELS = """MATCH (a)-[r:{type}]->(b)
@@ -100,6 +104,7 @@ RETURN count(r) AS deleted"""
 
 PRUNE_NODES = """MATCH (n:{label})
 WHERE n.dataset = $dataset AND n.load_run <> $run AND NOT EXISTS {{ (n)--() }}
+WITH n LIMIT $limit
 DELETE n RETURN count(*) AS deleted"""
 
 COUNT_STALE_NODES = """MATCH (n:{label})
@@ -226,6 +231,7 @@ class Plan:
     owners: list[OwnerCheck]
     wanted_source: Callable[[], dict[str, str]]  # id -> label, every node of the input
     prune: list[PruneStep]
+    batch_size: int = DEFAULT_BATCH  # rows a batch; a batched prune deletes as many a transaction
 
     @property
     def batches(self) -> list[Batch]:
@@ -375,4 +381,5 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         owners=owners,
         wanted_source=wanted,
         prune=prune,
+        batch_size=batch_size,
     )

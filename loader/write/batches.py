@@ -112,6 +112,51 @@ def _write_batch(
         delay = min(delay * 2, 5.0)
 
 
+def delete_stale(
+    session: Session,
+    text: str,
+    params: dict[str, Any],
+    metadata: dict[str, Any],
+    tries: Tries,
+    limit: int,
+) -> int:
+    """Run a prune statement (``text`` deletes at most ``$limit`` elements) in transactions
+    of its own until it deletes fewer than the limit; returns how many it deleted.
+
+    The same policy as ``_write_batch``: transient errors retried with backoff for
+    ``CASEGRAPH_RETRY_SECONDS`` (a retry is harmless: it deletes what is still stale), and
+    the limit halved on the transaction memory limit, down to one element."""
+    total = 0
+    deadline = time.monotonic() + retry_seconds()
+    delay = 0.1
+    while True:
+        try:
+            with session.begin_transaction(metadata={**metadata, "prune": True}) as tx:
+                record = tx.run(query_text(text), params, limit=limit).single(strict=True)
+                tx.commit()
+        except Neo4jError as exc:
+            if is_memory_error(exc) and limit > 1:
+                tries.halvings += 1
+                limit //= 2
+                continue
+            if not exc.is_retryable() or is_memory_error(exc) or time.monotonic() > deadline:
+                raise
+            tries.retry(exc)
+        except (ServiceUnavailable, SessionExpired) as exc:
+            if time.monotonic() > deadline:
+                raise
+            tries.retry(exc)
+        else:
+            deleted: int = record["deleted"]
+            total += deleted
+            if deleted < limit:
+                return total
+            deadline, delay = time.monotonic() + retry_seconds(), 0.1
+            continue
+        time.sleep(delay)
+        delay = min(delay * 2, 5.0)
+
+
 def writer_count() -> int:
     """Concurrent write transactions of a batched load: ``CASEGRAPH_WRITERS``, else 2."""
     return settings.whole("CASEGRAPH_WRITERS", DEFAULT_WRITERS, minimum=1)

@@ -22,12 +22,25 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction, Transaction, unit_of_work
-from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j import Driver, ManagedTransaction, Session, Transaction, unit_of_work
+from neo4j.exceptions import (
+    DriverError,
+    IncompleteCommit,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
-from loader.errors import DatabaseUnavailableError, LoadError, TransactionMemoryError
+from loader.errors import (
+    DatabaseUnavailableError,
+    LoadError,
+    LoadInterrupted,
+    Terminated,
+    TransactionMemoryError,
+    signal_exit_code,
+)
 from loader.heap import old_objects_frozen
-from loader.plan.build import Plan, Statement
+from loader.plan.build import PRUNE_ALL, Plan, Statement
 from loader.write import batches
 from loader.write.batches import (
     Phase,
@@ -63,15 +76,20 @@ SET l.status = $status, l.ended_at = datetime(), l.summary = $summary, l.error =
     l.counts = $counts"""
 
 
-def end_run(tx: ManagedTransaction | Transaction, report: LoadReport, error: str | None) -> None:
-    """Close the report's ``(:LoadRun)``: succeeded with its totals and counts, or failed
-    with ``error``."""
+def end_run(
+    tx: ManagedTransaction | Transaction,
+    report: LoadReport,
+    error: str | None,
+    status: str = "failed",
+) -> None:
+    """Close the report's ``(:LoadRun)``: succeeded with its totals and counts, or
+    ``status`` (failed, interrupted) with ``error``."""
     if error is None:
         summary, counts = json.dumps(report.to_dict()["totals"]), element_counts(report)
         tx.run(RUN_END, run=report.run, status="succeeded", summary=summary, error=None,
                counts=counts).consume()  # fmt: skip
     else:
-        tx.run(RUN_END, run=report.run, status="failed", summary=None, error=error,
+        tx.run(RUN_END, run=report.run, status=status, summary=None, error=error,
                counts=None).consume()  # fmt: skip
 
 
@@ -122,6 +140,31 @@ def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
         )
 
 
+def _prune_batched(session: Session, plan: Plan, report: LoadReport) -> None:
+    """A batched load's prune: each step deletes in transactions of its own, of at most
+    the plan's batch size, halved on the transaction memory limit
+    (``batches.delete_stale``). Interrupted, it leaves some stale elements, which the same
+    load run again deletes: they keep their old ``load_run``."""
+    tries = batches.Tries()
+    metadata = {"app": "casegraph", "load_run": report.run, "dataset": plan.dataset}
+    params = {"dataset": plan.dataset, "run": report.run}
+    for step in plan.prune:  # relationships come first in the plan
+        deleted = batches.delete_stale(
+            session, step.delete, params, metadata, tries, limit=plan.batch_size
+        )
+        if deleted:
+            report.count(step.kind, step.name).deleted += deleted
+        if step.kept:
+
+            def count_kept(tx: ManagedTransaction, text: str = step.kept) -> int:
+                return int(tx.run(query_text(text), params).single(strict=True)["kept"])
+
+            report.kept += session.execute_read(count_kept)
+    report.halvings += tries.halvings
+    for reason, times in tries.reasons.items():
+        report.retry_reasons[reason] = report.retry_reasons.get(reason, 0) + times
+
+
 def _prune(tx: ManagedTransaction, plan: Plan, report: LoadReport, count_only: bool) -> None:
     for step in plan.prune:  # relationships come first in the plan
         if count_only:  # a dry run wrote nothing: compare with the ids of the input
@@ -129,9 +172,8 @@ def _prune(tx: ManagedTransaction, plan: Plan, report: LoadReport, count_only: b
                 strict=True
             )
         else:  # this run marked every element of the input with its load_run
-            record = tx.run(query_text(step.delete), dataset=plan.dataset, run=report.run).single(
-                strict=True
-            )
+            params = {"dataset": plan.dataset, "run": report.run, "limit": PRUNE_ALL}
+            record = tx.run(query_text(step.delete), params).single(strict=True)
         if record["deleted"]:
             report.count(step.kind, step.name).deleted += record["deleted"]
         if step.kept and not count_only:
@@ -284,8 +326,12 @@ def _load_single(
     metadata: dict[str, Any],
     progress: Progress | None,
 ) -> LoadReport:
+    committing = False  # set once the unit of work is done: the driver commits next
+
     @unit_of_work(metadata=metadata)
     def work(tx: ManagedTransaction) -> LoadReport:
+        nonlocal committing
+        committing = False
         attempt = replace(report, nodes={}, relationships={})  # a retry starts afresh
         base = run_params(plan, attempt, dt.datetime.now(dt.UTC))
         _lock(tx, plan, attempt.run)
@@ -309,6 +355,7 @@ def _load_single(
             _prune(tx, plan, attempt, count_only=False)
         attempt.status = "succeeded"
         end_run(tx, attempt, error=None)
+        committing = True
         return attempt
 
     try:
@@ -316,7 +363,23 @@ def _load_single(
             return session.execute_write(work)
     except LoadError:
         raise
+    except (KeyboardInterrupt, Terminated) as exc:
+        outcome = (
+            "it was being committed, so whether it was is unknown"
+            if committing
+            else "its transaction was not committed, so the database is unchanged"
+        )
+        raise LoadInterrupted(
+            f"the load was interrupted: {outcome}; run the same load again to complete it",
+            signal_exit_code(exc),
+        ) from None
     except (Neo4jError, DriverError) as exc:
+        if isinstance(exc, IncompleteCommit):
+            raise DatabaseUnavailableError(
+                "lost the connection to Neo4j while the load's transaction was committing: "
+                "whether it was committed is unknown; run the same load again, which "
+                "converges either way (IncompleteCommit)"
+            ) from None
         if _connection_lost(exc):
             raise DatabaseUnavailableError(
                 f"lost the connection to Neo4j during the load; the transaction was not "
@@ -363,18 +426,28 @@ def _load_batched(
             phase.run(plan.nodes, 0, writers)  # every node before the relationships to them
             phase.run(plan.rels, len(plan.nodes), writers)
             if prune:
-                session.execute_write(lambda tx: _prune(tx, plan, report, count_only=False))
-        except Exception as exc:  # anything, even a bug: record the run as failed first
-            report.status = "failed"
-            message = f"{type(exc).__name__}: {exc}"
+                _prune_batched(session, plan, report)
+        except (Exception, KeyboardInterrupt, Terminated) as exc:  # anything, even a bug:
+            interrupted = not isinstance(exc, Exception)  # record the run's end first
+            report.status = "interrupted" if interrupted else "failed"
+            message = "interrupted by a signal" if interrupted else f"{type(exc).__name__}: {exc}"
             try:
-                session.execute_write(lambda tx: end_run(tx, report, error=message))
-                recorded = f"LoadRun {report.run} is marked failed"
+                session.execute_write(
+                    lambda tx: end_run(tx, report, error=message, status=report.status)
+                )
+                recorded = f"LoadRun {report.run} is marked {report.status}"
             except (Neo4jError, DriverError):
                 recorded = f"LoadRun {report.run} stays 'running' (Neo4j unreachable)"
+            done = f"after {phase.done} of {plan.size} elements"
+            if interrupted:
+                raise LoadInterrupted(
+                    f"the batched load was interrupted {done}; {recorded}; run the same load "
+                    "again to complete it",
+                    signal_exit_code(exc),
+                ) from None
             raise LoadError(
-                f"the batched load failed after {phase.done} of {plan.size} elements "
-                f"({message}); {recorded}; run the same load again to complete it"
+                f"the batched load failed {done} ({message}); {recorded}; run the same load "
+                "again to complete it"
             ) from None
         finally:
             with suppress(Neo4jError, DriverError):
