@@ -192,6 +192,20 @@ def empty_db(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
     return neo4j_server
 
 
+@pytest.fixture
+def small_memory_server(tmp_path: Path) -> Iterator[Neo4jServer]:
+    """A server of the test's own whose transactions may use at most 8 MB."""
+    home = tmp_path / "small-memory-home"
+    settings = {"db.memory.transaction.max": "8m"}
+    _, state = start_scratch_server(home, TEST_PASSWORD, "512m", "256m", settings)
+    try:
+        yield Neo4jServer(
+            state.bolt_uri, "neo4j", TEST_PASSWORD, "neo4j", "small memory", home=home
+        )
+    finally:
+        localserver.stop(home)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _SERVER_INFO:
         terminalreporter.write_line(

@@ -203,12 +203,6 @@ def test_concurrent_loads_of_one_dataset_are_serialised(
         assert records[0]["n"] == PEOPLE
 
 
-@pytest.fixture
-def small_memory_server(tmp_path: Path) -> Iterator[Neo4jServer]:
-    for _, server in run_own_server(tmp_path, {"db.memory.transaction.max": "8m"}):
-        yield server
-
-
 def test_transaction_memory_limit(small_memory_server: Neo4jServer, tmp_path: Path) -> None:
     server = small_memory_server
     seed = write_seed(tmp_path / "seed")

@@ -241,6 +241,8 @@ class Join:
             dataset = next(iter(sorted(self.datasets)), DEFAULT_DATASET)
         if unreadable:
             self.close()
+            if not self.paths:  # no file was read: no check was left out
+                raise InputError(unreadable)
             count = len({p.path for p in unreadable})
             raise InputError(
                 unreadable + self.problems,
