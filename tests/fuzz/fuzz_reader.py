@@ -103,13 +103,18 @@ def check(reader: ModuleType, text: str, first_line: int) -> bool:
     return True
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--module", type=Path, help="the reader to fuzz (default: the built one)")
+def fuzz_arguments(doc: str, argv: list[str] | None) -> argparse.Namespace:
+    """The options every fuzz target takes (tests/fuzz/run.sh passes them)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--module", type=Path, help="the C reader (default: the built one)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--crashes", type=Path, default=ROOT / "tests" / "artifacts" / "fuzz")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = fuzz_arguments(__doc__, argv)
     reader = load_reader(args.module) if args.module else yamlread._scan
     if reader is None:
         print("loader.read._scan was not built", file=sys.stderr)

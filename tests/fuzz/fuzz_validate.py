@@ -15,7 +15,6 @@ the C reader (``--module``), so the whole path from bytes to problems is under A
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import sys
@@ -28,7 +27,7 @@ from loader.check.validate import read_graph
 from loader.errors import InputError
 from loader.model.ontology import load_ontology
 from loader.read import yamlread
-from tests.fuzz.fuzz_reader import ROOT, corpus, load_reader, mutate
+from tests.fuzz.fuzz_reader import ROOT, corpus, fuzz_arguments, load_reader, mutate
 
 HOSTILE_VALUES = [
     "9" * 5_000,
@@ -99,12 +98,7 @@ SEED = sorted((ROOT / "seed" / "coco-gg").glob("*.yaml"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--module", type=Path, help="the C reader to use (default: the built one)")
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--crashes", type=Path, default=ROOT / "tests" / "artifacts" / "fuzz")
-    args = parser.parse_args(argv)
+    args = fuzz_arguments(__doc__, argv)
     if args.module:
         yamlread._scan = load_reader(args.module)  # this test's own sanitized build
     rng = random.Random(args.seed)  # noqa: S311 (a fuzzer's, repeatable by its seed)
