@@ -22,7 +22,7 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
-from neo4j import Driver, ManagedTransaction, Session, Transaction, unit_of_work
+from neo4j import Driver, ManagedTransaction, Transaction, unit_of_work
 from neo4j.exceptions import (
     DriverError,
     IncompleteCommit,
@@ -40,7 +40,7 @@ from loader.errors import (
     signal_exit_code,
 )
 from loader.heap import old_objects_frozen
-from loader.plan.build import PRUNE_ALL, Plan, Statement
+from loader.plan.build import Plan, Statement
 from loader.write import batches
 from loader.write.batches import (
     Phase,
@@ -49,6 +49,7 @@ from loader.write.batches import (
     query_text,
     writer_count,
 )
+from loader.write.prune import prune_batched, prune_in
 from loader.write.report import Counts, LoadReport, element_counts, new_report
 
 DEFAULT_SINGLE_LIMIT = 100_000
@@ -140,49 +141,6 @@ def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
         )
 
 
-def _prune_batched(session: Session, plan: Plan, report: LoadReport) -> None:
-    """A batched load's prune: each step deletes in transactions of its own, of at most
-    the plan's batch size, halved on the transaction memory limit
-    (``batches.delete_stale``). Interrupted, it leaves some stale elements, which the same
-    load run again deletes: they keep their old ``load_run``."""
-    tries = batches.Tries()
-    metadata = {"app": "casegraph", "load_run": report.run, "dataset": plan.dataset}
-    params = {"dataset": plan.dataset, "run": report.run}
-    for step in plan.prune:  # relationships come first in the plan
-        deleted = batches.delete_stale(
-            session, step.delete, params, metadata, tries, limit=plan.batch_size
-        )
-        if deleted:
-            report.count(step.kind, step.name).deleted += deleted
-        if step.kept:
-
-            def count_kept(tx: ManagedTransaction, text: str = step.kept) -> int:
-                return int(tx.run(query_text(text), params).single(strict=True)["kept"])
-
-            report.kept += session.execute_read(count_kept)
-    report.halvings += tries.halvings
-    for reason, times in tries.reasons.items():
-        report.retry_reasons[reason] = report.retry_reasons.get(reason, 0) + times
-
-
-def _prune(tx: ManagedTransaction, plan: Plan, report: LoadReport, count_only: bool) -> None:
-    for step in plan.prune:  # relationships come first in the plan
-        if count_only:  # a dry run wrote nothing: compare with the ids of the input
-            record = tx.run(query_text(step.count), dataset=plan.dataset, keep=step.keep).single(
-                strict=True
-            )
-        else:  # this run marked every element of the input with its load_run
-            params = {"dataset": plan.dataset, "run": report.run, "limit": PRUNE_ALL}
-            record = tx.run(query_text(step.delete), params).single(strict=True)
-        if record["deleted"]:
-            report.count(step.kind, step.name).deleted += record["deleted"]
-        if step.kept and not count_only:
-            kept = tx.run(query_text(step.kept), dataset=plan.dataset, run=report.run).single(
-                strict=True
-            )
-            report.kept += kept["kept"]
-
-
 # what a `CREATE ... IF NOT EXISTS` may raise when another transaction creates the same
 # rule at the same time: the check and the creation are not atomic
 _SCHEMA_RACE = "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
@@ -223,7 +181,7 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
             )
             report.count(batch.kind, batch.name).add(counts)
         if prune:
-            _prune(tx, plan, report, count_only=True)
+            prune_in(tx, plan, report, count_only=True)
 
     try:
         with old_objects_frozen(), driver.session(database=database) as session:
@@ -352,7 +310,7 @@ def _load_single(
             if progress:
                 progress(done, plan.size)
         if prune:
-            _prune(tx, plan, attempt, count_only=False)
+            prune_in(tx, plan, attempt, count_only=False)
         attempt.status = "succeeded"
         end_run(tx, attempt, error=None)
         committing = True
@@ -426,7 +384,7 @@ def _load_batched(
             phase.run(plan.nodes, 0, writers)  # every node before the relationships to them
             phase.run(plan.rels, len(plan.nodes), writers)
             if prune:
-                _prune_batched(session, plan, report)
+                prune_batched(session, plan, report)
         except (Exception, KeyboardInterrupt, Terminated) as exc:  # anything, even a bug:
             interrupted = not isinstance(exc, Exception)  # record the run's end first
             report.status = "interrupted" if interrupted else "failed"
