@@ -92,3 +92,41 @@ def test_a_path_that_does_not_exist_gets_no_made_up_position(tmp_path: Path) -> 
         "nowhere: no such file or directory",
         "Error: 2 problems in the input",
     ]
+
+
+def test_a_seed_file_that_is_not_a_regular_file_is_named(tmp_path: Path) -> None:
+    """A *.yaml that is a link to nothing or a pipe is reported, inside a folder or named,
+    rather than passed over or called missing."""
+    import os
+
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "broken.yaml").symlink_to(tmp_path / "gone.yaml")
+    os.mkfifo(case / "pipe.yaml")
+    (case / "folder.yaml").mkdir()  # a folder so named is walked into, not reported
+    for args in ([str(case)], [str(case / "broken.yaml"), str(case / "pipe.yaml")]):
+        done = casegraph("validate", *args)
+        assert done.returncode == 1
+        assert done.stderr.splitlines() == [
+            f"{case / 'broken.yaml'}: a symbolic link to nothing (no such file or directory)",
+            f"{case / 'pipe.yaml'}: not a regular file",
+            "Error: 2 problems in the input",
+        ]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["validate", "seed/", "--dataset="], "Error: --dataset '' must be a name like my-case"),
+        (["load", "seed/", "--dataset=-x"], "Error: --dataset '-x' must be a name like my-case"),
+        (["docs", "--root", "/nonexistent-casegraph-root"],
+         "Error: invalid value for '--root': dir '/nonexistent-casegraph-root' does not exist"),
+    ],
+)  # fmt: skip
+def test_a_bad_flag_value_is_refused_before_anything_is_read_or_written(
+    args: list[str], line: str
+) -> None:
+    done = casegraph(*args)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [line]
+    assert not Path("/nonexistent-casegraph-root").exists()  # docs made no folder

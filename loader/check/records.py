@@ -23,6 +23,14 @@ from loader.read.yamlread import Mark, YList, YMap, read_file
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
 TOP_KEYS = frozenset({"dataset", "nodes", "relationships"})
+DATASET_RULE = "must be a name like my-case"
+
+
+def is_dataset_name(name: object) -> bool:
+    """A dataset name is written as an id is (``ID_RE``), in a file or with ``--dataset``."""
+    return isinstance(name, str) and ID_RE.fullmatch(name) is not None
+
+
 NODE_KEYS = frozenset({"id", "type", "sources", "status"})
 REL_KEYS = frozenset({"type", "from", "to", "sources", "status"})
 DEFAULT_DATASET = "default"
@@ -301,8 +309,8 @@ class FileChecker:
                           "dataset, nodes, relationships)")  # fmt: skip
         dataset = data.get("dataset")
         if dataset is not None:
-            if not isinstance(dataset, str) or not ID_RE.fullmatch(dataset):
-                self.fail(data.at("dataset"), "'dataset' must be a name like my-case")
+            if not is_dataset_name(dataset):
+                self.fail(data.at("dataset"), f"'dataset' {DATASET_RULE}")
             else:
                 mark = data.at("dataset")
                 self.check.dataset = (dataset, mark.line, mark.column)

@@ -28,8 +28,16 @@ from loader import __version__, settings
 from loader.check import worker
 from loader.check.graph import Graph
 from loader.check.join import Join
-from loader.check.records import DEFAULT_CHUNK, PARALLEL_BYTES, FileCheck, check_file, check_piece
-from loader.errors import InputError, Problem
+from loader.check.records import (
+    DATASET_RULE,
+    DEFAULT_CHUNK,
+    PARALLEL_BYTES,
+    FileCheck,
+    check_file,
+    check_piece,
+    is_dataset_name,
+)
+from loader.errors import InputError, Problem, UsageError, shown
 from loader.model.ontology import Ontology
 from loader.read import pieces, yamlread
 from loader.read.yamlread import collect_files
@@ -191,6 +199,8 @@ def read_graph(
     temporary folder that ``Graph.close`` removes, in chunks of ``chunk`` rows (best
     equal to the batch size of the plan that will read them).
     """
+    if dataset is not None and not is_dataset_name(dataset):
+        raise UsageError(f"--dataset {shown(dataset)} {DATASET_RULE}")
     files = collect_files(paths)
     workdir = Path(tempfile.mkdtemp(prefix="casegraph-"))
     join = Join(ontology, chunk)

@@ -280,7 +280,10 @@ app.add_typer(browser_app, name="browser")
 @app.command()
 @friendly
 def docs(
-    root: Annotated[Path, typer.Option(help="The project folder that holds docs/.")] = Path("."),
+    root: Annotated[
+        Path,
+        typer.Option(help="The project folder that holds docs/.", exists=True, file_okay=False),
+    ] = Path("."),
     check: Annotated[
         bool, typer.Option("--check", help="Write nothing; exit 1 when a file is out of date.")
     ] = False,
