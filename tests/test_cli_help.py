@@ -130,3 +130,16 @@ def test_a_bad_flag_value_is_refused_before_anything_is_read_or_written(
     assert done.returncode == 2
     assert done.stderr.splitlines() == [line]
     assert not Path("/nonexistent-casegraph-root").exists()  # docs made no folder
+
+
+def test_an_export_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    done = casegraph("export", "cypher", str(tmp_path / "missing" / "out.cypher"))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"Error: cannot write {tmp_path / 'missing' / 'out.cypher'}: No such file or directory"
+    ]
+    done = casegraph("export", "admin-csv", "/proc/casegraph-cannot-be-here")
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Error: /proc/casegraph-cannot-be-here: No such file or directory"
+    ]

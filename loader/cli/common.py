@@ -61,6 +61,9 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(str(exc), exc.exit_code) from None
         except (KeyboardInterrupt, Terminated) as exc:  # outside a load's own handling
             raise fail("interrupted", signal_exit_code(exc)) from None
+        except OSError as exc:  # a file the command writes or reads: a folder missing, ...
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise fail(f"{where}{exc.strerror or exc}", 1) from None
 
     return wrapper
 

@@ -12,6 +12,7 @@ from loader.cli.common import (
     CONTEXT,
     DatasetOption,
     OntologyOption,
+    fail,
     friendly,
     out,
     read_input,
@@ -45,7 +46,13 @@ def export_cypher(
     if str(file) == "-":
         sys.stdout.write(script)
         return
-    file.write_text(script, encoding="utf-8")
+    part = file.with_name(f".{file.name}.part")  # an old script stays whole until replaced
+    try:
+        part.write_text(script, encoding="utf-8")
+        part.replace(file)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise fail(f"cannot write {file}: {exc.strerror}", 1) from None
     out.print(f"Wrote {file} ({graph.node_count} nodes, {graph.rel_count} relationships).")
 
 
