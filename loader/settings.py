@@ -66,6 +66,14 @@ def whole(name: str, default: int, minimum: int = 0) -> int:
     return int(value)
 
 
+def port(name: str, default: int) -> int:
+    """A TCP port: a whole number from 1 to 65535."""
+    value = whole(name, default, minimum=1)
+    if value > 65535:
+        raise SettingError(f"{name} must be a port number from 1 to 65535, not {value}")
+    return value
+
+
 def seconds(name: str, default: float) -> float:
     value = text(name)
     if value is None:

@@ -65,6 +65,18 @@ def _seconds(name: str) -> object:
             _seconds,
             f"a number of seconds, not '{'1' * 39}...{'1' * 38}x' (5,001 characters)",
         ),
+        (
+            "CASEGRAPH_GUIDE_PORT",
+            "99999",
+            lambda n: settings.port(n, 8474),
+            "a port number from 1 to 65535, not 99999",
+        ),
+        (
+            "CASEGRAPH_BOLT_PORT",
+            "0",
+            lambda n: settings.port(n, 7687),
+            "a whole number of 1 or more, not '0'",
+        ),
         ("CASEGRAPH_RETRY_SECONDS", "-1", _seconds, "a number of seconds, not '-1'"),
         ("CASEGRAPH_RETRY_SECONDS", "nan", _seconds, "a number of seconds, not 'nan'"),
     ],

@@ -79,7 +79,7 @@ def browser_show(home: HomeOption = None) -> None:
     out.print(f"  {localserver.password_file(home_dir(home))}")
     guide_home = guideserver.default_home()
     served = guideserver.running(guide_home)
-    port = settings.whole("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT, minimum=1)
+    port = settings.port("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT)
     default = guideserver.base_url("127.0.0.1", port)
     base = served.base_url if served else default
     site = Path(served.directory) if served else guideserver.site_dir(guide_home)
@@ -127,6 +127,7 @@ def browser_serve(
         typer.Option(
             help="Port to listen on [default: CASEGRAPH_GUIDE_PORT, else 8474].",
             min=1,
+            max=65535,
             show_default=False,
         ),
     ] = None,
@@ -143,7 +144,7 @@ def browser_serve(
     from loader.browser.files import DEFAULT_PORT, GUIDE, STYLE
 
     if port is None:
-        port = settings.whole("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT, minimum=1)
+        port = settings.port("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT)
 
     home = guideserver.default_home()
     site = guideserver.site_dir(home)

@@ -33,6 +33,8 @@ def neo4j_start(
         typer.Option(
             help="Bolt port on 127.0.0.1 [default: CASEGRAPH_BOLT_PORT, else 7687].",
             show_default=False,
+            min=1,
+            max=65535,
         ),
     ] = None,
     http_port: Annotated[
@@ -41,6 +43,8 @@ def neo4j_start(
             help="HTTP port (Neo4j Browser) on 127.0.0.1 [default: CASEGRAPH_HTTP_PORT, "
             "else 7474].",
             show_default=False,
+            min=1,
+            max=65535,
         ),
     ] = None,
     heap: Annotated[
@@ -65,12 +69,8 @@ def neo4j_start(
     """
     config = localserver.ServerConfig(
         home=home_dir(home),
-        bolt_port=settings.whole("CASEGRAPH_BOLT_PORT", 7687, 1)
-        if bolt_port is None
-        else bolt_port,
-        http_port=settings.whole("CASEGRAPH_HTTP_PORT", 7474, 1)
-        if http_port is None
-        else http_port,
+        bolt_port=settings.port("CASEGRAPH_BOLT_PORT", 7687) if bolt_port is None else bolt_port,
+        http_port=settings.port("CASEGRAPH_HTTP_PORT", 7474) if http_port is None else http_port,
         heap=heap or settings.text("CASEGRAPH_NEO4J_HEAP") or "1g",
         pagecache=pagecache or settings.text("CASEGRAPH_NEO4J_PAGECACHE") or "1g",
         timeout=timeout,

@@ -155,7 +155,7 @@ def local_target(home: Path | None = None) -> tuple[str, str | None]:
     state = running_state(home)
     if state is None:
         recorded = read_state(home)
-        port = recorded.bolt_port if recorded else settings.whole("CASEGRAPH_BOLT_PORT", 7687, 1)
+        port = recorded.bolt_port if recorded else settings.port("CASEGRAPH_BOLT_PORT", 7687)
         raise DatabaseUnavailableError(
             f"the local Neo4j server (home {home}, Bolt port {port}) is not running and "
             "NEO4J_URI is not set: start it with `casegraph neo4j start`, or set NEO4J_URI "
