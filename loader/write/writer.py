@@ -389,10 +389,11 @@ def _load_batched(
             interrupted = not isinstance(exc, Exception)  # record the run's end first
             report.status = "interrupted" if interrupted else "failed"
             message = "interrupted by a signal" if interrupted else f"{type(exc).__name__}: {exc}"
-            try:
-                session.execute_write(
-                    lambda tx: end_run(tx, report, error=message, status=report.status)
-                )
+            try:  # a session of its own: a signal may have stopped the other mid-transaction
+                with driver.session(database=database) as closing:
+                    closing.execute_write(
+                        lambda tx: end_run(tx, report, error=message, status=report.status)
+                    )
                 recorded = f"LoadRun {report.run} is marked {report.status}"
             except (Neo4jError, DriverError):
                 recorded = f"LoadRun {report.run} stays 'running' (Neo4j unreachable)"
