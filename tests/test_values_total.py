@@ -37,6 +37,8 @@ HOSTILE = [
     "1" * 5_000,  # more digits than CPython converts (sys.get_int_max_str_digits)
     "-" + "9" * 100_000,
     "+" + "0" * 10_000 + "1",  # many digits, a small value
+    "0" * 10_000 + "9999999999999999999",  # 19 digits after the zeros: still too large
+    "-" + "0" * 10_000 + "9223372036854775809",
     "9223372036854775807",  # the largest 64-bit integer: fits
     "9223372036854775808",
     "-9223372036854775809",
@@ -109,6 +111,10 @@ def test_the_digit_limit_is_really_exceeded() -> None:
         PARSERS["int"](HOSTILE[0])
     assert PARSERS["int"]("+" + "0" * 10_000 + "1") == 1
     assert PARSERS["int"]("9223372036854775807") == 2**63 - 1
+    assert PARSERS["int"]("-9223372036854775808") == -(2**63)
+    for text in ("-9223372036854775809", "-" + "9" * 30, "-" + "0" * 10_000 + "9" * 19):
+        with pytest.raises(ValueProblem, match="does not fit in a 64-bit integer"):
+            PARSERS["int"](text)
     assert PARSERS["date"]("2024-02-29") == PartialDate(dt.date(2024, 2, 29), "day")
 
 

@@ -65,13 +65,12 @@ def parse_int(text: str) -> int:
     if not _INT_RE.fullmatch(text):
         raise ValueProblem(f"{shown(text)} is not an integer")
     # CPython's int() refuses more than 4,300 digits (a ValueError): leading zeros are
-    # dropped and anything longer than a 64-bit integer is refused before it is called
+    # dropped, and a number longer than any 64-bit integer is not converted at all
     digits = text.lstrip("+-").lstrip("0") or "0"
-    if len(digits) > INT64_DIGITS:
-        raise ValueProblem(f"{shown(text, quoted=False)} does not fit in a 64-bit integer")
-    value = -int(digits) if text[0] == "-" else int(digits)
+    value = int(digits) if len(digits) <= INT64_DIGITS else INT64 + 1  # out of range
+    value = -value if text[0] == "-" else value
     if not -INT64 <= value < INT64:
-        raise ValueProblem(f"{text} does not fit in a 64-bit integer")
+        raise ValueProblem(f"{shown(text, quoted=False)} does not fit in a 64-bit integer")
     return value
 
 
