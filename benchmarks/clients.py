@@ -30,8 +30,9 @@ from loader.check.validate import cut, read_graph
 from loader.heap import old_objects_frozen
 from loader.model.ontology import Ontology, load_ontology
 from loader.plan.build import DEFAULT_BATCH, Plan, build_plan
+from loader.read.paths import collect_files
 from loader.read.pieces import read_piece
-from loader.read.yamlread import collect_files, read_file
+from loader.read.yamlread import read_file
 
 
 def _driver(args: argparse.Namespace) -> Any:

@@ -18,7 +18,7 @@ from loader.check.validate import input_checksum, read_graph
 from loader.errors import DatabaseUnavailableError
 from loader.model.ontology import Ontology
 from loader.plan.build import DEFAULT_BATCH, build_plan
-from loader.read.yamlread import collect_files
+from loader.read.paths import collect_files
 from loader.write import writer
 from loader.write.batches import Progress
 from loader.write.report import LoadReport

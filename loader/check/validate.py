@@ -40,7 +40,7 @@ from loader.check.records import (
 from loader.errors import InputError, Problem, UsageError, shown
 from loader.model.ontology import Ontology
 from loader.read import pieces, yamlread
-from loader.read.yamlread import collect_files
+from loader.read.paths import collect_files
 
 
 def _input_digest(ontology: Ontology, dataset: str | None) -> hashlib._Hash:
