@@ -138,7 +138,7 @@ def test_corpus_is_large_enough() -> None:
     assert len(cases) >= 32
     for case in cases:
         assert (case / "expected.txt").is_file(), case.name
-        assert any(case.glob("*.yaml")) or any(case.glob("*.template")), case.name
+        assert any(case.rglob("*.yaml")) or any(case.glob("*.template")), case.name
 
 
 # -- the positive twins -------------------------------------------------------------------

@@ -190,7 +190,7 @@ CASES = [
     ),
     pytest.param(
         HEAD + "people: []\n",
-        ["6:1: unknown top-level key 'people' (expected dataset, nodes, relationships)"],
+        ["6:1: unknown top-level key 'people' (expected dataset, uses, nodes, relationships)"],
         id="unknown-top-key",
     ),
     pytest.param(
@@ -282,17 +282,6 @@ def test_a_file_that_cannot_be_read_does_not_hide_the_others_problems(tmp_path: 
     ]
 
 
-def test_datasets_must_agree(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("dataset: one\nnodes:\n  - {id: o/1, type: Org, name: O}\n")
-    (tmp_path / "b.yaml").write_text("dataset: two\nnodes:\n  - {id: o/2, type: Org, name: O}\n")
-    with pytest.raises(InputError) as info:
-        read_graph([tmp_path], mini_ontology())
-    assert [str(p) for p in info.value.problems] == [
-        f"{tmp_path / 'b.yaml'}:1:10: dataset 'two' differs from 'one' ({tmp_path / 'a.yaml'}); "
-        "one load is one dataset"
-    ]
-
-
 def test_directory_order_is_stable_and_recursive(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "z.yml").write_text("nodes:\n  - {id: o/2, type: Org, name: Two}\n")
@@ -310,7 +299,7 @@ def test_validate_command_exit_codes(tmp_path: Path) -> None:
     env = {**os.environ, "CASEGRAPH_ONTOLOGY": env_ont}
     good = casegraph("validate", str(Path(__file__).parent / "data" / "mini"), env=env)
     assert good.returncode == 0, good.stderr
-    assert "4 nodes and 3 relationships in dataset 'mini'" in good.stdout
+    assert good.stdout == "OK: dataset 'mini': 2 file(s), 4 nodes and 3 relationships.\n"
     (tmp_path / "bad.yaml").write_text("nodes:\n  - {id: o/1, type: Org}\n")
     bad = casegraph("validate", str(tmp_path), env=env)
     assert bad.returncode == 1

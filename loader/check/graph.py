@@ -48,6 +48,13 @@ class Graph:
     files: list[str] = field(default_factory=list)
     checksum: str = ""
     workdir: Path | None = None  # the segment files the rows are in (removed by close)
+    uses: list[str] = field(default_factory=list)  # the datasets it uses, directly or not
+    # the ISO 3166 reference ids its relationships name (loader.model.reference), and
+    # their rows (with the reference source's) by label, created by the load when missing
+    references: list[str] = field(default_factory=list)
+    reference_rows: dict[str, list[tuple[str, dict[str, Any], str]]] = field(default_factory=dict)
+    # the ids its relationships name that other datasets define: id -> (label, dataset)
+    external: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def node_count(self) -> int:
@@ -70,9 +77,18 @@ class Graph:
             for start, end, key, props, digest in self.rel_rows.rows(group):
                 yield Rel(rtype, start, end, start_label, end_label, key, props, digest)
 
+    sharing: list[Graph] = field(
+        default_factory=list, repr=False, compare=False
+    )  # graphs of one workdir
+    closed: bool = False
+
     def close(self) -> None:
+        """Free the rows; the workdir goes with the last open graph of one check."""
         self.node_rows.close()
         self.rel_rows.close()
-        if self.workdir is not None:
+        closed, self.closed = self.closed, True
+        if closed or self.workdir is None:
+            return
+        if all(other.closed for other in self.sharing):
             shutil.rmtree(self.workdir, ignore_errors=True)
-            self.workdir = None
+        self.workdir = None

@@ -1,6 +1,12 @@
 """What spans files, checked once every file is read: duplicate ids, relationship ends
 (known and of an allowed pair of labels), duplicate relationships, citations (of a
-Source), the dataset name. Rows stay in the segment files the per-file checks wrote.
+Source), the datasets and what each uses. Rows stay in the segment files the per-file
+checks wrote.
+
+An input may hold several datasets (each file says its ``dataset:``). A dataset sees its
+own ids, those of the datasets it ``uses:`` (and theirs, in turn), and the ISO 3166
+reference ids (``loader.model.reference``); a relationship end or a citation outside
+that is an error. Ids are global: one id defined by two datasets is a duplicate.
 """
 
 from __future__ import annotations
@@ -16,10 +22,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from loader.check import worker
+from loader.check.datasets import Datasets
 from loader.check.graph import Graph
 from loader.check.identity import identity_digest
 from loader.check.records import (
-    DEFAULT_DATASET,
     ID_RE,
     PENDING,
     RESOLVE_ROWS,
@@ -29,6 +35,7 @@ from loader.check.records import (
 )
 from loader.check.spill import SegmentWriter, Spill, load_rows
 from loader.errors import InputError, Problem, shown
+from loader.model import reference
 from loader.model.ontology import Ontology
 from loader.read import pieces
 from loader.read.pieces import file_records
@@ -45,12 +52,18 @@ class Join:
         self.paths: list[str] = []
         self.cuts: list[list[pieces.Piece] | None] = []  # per file, as read (FileCheck.cut)
         self.nodes: dict[str, tuple[str, int, int]] = {}  # id -> (label, path index, line)
-        self.cited: set[str] = set()
-        self.datasets: dict[str, Mark] = {}
+        self.cited: dict[str, set[str]] = {}  # dataset -> the ids its files cite (finish)
+        self.file_cited: list[set[str]] = []  # the same, per file
+        self.file_rows: list[list[tuple[Any, str, int, int]] | None] = []  # node chunks
+        self.sets = Datasets(ontology)  # which file is of which dataset, and what each uses
+        self.named: list[str | None] = []  # the dataset each file names, if it does
+        self.references = reference.usable(ontology)  # ISO 3166 ids may be referred to
+        self.referred: dict[str, set[str]] = {}  # dataset -> the reference ids it refers to
         self.pending = Spill(chunk)  # group: the index of the file
         self.pending_chunks: list[list[tuple[str, int, int]]] = []  # the same, per file
-        self.node_rows = Spill(chunk)
-        self.rel_rows = Spill(chunk)
+        self.chunk = chunk
+        self.node_rows: dict[str, Spill] = {}  # dataset -> its nodes' rows, by label
+        self.rel_rows: dict[str, Spill] = {}  # dataset -> its relationships' rows
         # set when a file could not be read: an id not found may be in it, so "unknown id"
         # and "unknown source" are not said; every other check is made
         self.incomplete = False
@@ -58,31 +71,52 @@ class Join:
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
 
-    def add(self, check: FileCheck) -> None:
+    def add(self, check: FileCheck, needed: bool = True) -> None:
+        """One file's check; ``needed`` is false for a file read only because a dataset
+        of the input uses its dataset (it is checked, its rows are not kept)."""
         index = len(self.paths)
         self.paths.append(check.path)
         self.cuts.append(check.cut)
         self.pending_chunks.append([])
         self.problems.extend(check.problems)
-        self.cited |= check.cited
-        if check.dataset is not None:
-            name, line, column = check.dataset
-            self.datasets.setdefault(name, Mark(check.path, line, column))
+        dataset = self.sets.add(check, needed)
+        self.named.append(dataset)
+        self.file_cited.append(check.cited)
         places = check.node_places
         for at, (node_id, label) in enumerate(zip(check.node_ids, check.node_labels, strict=True)):
             first = self.nodes.get(node_id)
+            mark = Mark(check.path, places[3 * at + 1], places[3 * at + 2])
             if first is not None:
-                mark = Mark(check.path, places[3 * at + 1], places[3 * at + 2])
+                other = self.named[first[1]]
+                where = (
+                    "" if None in (other, dataset) or other == dataset else f", dataset {other!r}"
+                )
                 self.fail(mark, f"duplicate id {node_id!r} (first at "
-                          f"{self.paths[first[1]]}:{first[2]})")  # fmt: skip
+                          f"{self.paths[first[1]]}:{first[2]}{where})")  # fmt: skip
                 continue
+            if self.references and reference.is_reference_id(node_id):
+                self.fail(mark, f"{node_id!r} is ISO 3166 reference data "
+                          f"({reference.name_of(node_id)}): refer to it without defining "
+                          "it")  # fmt: skip
             self.nodes[node_id] = (label, index, places[3 * at])
-        for group, segment, offset, rows in check.chunks:
+        rows = []
+        for group, segment, offset, count in check.chunks:
             if group == PENDING:
-                self.pending.adopt(index, segment, offset, rows)
-                self.pending_chunks[index].append((segment, offset, rows))
-            else:
-                self.node_rows.adopt(group, segment, offset, rows)
+                self.pending.adopt(index, segment, offset, count)
+                self.pending_chunks[index].append((segment, offset, count))
+            elif needed:
+                rows.append((group, segment, offset, count))
+        self.file_rows.append(rows)
+
+    def _settle(self) -> None:
+        """Each file's dataset known (``Datasets.settle``): the rows and citations by it."""
+        self.sets.settle()
+        for index, dataset in enumerate(self.sets.of_file):
+            self.cited.setdefault(dataset, set()).update(self.file_cited[index])
+            rows = self.node_rows.setdefault(dataset, Spill(self.chunk))
+            for group, segment, offset, count in self.file_rows[index] or []:
+                rows.adopt(group, segment, offset, count)
+            self.file_rows[index] = None
 
     def _pending(self) -> Iterator[tuple[int, Pending]]:
         for index in range(len(self.paths)):
@@ -94,12 +128,30 @@ class Join:
 
     def _label(self, node_id: str) -> str | None:
         node = self.nodes.get(node_id)
-        return None if node is None else node[0]
+        if node is None:
+            return reference.label_of(node_id) if self.references else None
+        return node[0]
 
     def _ends(self, index: int, pending: Pending, report: bool) -> tuple[str, str] | None:
         """The labels of both ends when they exist and the type allows the pair."""
         problems = self.problems if report else None
         return _ends(self.ont, self._label, self.paths[index], pending, problems, self.incomplete)
+
+    def _visible(self) -> tuple[dict[str, dict[str, str]], dict[str, str]] | None:
+        """With several datasets: the ids each sees (id -> label), and the dataset of
+        every id (for the message about one it does not see); None with one dataset."""
+        names = set(self.sets.of_file)
+        if len(names) <= 1:
+            return None
+        seen = {name: self.sets.closure(name) for name in names}
+        out: dict[str, dict[str, str]] = {name: {} for name in names}
+        owners: dict[str, str] = {}
+        for node_id, (label, index, _) in self.nodes.items():
+            owner = owners[node_id] = self.sets.of_file[index]
+            for name in names:
+                if owner in seen[name]:
+                    out[name][node_id] = label
+        return out, owners
 
     def resolve(self, workdir: Path, pool: Executor | None = None) -> None:
         """Check every waiting relationship against the node index; keep the valid ones.
@@ -110,21 +162,45 @@ class Join:
         64-bit digest of each valid relationship's identity. Duplicates span files: the
         digests are compared here, and a digest seen twice is checked exactly
         (``_check_duplicates``): a real duplicate, which is an error, or a collision."""
-        labels = {node_id: node[0] for node_id, node in self.nodes.items()}
-        per_job = max(1, RESOLVE_ROWS // self.rel_rows.chunk)  # chunks: a large file's in parts
-        jobs = [
-            (path, chunks[k : k + per_job], str(workdir / f"{i}.{k}.rels.seg"), self.rel_rows.chunk)
-            for i, (path, chunks) in enumerate(zip(self.paths, self.pending_chunks, strict=True))
+        per_job = max(1, RESOLVE_ROWS // self.chunk)  # chunks: a large file's in parts
+        places = [
+            (i, k)
+            for i, chunks in enumerate(self.pending_chunks)
             for k in range(0, len(chunks), per_job)
         ]
+        jobs = [
+            (self.paths[i], self.pending_chunks[i][k : k + per_job],
+             str(workdir / f"{i}.{k}.rels.seg"), self.chunk)
+            for i, k in places
+        ]  # fmt: skip
         quiet = self.incomplete
-        if pool is None:
+        refs = self.references
+        visible = self._visible()
+        if visible is not None:  # several datasets (a small input, as seeds are): here
+            sees, owners = visible
             results = [
-                resolve_file(self.ont, labels, path, chunks, Path(segment), chunk, quiet)
+                resolve_file(
+                    self.ont,
+                    sees[self.sets.of_file[i]],
+                    path,
+                    chunks,
+                    Path(segment),
+                    chunk,
+                    quiet,
+                    refs,
+                    owners,
+                )
+                for (i, _), (path, chunks, segment, chunk) in zip(places, jobs, strict=True)
+            ]
+        elif pool is None:
+            labels = {node_id: node[0] for node_id, node in self.nodes.items()}
+            results = [
+                resolve_file(self.ont, labels, path, chunks, Path(segment), chunk, quiet, refs)
                 for path, chunks, segment, chunk in jobs
             ]
             del labels
         else:
+            labels = {node_id: node[0] for node_id, node in self.nodes.items()}
             index = workdir / "labels.pickle"
             with index.open("wb") as handle:
                 pickle.dump(labels, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -133,7 +209,7 @@ class Join:
                 results = list(
                     pool.map(
                         _resolve_in_worker,
-                        [(p, c, str(index), s, n, quiet) for p, c, s, n in jobs],
+                        [(p, c, str(index), s, n, quiet, refs) for p, c, s, n in jobs],
                     )
                 )
             finally:
@@ -148,10 +224,13 @@ class Join:
         if total != len(seen):  # rare: a duplicate, or two identities with one digest
             counts = Counter(d for r in results for d in memoryview(r.digests).cast("Q"))
             self._check_duplicates({d for d, n in counts.items() if n > 1})
-        if not self.problems:  # rows are only worth keeping while the input is valid
-            for result in results:
-                for group, offset, rows in result.chunks:
-                    self.rel_rows.adopt(group, result.segment, offset, rows)
+        for (i, _), result in zip(places, results, strict=True):
+            dataset = self.sets.of_file[i]
+            self.referred.setdefault(dataset, set()).update(result.references)
+            if not self.problems and dataset in self.sets.needed:  # rows kept while valid
+                rows = self.rel_rows.setdefault(dataset, Spill(self.chunk))
+                for group, offset, count in result.chunks:
+                    rows.adopt(group, result.segment, offset, count)
 
     def _check_duplicates(self, twice: set[int]) -> None:
         """Report each relationship whose identity an earlier one has, among those whose
@@ -174,27 +253,46 @@ class Join:
                       f"{apart}")  # fmt: skip
 
     def check_sources(self) -> None:
-        source_label = self.ont.source_label
-        bad = {s for s in self.cited if self.nodes.get(s, ("",))[0] != source_label}
-        if self.incomplete:  # a source not found may be in the file that was not read
-            bad &= self.nodes.keys()
+        """Each cited id must be a Source that the citing dataset sees."""
+        several = len(self.cited) > 1
+        bad: dict[str, set[str]] = {}
+        for dataset, ids in self.cited.items():
+            found = {s for s in ids if self._wrong_citation(dataset, s, several)}
+            if found:
+                bad[dataset] = found
         if not bad:
             return
-        for path, cut in zip(self.paths, self.cuts, strict=True):  # only when a citation is
-            for kind, record in file_records(Path(path), cut):  # wrong: every citing record
+        for index, (path, cut) in enumerate(zip(self.paths, self.cuts, strict=True)):
+            dataset = self.sets.of_file[index]
+            wrong = bad.get(dataset, set())
+            if not wrong:  # only when a citation is wrong: every citing record
+                continue
+            for kind, record in file_records(Path(path), cut):
                 cited = self._citations(record, kind)
                 if cited is None:
                     continue
                 what, sources = cited
                 for source, mark in zip(sources, sources.item_marks, strict=True):
-                    if source not in bad:
-                        continue
-                    node = self.nodes.get(source)
-                    if node is None:
-                        self.fail(mark, f"{what} cites unknown source {shown(source)}")
-                    else:
-                        self.fail(mark, f"{what} cites {shown(source)}, a {node[0]}, not a "
-                                  f"{source_label}")  # fmt: skip
+                    if source in wrong:
+                        self.fail(mark, self._citation_problem(dataset, what, source))
+
+    def _wrong_citation(self, dataset: str, source: str, several: bool) -> bool:
+        node = self.nodes.get(source)
+        if node is None:
+            return not self.incomplete  # it may be in the file that was not read
+        if node[0] != self.ont.source_label:
+            return True
+        return several and self.sets.of_file[node[1]] not in self.sets.closure(dataset)
+
+    def _citation_problem(self, dataset: str, what: str, source: str) -> str:
+        node = self.nodes.get(source)
+        if node is None:
+            return f"{what} cites unknown source {shown(source)}"
+        if node[0] != self.ont.source_label:
+            return f"{what} cites {shown(source)}, a {node[0]}, not a {self.ont.source_label}"
+        owner = self.sets.of_file[node[1]]
+        return (f"{what} cites {shown(source)} of dataset {owner!r}, which dataset "
+                f"{dataset!r} does not use (add {owner!r} to its 'uses:')")  # fmt: skip
 
     def _citations(self, record: Any, kind: str) -> tuple[str, YList] | None:
         """What ``node``/``rel`` would have registered as this record's citations."""
@@ -219,26 +317,21 @@ class Join:
 
     def finish(
         self,
-        dataset: str | None,
-        files: list[Path],
         workdir: Path,
         pool: Executor | None,
         unreadable: list[Problem] | None = None,
-    ) -> Graph:
-        """The graph, or InputError with every problem; with ``unreadable`` (the problems of
-        files that could not be read), the checks that do not need those files' content."""
+    ) -> list[Graph]:
+        """The graph of each needed dataset, each after those it uses, or InputError with
+        every problem; with ``unreadable`` (the problems of files that could not be read),
+        the checks that do not need those files' content."""
         self.incomplete = bool(unreadable)
+        self._settle()
+        self.sets.check_picks()
+        self.problems.extend(self.sets.problems())
         self.resolve(workdir, pool)
         self.pending.close()
         self.check_sources()
-        if dataset is None:
-            if len(self.datasets) > 1:
-                names = sorted(self.datasets)
-                first = self.datasets[names[0]].path
-                for name in names[1:]:
-                    self.fail(self.datasets[name], f"dataset {shown(name)} differs from "
-                              f"{shown(names[0])} ({first}); one load is one dataset")  # fmt: skip
-            dataset = next(iter(sorted(self.datasets)), DEFAULT_DATASET)
+        self.problems = self._concerning(self.problems)
         if unreadable:
             self.close()
             if not self.paths:  # no file was read: no check was left out
@@ -252,11 +345,48 @@ class Join:
         if self.problems:
             self.close()
             raise InputError(self.problems)
+        graphs = []
+        several = len(self.sets.files) > 1
+        for name in self.sets.order():
+            graph = Graph(
+                name,
+                self.node_rows.pop(name, Spill(self.chunk)),
+                self.rel_rows.pop(name, Spill(self.chunk)),
+                list(self.sets.files[name]),
+            )
+            graph.checksum = self.sets.checksum(name)
+            graph.uses = self.sets.depends_on(name)
+            graph.references = sorted(self.referred.get(name, set()))
+            if several:
+                graph.external = self._external(name, graph)
+            graphs.append(graph)
         self.nodes.clear()
-        return Graph(dataset, self.node_rows, self.rel_rows, [str(p) for p in files])
+        for spill in (*self.node_rows.values(), *self.rel_rows.values()):
+            spill.close()  # of datasets read but not asked for
+        return graphs
+
+    def _concerning(self, problems: list[Problem]) -> list[Problem]:
+        """The problems of files whose dataset is needed or used by one that is (with
+        ``--dataset``, a dataset nobody asked for does not stop the others)."""
+        concerned = self.sets.concerned()
+        if set(self.sets.files) <= concerned:
+            return problems
+        skip = {p for p, d in zip(self.paths, self.sets.of_file, strict=True) if d not in concerned}
+        return [p for p in problems if p.path not in skip]
+
+    def _external(self, name: str, graph: Graph) -> dict[str, tuple[str, str]]:
+        """The ids the dataset's relationships name that another dataset defines: id ->
+        (label, dataset); the load checks that the database holds them."""
+        out: dict[str, tuple[str, str]] = {}
+        for rel in graph.rels:
+            for node_id in (rel.start, rel.end):
+                node = self.nodes.get(node_id)
+                if node is not None and self.sets.of_file[node[1]] != name:
+                    out[node_id] = (node[0], self.sets.of_file[node[1]])
+        return out
 
     def close(self) -> None:
-        for spill in (self.pending, self.node_rows, self.rel_rows):
+        for spill in (self.pending, *self.node_rows.values(), *self.rel_rows.values()):
             spill.close()
 
 
@@ -267,17 +397,26 @@ def _ends(
     pending: Pending,
     problems: list[Problem] | None,
     quiet_unknown: bool = False,
+    owners: dict[str, str] | None = None,
 ) -> tuple[str, str] | None:
     """The labels of both ends of a waiting relationship when they exist and its type
     allows the pair; what is wrong goes to ``problems`` (when given), an end that is not
-    found only when not ``quiet_unknown``."""
+    found only when not ``quiet_unknown``; ``owners`` (id -> dataset, with several
+    datasets) tells an unknown id from one of a dataset the relationship's does not use."""
     rtype, start, end = pending[0], pending[1], pending[2]
     a, b = label_of(start), label_of(end)
     if problems is not None:
         for which, (key, node_id, label) in enumerate((("from", start, a), ("to", end, b))):
             if label is None and not quiet_unknown:
                 mark = Mark(path, pending[8 + 2 * which], pending[9 + 2 * which])
-                problems.append(mark.problem(f"{key!r} refers to unknown id {shown(node_id)}"))
+                owner = owners.get(node_id) if owners is not None else None
+                if owner is None:
+                    message = f"{key!r} refers to unknown id {shown(node_id)}"
+                else:
+                    message = (f"{key!r} refers to {shown(node_id)} of dataset {owner!r}, which "
+                               f"this file's dataset does not use (add {owner!r} to its "
+                               "'uses:')")  # fmt: skip
+                problems.append(mark.problem(message))
     if a is None or b is None:
         return None
     spec = ont.relationships[rtype]
@@ -298,6 +437,7 @@ class ResolvedFile:
     digests: bytes  # identity_digest of each valid relationship, in order
     segment: str  # where the kept rows are, grouped by (type, from label, to label)
     chunks: list[tuple[Any, int, int]]
+    references: set[str]  # the ISO 3166 reference ids the relationships name
 
 
 def resolve_file(
@@ -308,12 +448,16 @@ def resolve_file(
     segment: Path,
     chunk: int,
     quiet_unknown: bool = False,
+    references: bool = False,
+    owners: dict[str, str] | None = None,
 ) -> ResolvedFile:
     """One file's waiting relationships against the node index ``labels`` (id -> label),
     for ``Join.resolve``: every file's but duplicates, which need every file (an end not
-    found is not reported when ``quiet_unknown``)."""
+    found is not reported when ``quiet_unknown``; it may be an ISO 3166 reference id
+    when ``references``; ``owners``: see ``_ends``)."""
     problems: list[Problem] = []
     digests = bytearray()
+    referred: set[str] | None = set() if references else None
     out = SegmentWriter(segment, chunk)
     between = {name: spec.between for name, spec in ont.relationships.items()}
     with ExitStack() as files:
@@ -324,8 +468,11 @@ def resolve_file(
                 handle = handles[source] = files.enter_context(Path(source).open("rb"))
             handle.seek(offset)
             rows: list[Pending] = load_rows(handle)
-            _resolve_rows(ont, between, labels, path, rows, problems, digests, out, quiet_unknown)
-    return ResolvedFile(problems, bytes(digests), str(segment), out.close())
+            _resolve_rows(
+                ont, between, labels, path, rows, problems, digests, out, quiet_unknown, owners,
+                referred,
+            )  # fmt: skip
+    return ResolvedFile(problems, bytes(digests), str(segment), out.close(), referred or set())
 
 
 def _resolve_rows(
@@ -338,15 +485,30 @@ def _resolve_rows(
     digests: bytearray,
     out: SegmentWriter,
     quiet_unknown: bool,
+    owners: dict[str, str] | None = None,
+    referred: set[str] | None = None,
 ) -> None:
     """Each waiting relationship of ``rows`` whose ends are known and allowed: its digest
-    to ``digests``, its row to ``out``; what is wrong with the others to ``problems``."""
+    to ``digests``, its row to ``out``; what is wrong with the others to ``problems``.
+    With ``referred``, an end not in ``labels`` may be an ISO 3166 reference id (noted
+    there)."""
     label = labels.get
+
+    def label_or_reference(node_id: str) -> str | None:
+        found = label(node_id)
+        if found is None and referred is not None:
+            found = reference.label_of(node_id)
+            if found is not None:
+                referred.add(node_id)
+        return found
+
     for pending in rows:
         rtype, start, end, key, props, digest = pending[:6]
         a, b = label(start), label(end)
+        if (a is None or b is None) and referred is not None:
+            a, b = label_or_reference(start), label_or_reference(end)
         if a is None or b is None or (a, b) not in between[rtype]:
-            _ends(ont, label, path, pending, problems, quiet_unknown)
+            _ends(ont, label_or_reference, path, pending, problems, quiet_unknown, owners)
             continue
         digests += identity_digest(rtype, start, end, key)
         out.add((rtype, a, b), (start, end, key, props, digest))
@@ -356,13 +518,14 @@ _worker_labels: tuple[str, dict[str, str]] | None = None  # the file it was read
 
 
 def _resolve_in_worker(
-    job: tuple[str, list[tuple[str, int, int]], str, str, int, bool],
+    job: tuple[str, list[tuple[str, int, int]], str, str, int, bool, bool],
 ) -> ResolvedFile:
     global _worker_labels  # noqa: PLW0603 (read once per worker process)
-    path, chunks, labels, segment, chunk, quiet = job
+    path, chunks, labels, segment, chunk, quiet, refs = job
     if _worker_labels is None or _worker_labels[0] != labels:
         _worker_labels = None  # the old index is freed before the new one is read
         with Path(labels).open("rb") as handle:
             _worker_labels = (labels, pickle.load(handle))  # noqa: S301 (written by this load)
     labels_of = _worker_labels[1]
-    return resolve_file(worker.ontology(), labels_of, path, chunks, Path(segment), chunk, quiet)
+    ont = worker.ontology()
+    return resolve_file(ont, labels_of, path, chunks, Path(segment), chunk, quiet, refs)

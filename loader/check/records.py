@@ -22,7 +22,7 @@ from loader.read.pieces import read_piece
 from loader.read.yamlread import Mark, YList, YMap, read_file
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}")
-TOP_KEYS = frozenset({"dataset", "nodes", "relationships"})
+TOP_KEYS = frozenset({"dataset", "uses", "nodes", "relationships"})
 DATASET_RULE = "must be a name like my-case"
 
 
@@ -54,6 +54,7 @@ class FileCheck:
     unreadable: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     dataset: tuple[str, int, int] | None = None  # name, line, column
+    uses: list[tuple[str, int, int]] = field(default_factory=list)  # the datasets it uses
     # the nodes, compactly (a large file's may all be in memory at once): ids, labels
     # (the ontology's strings, which pickle sends once), and three numbers per node:
     # the line of the record, and the line and column of its id
@@ -70,6 +71,7 @@ class FileCheck:
         when reported, rows stay in the order of the pieces)."""
         if other.dataset is not None:
             self.dataset = other.dataset
+        self.uses.extend(other.uses)
         self.problems.extend(other.problems)
         self.node_ids.extend(other.node_ids)
         self.node_labels.extend(other.node_labels)
@@ -306,7 +308,7 @@ class FileChecker:
         for key in data:
             if key not in TOP_KEYS:
                 self.fail(data.key_marks[key], f"unknown top-level key {shown(key)} (expected "
-                          "dataset, nodes, relationships)")  # fmt: skip
+                          "dataset, uses, nodes, relationships)")  # fmt: skip
         dataset = data.get("dataset")
         if dataset is not None:
             if not is_dataset_name(dataset):
@@ -314,6 +316,17 @@ class FileChecker:
             else:
                 mark = data.at("dataset")
                 self.check.dataset = (dataset, mark.line, mark.column)
+        uses = data.get("uses")
+        if uses is not None:
+            items = uses if isinstance(uses, YList) else None
+            if items is None or not all_text(items):
+                self.fail(data.at("uses"), "'uses' must be a list of dataset names")
+            else:
+                for name, mark in zip(items, items.item_marks, strict=True):
+                    if not is_dataset_name(name):
+                        self.fail(mark, f"'uses': {shown(name)} {DATASET_RULE}")
+                    else:
+                        self.check.uses.append((name, mark.line, mark.column))
         return self.records(data, "nodes"), self.records(data, "relationships")
 
     def records(self, data: YMap, key: str) -> list[YMap]:

@@ -23,9 +23,11 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
-from loader import __version__, settings
+from loader import settings
 from loader.check import worker
+from loader.check.datasets import Datasets, add_file, input_digest
 from loader.check.graph import Graph
 from loader.check.join import Join
 from loader.check.records import (
@@ -37,32 +39,25 @@ from loader.check.records import (
     check_piece,
     is_dataset_name,
 )
+from loader.check.spill import Spill
 from loader.errors import InputError, Problem, UsageError, shown
+from loader.model import reference
 from loader.model.ontology import Ontology
 from loader.read import pieces, yamlread
 from loader.read.paths import collect_files
 
 
-def _input_digest(ontology: Ontology, dataset: str | None) -> hashlib._Hash:
-    """The start of a load's checksum (``input_checksum`` and ``read_graph`` must agree:
-    the unchanged-input check compares what one computed with what the other stored)."""
-    return hashlib.sha256(f"{__version__}\0{ontology.checksum}\0{dataset}\0".encode())
-
-
-def _add_file(digest: hashlib._Hash, path: Path, content_sha256: bytes) -> None:
-    digest.update(path.name.encode() + b"\0" + content_sha256)
-
-
-def input_checksum(files: list[Path], ontology: Ontology, dataset: str | None) -> str:
+def input_checksum(files: list[Path], ontology: Ontology) -> str:
     """The checksum of a load's input, from the bytes alone (no parsing): casegraph's
-    version, the ontology, the --dataset given, and every file's name and content."""
-    digest = _input_digest(ontology, dataset)
+    version, the ontology, and every file's name and content. For an input of one dataset
+    it is that dataset's checksum (``Datasets.checksum``)."""
+    digest = input_digest(ontology)
     for path in files:
         try:
             content = file_digest(path)
         except OSError as exc:
             raise InputError([Problem(str(path), 0, 0, f"cannot read: {exc.strerror}")]) from None
-        _add_file(digest, path, content)
+        add_file(digest, path, content)
     return digest.hexdigest()
 
 
@@ -135,12 +130,18 @@ class _Unit:
 
 
 def _checks(
-    files: list[Path], ontology: Ontology, workdir: Path, chunk: int, pool: Executor | None
+    files: list[Path],
+    ontology: Ontology,
+    workdir: Path,
+    chunk: int,
+    pool: Executor | None,
+    number_from: int = 0,
 ) -> Iterator[FileCheck]:
     """Every file's check, in the order of ``files``; a large file's pieces are checked
-    apart (in parallel with a ``pool``) and put together again."""
+    apart (in parallel with a ``pool``) and put together again. Segment files are
+    numbered from ``number_from``."""
     units: list[_Unit] = []
-    for i, path in enumerate(files):
+    for i, path in enumerate(files, number_from):
         unit = _Unit(("file", str(path), None, str(workdir / f"{i}.seg"), chunk))
         split = cut(path)
         if split is not None:
@@ -192,19 +193,41 @@ def read_graph(
     chunk: int = DEFAULT_CHUNK,
     workers: int | None = None,
 ) -> Graph:
-    """Read and check the files (all problems at once), then what spans them.
+    """The graph of the one dataset of the input (or the one ``dataset`` names); see
+    ``read_graphs``. An input of several datasets needs ``dataset``."""
+    graphs = read_graphs(paths, ontology, [dataset] if dataset else None, chunk, workers)
+    if len(graphs) == 1:
+        return graphs[0]
+    names = ", ".join(g.dataset for g in graphs)
+    for graph in graphs:
+        graph.close()
+    raise UsageError(f"the input holds {len(graphs)} datasets ({names}); name one with --dataset")
+
+
+def read_graphs(
+    paths: list[Path],
+    ontology: Ontology,
+    datasets: list[str] | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    workers: int | None = None,
+) -> list[Graph]:
+    """Read and check the files (all problems at once), then what spans them: the graph
+    of each dataset of the input (or of those ``datasets`` names), each after the ones
+    it uses. A used dataset the input does not hold is read from its folder
+    (``loader.check.datasets``), checked and not returned.
 
     ``workers`` processes check files in parallel (default: ``worker_count``). Only one
     file's YAML tree is in memory per process at a time; rows go to segment files in a
-    temporary folder that ``Graph.close`` removes, in chunks of ``chunk`` rows (best
-    equal to the batch size of the plan that will read them).
+    temporary folder that closing the last of the graphs removes, in chunks of ``chunk``
+    rows (best equal to the batch size of the plan that will read them).
     """
-    if dataset is not None and not is_dataset_name(dataset):
-        raise UsageError(f"--dataset {shown(dataset)} {DATASET_RULE}")
+    for name in datasets or []:
+        if not is_dataset_name(name):
+            raise UsageError(f"--dataset {shown(name)} {DATASET_RULE}")
     files = collect_files(paths)
     workdir = Path(tempfile.mkdtemp(prefix="casegraph-"))
     join = Join(ontology, chunk)
-    digest = _input_digest(ontology, dataset)
+    join.sets.picks = list(dict.fromkeys(datasets)) if datasets else None
     unreadable: list[Problem] = []
     gc_was_on = gc.isenabled()
     gc.disable()  # parsing makes many small objects and no cycles: the collector only costs
@@ -212,13 +235,19 @@ def read_graph(
         count = worker_count(files) if workers is None else workers
         with ExitStack() as stack:
             pool = stack.enter_context(_pool(count, ontology)) if count > 1 else None
-            for check in _checks(files, ontology, workdir, chunk, pool):
-                if check.unreadable:
-                    unreadable.extend(check.unreadable)
-                    continue
-                _add_file(digest, Path(check.path), check.digest)
-                join.add(check)  # checked whatever other files are unreadable
-            graph = join.finish(dataset, files, workdir, pool, unreadable)
+            todo, given, done = files, True, {p.resolve() for p in files}
+            scheduled = 0  # files given to _checks so far: their segments are numbered on
+            while todo:
+                checks = _checks(todo, ontology, workdir, chunk, pool, scheduled)
+                scheduled += len(todo)
+                for check in checks:
+                    if check.unreadable:
+                        unreadable.extend(check.unreadable)
+                        continue
+                    join.add(check, given)  # checked whatever other files are unreadable
+                todo, given = _dependencies(join.sets, done), False
+            graphs = join.finish(workdir, pool, unreadable)
+        _add_references(graphs, ontology, workdir, chunk)
     except BaseException:
         join.close()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -226,8 +255,54 @@ def read_graph(
     finally:
         if gc_was_on:
             gc.enable()
-    graph.workdir = workdir
-    # removed by graph.close(), else when the graph is collected or the program exits
-    weakref.finalize(graph, shutil.rmtree, workdir, True)
-    graph.checksum = digest.hexdigest()
-    return graph
+    for graph in graphs:
+        graph.workdir, graph.sharing = workdir, graphs
+    # removed by closing the graphs, else when they are collected or the program exits
+    if graphs:
+        weakref.finalize(graphs[0], shutil.rmtree, workdir, True)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return graphs
+
+
+def _dependencies(sets: Datasets, done: set[Path]) -> list[Path]:
+    """The files of the used datasets not read yet, from their folders (those that exist:
+    a missing one is reported by the check)."""
+    out: list[Path] = []
+    for _, folder in sets.missing():
+        if not folder.is_dir():
+            continue
+        for path in collect_files([folder]):
+            if path.resolve() not in done:
+                done.add(path.resolve())
+                out.append(path)
+    return out
+
+
+def _add_references(graphs: list[Graph], ontology: Ontology, workdir: Path, chunk: int) -> None:
+    """The rows of the ISO 3166 reference nodes each graph refers to, written as a seed
+    file (``reference.seed_text``) and checked as any other."""
+    wanted = sorted({node_id for graph in graphs for node_id in graph.references})
+    if not wanted:
+        return
+    path = workdir / f"{reference.DATASET}.yaml"
+    path.write_text(reference.seed_text(wanted), encoding="utf-8")
+    check = check_file(path, ontology, workdir / "reference.seg", chunk)
+    if check.unreadable or check.problems:  # the reference data does not fit the ontology
+        raise InputError(check.unreadable + check.problems)
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    store = Spill(chunk)
+    for group, segment, offset, count in check.chunks:
+        store.adopt(group, segment, offset, count)
+    try:
+        for label in store.groups():
+            rows[str(label)] = list(store.rows(label))
+    finally:
+        store.close()
+    for graph in graphs:
+        mine = set(graph.references)
+        if mine:
+            graph.reference_rows = {
+                label: [r for r in found if r[0] in mine or label != reference.LABEL]
+                for label, found in rows.items()
+            }

@@ -1,7 +1,8 @@
-"""A fuzz target for the whole check (``read_graph``, what ``casegraph validate`` runs):
+"""A fuzz target for the whole check (``read_graphs``, what ``casegraph validate`` runs):
 mutated seed files, bounded in time.
 
-Each run writes the seed case with one file changed, or one to three files of the
+Each run writes the seed case (coco, beside the reference dataset it uses) with one file
+changed, or one to three files of the
 repository's YAML and of a generated case, changed (mutations, and hostile values spliced
 in: numbers of thousands of digits, control characters, long strings), and checks them
 with the shipped ontology. The outcome must be a graph, or an ``InputError`` whose every
@@ -23,7 +24,7 @@ import time
 import traceback
 from pathlib import Path
 
-from loader.check.validate import read_graph
+from loader.check.validate import read_graphs
 from loader.errors import InputError
 from loader.model.ontology import load_ontology
 from loader.read import yamlread
@@ -65,7 +66,8 @@ def refused(folder: Path, files: dict[Path, str]) -> bool:
     """Whether the check refuses the folder; AssertionError when a problem is not located
     in the input."""
     try:
-        read_graph([folder], ONTOLOGY, workers=0).close()
+        for graph in read_graphs([folder], ONTOLOGY, workers=0):
+            graph.close()
     except InputError as exc:
         problems = exc.problems
     else:
@@ -95,6 +97,7 @@ def expect(condition: bool, what: str) -> None:
 
 ONTOLOGY = load_ontology()
 SEED = sorted((ROOT / "seed" / "coco-gg").glob("*.yaml"))
+REFERENCE = sorted((ROOT / "seed" / "reference").glob("*.yaml"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,8 +116,11 @@ def main(argv: list[str] | None = None) -> int:
             folder.mkdir()
             files = {}
             if rng.random() < 0.3:  # the whole seed case, one of its files changed
-                chosen = [(p.name, p.read_text(encoding="utf-8")) for p in SEED]
+                chosen = [(f"coco-gg/{p.name}", p.read_text(encoding="utf-8")) for p in SEED]
                 changed = {rng.randrange(len(chosen))}
+                chosen += [
+                    (f"reference/{p.name}", p.read_text(encoding="utf-8")) for p in REFERENCE
+                ]
             else:  # one to three texts of the corpus, each changed
                 chosen = [(f"f{k}.yaml", rng.choice(texts)) for k in range(rng.randint(1, 3))]
                 changed = set(range(len(chosen)))
@@ -123,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(rng.randint(1, 3) if k in changed else 0):
                     text = hostile(text, rng) if rng.random() < 0.5 else mutate(text, texts, rng)
                 path = folder / name
+                path.parent.mkdir(exist_ok=True)
                 path.write_text(text, encoding="utf-8", errors="surrogatepass")
                 files[path] = text
             try:

@@ -24,5 +24,5 @@ sanitized() {
 }
 echo "fuzzing the C reader under ASan and UBSan for ${DURATION} s (seed $SEED)"
 sanitized tests.fuzz.fuzz_reader
-echo "fuzzing the whole check (read_graph) under ASan and UBSan for ${DURATION} s (seed $SEED)"
+echo "fuzzing the whole check (read_graphs) under ASan and UBSan for ${DURATION} s (seed $SEED)"
 sanitized tests.fuzz.fuzz_validate
