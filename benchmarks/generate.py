@@ -464,7 +464,7 @@ class _Rels:
         out = []
         for name, pspec in spec.properties.items():
             p = 0.85 if name in spec.identity else 0.3 if pspec.type == "text" else 0.4
-            if self.rng.random() < p:
+            if pspec.required or self.rng.random() < p:
                 out.append((name, self.values.value(spec.name, pspec, j, {})))
         return out
 

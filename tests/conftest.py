@@ -19,6 +19,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import clear_caller_environment
 
@@ -190,6 +191,25 @@ def empty_db(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
     """The session's server with an empty database (data and schema wiped)."""
     wipe(driver, neo4j_server.database)
     return neo4j_server
+
+
+@pytest.fixture(scope="module")
+def case(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
+    """An empty database into which seed/ was loaded once (per test module), successfully."""
+    from tests.helpers import load_seed
+
+    return load_seed(neo4j_server, driver)
+
+
+@pytest.fixture
+def q(case: Neo4jServer, driver: Driver) -> Any:
+    """Run a read query on the loaded seed; return the records as dicts."""
+
+    def run(query: str, **params: Any) -> list[dict[str, Any]]:
+        records, _, _ = driver.execute_query(query, params, database_=case.database)
+        return [record.data() for record in records]
+
+    return run
 
 
 @pytest.fixture

@@ -138,7 +138,9 @@ def test_an_export_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.splitlines() == [
         f"Error: cannot write {tmp_path / 'missing' / 'out.cypher'}: No such file or directory"
     ]
-    done = casegraph("export", "admin-csv", "/proc/casegraph-cannot-be-here")
+    done = casegraph(
+        "export", "admin-csv", "/proc/casegraph-cannot-be-here", "--dataset", "reference"
+    )
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "Error: /proc/casegraph-cannot-be-here: No such file or directory"

@@ -350,7 +350,9 @@ def test_ids_of_another_dataset_are_refused(
     before = canonical_dump(driver, empty_db.database)
     env = empty_db.env()
     env["CASEGRAPH_ONTOLOGY"] = str(TEST_ONTOLOGY)
-    done = casegraph("load", str(seed), "--dataset", "thief", env=env)
+    for path in seed.glob("*.yaml"):  # the same ids, said to be another dataset's
+        path.write_text(path.read_text().replace("dataset: mini", "dataset: thief"))
+    done = casegraph("load", str(seed), env=env)
     assert done.returncode == 1
     assert "(a Person of dataset 'mini')" in done.stderr
     assert canonical_dump(driver, empty_db.database) == before

@@ -21,7 +21,7 @@ from loader.cli.browser import browser_app
 from loader.cli.common import (
     CONTEXT,
     DatabaseOption,
-    DatasetOption,
+    DatasetsOption,
     OntologyOption,
     PathsArg,
     UriOption,
@@ -30,7 +30,7 @@ from loader.cli.common import (
     fail,
     friendly,
     out,
-    read_input,
+    read_inputs,
     say,
 )
 from loader.cli.export import export_app
@@ -42,6 +42,7 @@ from loader.server import jars, localserver
 if TYPE_CHECKING:
     from neo4j import Driver
 
+    from loader.check.graph import Graph
     from loader.model.ontology import Ontology
     from loader.write.report import LoadReport
 
@@ -66,17 +67,83 @@ def version() -> None:
 @app.command()
 @friendly
 def validate(
-    paths: PathsArg = None, ontology: OntologyOption = None, dataset: DatasetOption = None
+    paths: PathsArg = None, ontology: OntologyOption = None, dataset: DatasetsOption = None
 ) -> None:
     """Check seed YAML against the ontology without a database.
 
-    Prints every problem as path:line:col: message and exits 1 when there is one.
+    Every dataset of the input is checked, with the datasets it uses (read from their
+    folders beside it when not given). Prints every problem as path:line:col: message
+    and exits 1 when there is one.
     """
-    _, graph = read_input(paths, ontology, dataset)
-    out.print(
-        f"OK: {len(graph.files)} file(s), {graph.node_count} nodes and "
-        f"{graph.rel_count} relationships in dataset {graph.dataset!r}."
-    )
+    _, graphs = read_inputs(paths, ontology, dataset)
+    try:
+        for graph in graphs:
+            out.print(f"OK: dataset {graph.dataset!r}: {_describe(graph)}.")
+    finally:
+        for graph in graphs:
+            graph.close()
+
+
+@app.command()
+@friendly
+def xref(
+    paths: PathsArg = None,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file of candidate pairs to write.")
+    ] = Path("xref-candidates.yaml"),
+    judgements: Annotated[
+        str,
+        typer.Option(help="The dataset name the file gives the judgements."),
+    ] = "identity",
+    min_score: Annotated[
+        float, typer.Option(help="Leave out pairs scored below this (0 to 1).", min=0, max=1)
+    ] = 0.0,
+    ontology: OntologyOption = None,
+    dataset: DatasetsOption = None,
+) -> None:
+    """Propose pairs of nodes of two datasets that may be one entity, for review.
+
+    Compares names, aliases and acronyms across the datasets of the input (no database)
+    and writes the pairs as SAME_AS records to fill in: judgement (same, not_same,
+    unsure), who decided, when, why and on which sources. Pairs that a SAME_AS record of
+    the input already judges are not proposed again. Nothing is ever merged.
+    """
+    import datetime as dt
+
+    from loader.check.records import is_dataset_name
+    from loader.xref import candidates, candidates_file
+
+    if not is_dataset_name(judgements):
+        raise fail(f"--judgements {judgements!r} must be a name like my-case", 2)
+    ont, graphs = read_inputs(paths, ontology, dataset)
+    try:
+        found, already = candidates(graphs, ont, min_score)
+    finally:
+        for graph in graphs:
+            graph.close()
+    left_out = f" ({already} already judged, left out)" if already else ""
+    if not found:
+        out.print(f"No candidate pairs{left_out}; {output} was not written.")
+        return
+    part = output.with_name(f".{output.name}.part")
+    try:
+        part.write_text(candidates_file(found, judgements, dt.date.today().isoformat()), "utf-8")
+        part.replace(output)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise fail(f"cannot write {output}: {exc.strerror}", 1) from None
+    out.print(f"Wrote {len(found)} candidate pair(s) to {output}{left_out}: review them there.")
+
+
+def _describe(graph: Graph) -> str:
+    parts = [
+        f"{len(graph.files)} file(s), {graph.node_count} nodes and {graph.rel_count} relationships"
+    ]
+    if graph.uses:
+        parts.append(f"uses {', '.join(repr(u) for u in graph.uses)}")
+    if graph.references:
+        parts.append(f"refers to {len(graph.references)} ISO 3166 jurisdiction(s)")
+    return "; ".join(parts)
 
 
 def _print_report(report: LoadReport) -> None:
@@ -129,7 +196,7 @@ def _print_report(report: LoadReport) -> None:
 @friendly
 def load(
     paths: PathsArg = None,
-    dataset: DatasetOption = None,
+    dataset: DatasetsOption = None,
     batch_size: Annotated[int, typer.Option(help="Rows per UNWIND batch.", min=1)] = 5000,
     single_limit: Annotated[
         int,
@@ -175,7 +242,11 @@ def load(
         ),
     ] = False,
 ) -> None:
-    """Validate seed YAML, then load it into Neo4j: idempotent, all-or-nothing.
+    """Validate seed YAML, then load it into Neo4j: idempotent, all-or-nothing per dataset.
+
+    Every dataset of the input loads (or those --dataset names), each after the ones it
+    uses, each in its own transaction with its own LoadRun; nothing is written unless all
+    of the input is valid.
 
     The password comes from NEO4J_PASSWORD (or the local server's stored one); it is
     never printed. Exit codes: 0 done, 1 invalid data or failed load, 2 usage,
@@ -186,26 +257,12 @@ def load(
 
     from loader import connection
     from loader.model.ontology import load_ontology
-    from loader.plan.build import build_plan
-    from loader.write import bulk as bulk_load
-    from loader.write import writer
 
-    report: LoadReport
+    reports: list[LoadReport]
     if bulk or dry_run:
-        if bulk:
-            bulk_load.check_options(dry_run=dry_run, prune=prune)
-        ont, graph = read_input(paths, ontology, dataset)
-        plan = build_plan(graph, ont, batch_size)
-        if bulk:
-            report = bulk_load.load(
-                plan, ont, uri=uri, username=username, database=database, log=say
-            )
-        else:
-            conn = connection.resolve(
-                uri=uri, username=username, database=database, local=localserver.local_target
-            )
-            with connection.open_driver(conn) as driver:
-                report = writer.dry_run(driver, conn.database, plan, prune=prune)
+        reports = _bulk_or_dry_run(
+            paths, ontology, dataset, batch_size, bulk, dry_run, prune, uri, username, database
+        )
     else:
         ont = load_ontology(ontology)
         with ExitStack() as stack:
@@ -215,10 +272,11 @@ def load(
                 )
                 driver = stack.enter_context(connection.open_driver(conn))
             except DatabaseUnavailableError:
-                read_input(paths, ontology, dataset)  # bad input is reported first
+                for graph in read_inputs(paths, ontology, dataset)[1]:  # bad input first
+                    graph.close()
                 raise
             show = sys.stderr.isatty() and not as_json
-            report = _load_with_progress(
+            reports = _load_with_progress(
                 driver,
                 conn.database,
                 paths or [Path("seed")],
@@ -232,9 +290,53 @@ def load(
                 writers,
             )
     if as_json:
-        print(json.dumps(report.to_dict(), indent=2))
+        body = [r.to_dict() for r in reports]
+        print(json.dumps(body[0] if len(body) == 1 else body, indent=2))
     else:
-        _print_report(report)
+        for report in reports:
+            _print_report(report)
+
+
+def _bulk_or_dry_run(
+    paths: list[Path] | None,
+    ontology: Path | None,
+    dataset: list[str] | None,
+    batch_size: int,
+    bulk: bool,
+    dry_run: bool,
+    prune: bool,
+    uri: str | None,
+    username: str | None,
+    database: str | None,
+) -> list[LoadReport]:
+    from loader import connection
+    from loader.plan.build import build_plan
+    from loader.write import bulk as bulk_load
+    from loader.write import writer
+
+    if bulk:
+        bulk_load.check_options(dry_run=dry_run, prune=prune)
+    ont, graphs = read_inputs(paths, ontology, dataset)
+    try:
+        plans = [build_plan(graph, ont, batch_size) for graph in graphs]
+        if bulk:
+            if len(plans) != 1:
+                names = ", ".join(p.dataset for p in plans)
+                raise fail(f"--bulk loads one dataset; the input holds {names}: name one with "
+                           "--dataset", 2)  # fmt: skip
+            return [
+                bulk_load.load(
+                    plans[0], ont, uri=uri, username=username, database=database, log=say
+                )
+            ]
+        conn = connection.resolve(
+            uri=uri, username=username, database=database, local=localserver.local_target
+        )
+        with connection.open_driver(conn) as driver:
+            return [writer.dry_run(driver, conn.database, p, prune=prune) for p in plans]
+    finally:
+        for graph in graphs:
+            graph.close()
 
 
 def _load_with_progress(
@@ -242,18 +344,18 @@ def _load_with_progress(
     database: str,
     paths: list[Path],
     ont: Ontology,
-    dataset: str | None,
+    datasets: list[str] | None,
     batch_size: int,
     prune: bool,
     single_limit: int,
     show: bool,
     force: bool,
     writers: int | None = None,
-) -> LoadReport:
-    from loader.pipeline import load_files
+) -> list[LoadReport]:
+    from loader.pipeline import load_datasets
 
     options: dict[str, Any] = {
-        "dataset": dataset,
+        "datasets": datasets or None,
         "batch_size": batch_size,
         "prune": prune,
         "single_limit": single_limit,
@@ -261,7 +363,7 @@ def _load_with_progress(
         "writers": writers,
     }
     if not show:
-        return load_files(driver, database, paths, ont, **options)
+        return load_datasets(driver, database, paths, ont, **options)
     from rich.progress import Progress
 
     with Progress(console=err, transient=True) as bar:
@@ -271,7 +373,7 @@ def _load_with_progress(
             if total > 10_000:
                 bar.update(task, completed=done, total=total)
 
-        return load_files(driver, database, paths, ont, progress=progress, **options)
+        return load_datasets(driver, database, paths, ont, progress=progress, **options)
 
 
 app.add_typer(browser_app, name="browser")

@@ -102,17 +102,41 @@ OntologyOption = Annotated[
         show_default=False,
     ),
 ]
+DatasetsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset",
+        help="Only this dataset of the input (repeat for several); the datasets it uses are "
+        "checked too. Default: every dataset of the input.",
+        show_default=False,
+    ),
+]
 DatasetOption = Annotated[
     str | None,
     typer.Option(
-        "--dataset", help="Dataset name; default: the files' 'dataset:' key.", show_default=False
+        "--dataset",
+        help="The dataset of the input to take; needed when the input holds several.",
+        show_default=False,
     ),
 ]
+
+
+def read_inputs(
+    paths: list[Path] | None, ontology: Path | None, datasets: list[str] | None
+) -> tuple[Ontology, list[Graph]]:
+    """The checked graph of every dataset of the input (or of those named), in the order
+    they load."""
+    from loader.check.validate import read_graphs
+    from loader.model.ontology import load_ontology
+
+    ont = load_ontology(ontology)
+    return ont, read_graphs(paths or [Path("seed")], ont, datasets or None)
 
 
 def read_input(
     paths: list[Path] | None, ontology: Path | None, dataset: str | None
 ) -> tuple[Ontology, Graph]:
+    """The checked graph of the one dataset of the input, or of the one named."""
     from loader.check.validate import read_graph
     from loader.model.ontology import load_ontology
 

@@ -11,11 +11,13 @@ import typer
 from loader.cli.common import (
     CONTEXT,
     DatasetOption,
+    DatasetsOption,
     OntologyOption,
     fail,
     friendly,
     out,
     read_input,
+    read_inputs,
 )
 
 export_app = typer.Typer(
@@ -33,16 +35,23 @@ def export_cypher(
         list[Path] | None,
         typer.Option("--input", "-i", help="Seed files or directories (default: seed/)."),
     ] = None,
-    dataset: DatasetOption = None,
+    dataset: DatasetsOption = None,
     batch_size: Annotated[int, typer.Option(help="Rows per statement.", min=1)] = 1000,
     ontology: OntologyOption = None,
 ) -> None:
-    """An idempotent Cypher script (constraints + MERGE, no APOC) for cypher-shell or Browser."""
+    """An idempotent Cypher script (constraints + MERGE, no APOC) for cypher-shell or Browser.
+
+    With several datasets, one script after another, in the order they load."""
     from loader.export.exports import cypher_script
     from loader.plan.build import build_plan
 
-    ont, graph = read_input(paths, ontology, dataset)
-    script = cypher_script(build_plan(graph, ont, batch_size))
+    ont, graphs = read_inputs(paths, ontology, dataset)
+    try:
+        script = "\n".join(cypher_script(build_plan(g, ont, batch_size)) for g in graphs)
+        nodes, rels = sum(g.node_count for g in graphs), sum(g.rel_count for g in graphs)
+    finally:
+        for graph in graphs:
+            graph.close()
     if str(file) == "-":
         sys.stdout.write(script)
         return
@@ -53,7 +62,7 @@ def export_cypher(
     except OSError as exc:
         part.unlink(missing_ok=True)
         raise fail(f"cannot write {file}: {exc.strerror}", 1) from None
-    out.print(f"Wrote {file} ({graph.node_count} nodes, {graph.rel_count} relationships).")
+    out.print(f"Wrote {file} ({nodes} nodes, {rels} relationships).")
 
 
 @export_app.command("admin-csv")

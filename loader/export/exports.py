@@ -100,6 +100,7 @@ def write_admin_csv(
     plan: Plan, ont: Ontology, directory: Path, now: dt.datetime | None = None
 ) -> list[str]:
     """Write the CSVs, constraints.cypher and README.md; return the import arguments."""
+    plan.require_self_contained("export admin-csv")
     directory.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     book = {"dataset": plan.dataset, "load_run": export_run_id(plan), "first_seen": now,

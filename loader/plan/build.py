@@ -22,6 +22,9 @@ from typing import Any
 
 from loader.check.graph import Graph
 from loader.check.spill import Spill
+from loader.cypher import literal
+from loader.errors import UsageError
+from loader.model import reference
 from loader.model.ontology import Ontology, PropertySpec
 
 DEFAULT_BATCH = 5_000
@@ -73,6 +76,33 @@ OPTIONAL MATCH (:{start} {{id: row.start}})-[r:{type} {{key: row.key}}]->(:{end}
 RETURN count(*) AS rows, count(CASE WHEN r IS NULL THEN 1 END) AS created,
        count(CASE WHEN r.content_hash <> row.hash THEN 1 END) AS changed"""
 
+# ISO 3166 reference nodes (loader.model.reference) a dataset refers to: created when
+# missing, rewritten when the reference data changed, otherwise untouched (no write, so
+# loads of several datasets that meet at the same state do not wait for each other). A
+# node the loading dataset used to define itself is taken over; one of other data is
+# refused before (REFERENCE_OWNERS).
+REFERENCE_BODY = """UNWIND rows AS row
+MERGE (n:{label} {{id: row.id}})
+WITH n, row, run, now, n.content_hash AS before, coalesce(n.first_seen, now) AS first,
+     n.dataset IS NULL OR n.dataset IN [{reference}, dataset] AS ours
+FOREACH (_ IN CASE WHEN ours AND (before IS NULL OR before <> row.hash) THEN [1] ELSE [] END |
+  SET n = row.props, n.first_seen = first, n.content_hash = row.hash,
+      n.dataset = {reference}, n.load_run = run, n.last_seen = now)
+RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
+       count(CASE WHEN ours AND before <> row.hash THEN 1 END) AS changed"""
+
+REFERENCE_OWNERS = """UNWIND $ids AS wanted_id
+MATCH (n:{label} {{id: wanted_id}})
+WHERE n.dataset IS NULL OR NOT n.dataset IN [$reference, $dataset]
+RETURN n.id AS id, n.dataset AS owner, $label AS label LIMIT 5"""
+
+# the ids a dataset's relationships name that other datasets define must be in the
+# database (a MATCH that finds no end would leave the relationship out, silently)
+EXTERNAL_MISSING = """UNWIND $ids AS wanted_id
+OPTIONAL MATCH (n:{label} {{id: wanted_id}})
+WITH wanted_id, n WHERE n IS NULL
+RETURN wanted_id AS id LIMIT 5"""
+
 # ids are global: an id of the input may be a node of another dataset, of data casegraph did
 # not write, or of this dataset under another label. One check per label of the database:
 # $wanted maps each id of the input to its label in the input. Labels with fewer nodes than
@@ -110,6 +140,13 @@ DELETE n RETURN count(*) AS deleted"""
 COUNT_STALE_NODES = """MATCH (n:{label})
 WHERE n.dataset = $dataset AND NOT n.id IN $keep
 RETURN count(n) AS deleted"""
+
+PRUNE_REFERRED = """MATCH (n:{label})
+WHERE n.dataset = $dataset AND n.load_run <> $run
+MATCH (n)-[r]-()
+WHERE r.dataset IS NOT NULL AND r.dataset <> $dataset
+WITH n, collect(DISTINCT r.dataset) AS by
+RETURN n.id AS id, by LIMIT 5"""
 
 PRUNE_NODES_KEPT = """MATCH (n:{label})
 WHERE n.dataset = $dataset AND n.load_run <> $run AND EXISTS {{ (n)--() }}
@@ -203,6 +240,17 @@ class OwnerCheck:
     scan: str
 
 
+@dataclass(frozen=True)
+class IdCheck:
+    """Ids of one label that the database must hold (``EXTERNAL_MISSING``), or whose
+    owner must be the reference data or the loading dataset (``REFERENCE_OWNERS``)."""
+
+    label: str
+    text: str
+    ids: list[str]
+    datasets: tuple[str, ...] = ()  # of the ids, for the message
+
+
 @dataclass
 class PruneStep:
     """Deleting this dataset's elements that the load did not touch (``delete``, ``kept``:
@@ -215,6 +263,7 @@ class PruneStep:
     count: str
     kept: str | None
     keep_source: Callable[[], list[Any]]
+    referred: str | None = None  # stale nodes that other datasets' relationships point at
 
     @property
     def keep(self) -> list[Any]:
@@ -232,10 +281,14 @@ class Plan:
     wanted_source: Callable[[], dict[str, str]]  # id -> label, every node of the input
     prune: list[PruneStep]
     batch_size: int = DEFAULT_BATCH  # rows a batch; a batched prune deletes as many a transaction
+    references: list[Batch] = field(default_factory=list)  # ISO 3166 nodes, before the others
+    reference_owners: list[IdCheck] = field(default_factory=list)
+    external: list[IdCheck] = field(default_factory=list)  # other datasets' ids it names
+    uses: list[str] = field(default_factory=list)
 
     @property
     def batches(self) -> list[Batch]:
-        return [*self.nodes, *self.rels]
+        return [*self.references, *self.nodes, *self.rels]
 
     @property
     def size(self) -> int:
@@ -244,6 +297,16 @@ class Plan:
     @property
     def node_count(self) -> int:
         return sum(b.size for b in self.nodes)
+
+    def require_self_contained(self, what: str) -> None:
+        """Refuse, for ``what`` (an offline import), a plan whose relationships reach
+        nodes outside it: ISO 3166 reference nodes or other datasets' nodes."""
+        if self.references or self.external:
+            raise UsageError(
+                f"{what} takes a dataset that refers to nothing outside it; {self.dataset!r} "
+                "refers to ISO 3166 reference data or to other datasets: load it with "
+                "`casegraph load` (or export it with `casegraph export cypher`)"
+            )
 
     def wanted(self) -> dict[str, str]:
         """Every id of the input and its label (read from the spill when asked for)."""
@@ -285,6 +348,40 @@ def _batches(spill: Spill, key: Hashable, size: int) -> Iterator[RowSource]:
 def _batch_sizes(total: int, size: int) -> Iterator[int]:
     for start in range(0, total, size):
         yield min(size, total - start)
+
+
+def _reference_batches(graph: Graph, ont: Ontology) -> tuple[list[Batch], list[IdCheck]]:
+    """The ISO 3166 reference nodes the graph refers to (and their source), and the check
+    of who holds their ids (``REFERENCE_BODY``, ``REFERENCE_OWNERS``)."""
+    batches, checks = [], []
+    for label, rows in sorted(graph.reference_rows.items()):
+        q = ont.quote(label)
+        body = REFERENCE_BODY.format(label=q, reference=literal(reference.DATASET))
+        diff = NODE_DIFF.format(label=q)
+
+        def source(rows: list[tuple[Any, ...]] = rows) -> list[tuple[Any, ...]]:
+            return list(rows)
+
+        name = f"{label} ({reference.DATASET})"
+        batches.append(Batch("node", name, body, diff, source, len(rows)))
+        ids = sorted(row[0] for row in rows)
+        checks.append(IdCheck(label, REFERENCE_OWNERS.format(label=q), ids))
+    return batches, checks
+
+
+def _external_checks(graph: Graph, ont: Ontology) -> list[IdCheck]:
+    by_label: dict[str, list[tuple[str, str]]] = {}
+    for node_id, (label, dataset) in sorted(graph.external.items()):
+        by_label.setdefault(label, []).append((node_id, dataset))
+    return [
+        IdCheck(
+            label,
+            EXTERNAL_MISSING.format(label=ont.quote(label)),
+            [node_id for node_id, _ in found],
+            tuple(dataset for _, dataset in found),
+        )
+        for label, found in sorted(by_label.items())
+    ]
 
 
 def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> Plan:
@@ -347,6 +444,7 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
 
         return keep
 
+    references, reference_owners = _reference_batches(graph, ont)
     prune: list[PruneStep] = []
     for rtype in sorted(ont.relationships):
         q = ont.quote(rtype)
@@ -370,6 +468,7 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
                 COUNT_STALE_NODES.format(label=q),
                 PRUNE_NODES_KEPT.format(label=q),
                 node_keep(label),
+                PRUNE_REFERRED.format(label=q),
             )
         )
     return Plan(
@@ -382,4 +481,8 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         wanted_source=wanted,
         prune=prune,
         batch_size=batch_size,
+        references=references,
+        reference_owners=reference_owners,
+        external=_external_checks(graph, ont),
+        uses=list(graph.uses),
     )

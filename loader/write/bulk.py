@@ -291,6 +291,7 @@ def load(
     log: Log = lambda _: None,
 ) -> BulkReport:
     """Import the plan into the empty database of the local server; see the module doc."""
+    plan.require_self_contained("--bulk")
     home = (home or localserver.default_home()).expanduser().resolve()
     state = local_server(uri, home)
     config = localserver.recorded_config(home, state)

@@ -10,10 +10,29 @@ from __future__ import annotations
 
 from neo4j import ManagedTransaction, Session
 
+from loader.errors import LoadError
 from loader.plan.build import PRUNE_ALL, Plan
 from loader.write import batches
 from loader.write.batches import query_text
 from loader.write.report import LoadReport
+
+
+def check_prune(tx: ManagedTransaction, plan: Plan, run: str) -> None:
+    """Refuse to prune a node that left the input while another dataset's relationships
+    still point at it (reference data that cases use): those must go first."""
+    held: list[str] = []
+    for step in plan.prune:
+        if step.referred:
+            params = {"dataset": plan.dataset, "run": run}
+            for record in tx.run(query_text(step.referred), params):
+                by = ", ".join(repr(d) for d in sorted(record["by"]))
+                held.append(f"{record['id']!r} (referred to by dataset {by})")
+    if held:
+        raise LoadError(
+            f"--prune would delete nodes of dataset {plan.dataset!r} that other datasets "
+            f"refer to: {', '.join(held[:5])}; nothing was pruned. Remove those references "
+            "(or keep the nodes in the input) first"
+        )
 
 
 def prune_batched(session: Session, plan: Plan, report: LoadReport) -> None:

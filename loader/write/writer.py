@@ -40,6 +40,7 @@ from loader.errors import (
     signal_exit_code,
 )
 from loader.heap import old_objects_frozen
+from loader.model.reference import DATASET as REFERENCE_DATASET
 from loader.plan.build import Plan, Statement
 from loader.write import batches
 from loader.write.batches import (
@@ -49,7 +50,7 @@ from loader.write.batches import (
     query_text,
     writer_count,
 )
-from loader.write.prune import prune_batched, prune_in
+from loader.write.prune import check_prune, prune_batched, prune_in
 from loader.write.report import Counts, LoadReport, element_counts, new_report
 
 DEFAULT_SINGLE_LIMIT = 100_000
@@ -138,6 +139,37 @@ def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
         raise LoadError(
             f"ids already used in the database by other data: {', '.join(clashes[:5])}; "
             f"dataset {plan.dataset!r} may not overwrite them (use other ids)"
+        )
+
+
+def _check_references(tx: ManagedTransaction, plan: Plan) -> None:
+    """Refuse a load whose relationships name ids of other datasets that the database
+    does not hold (load those first), or ISO 3166 ids that other data holds."""
+    missing: list[str] = []
+    for check in plan.external:
+        owner = dict(zip(check.ids, check.datasets, strict=True))
+        for record in tx.run(query_text(check.text), ids=check.ids):
+            missing.append(f"{record['id']!r} (dataset {owner[record['id']]!r})")
+    if missing:
+        first = sorted({m.rsplit("(dataset ", 1)[1].rstrip(")") for m in missing})
+        raise LoadError(
+            f"dataset {plan.dataset!r} refers to ids the database does not hold: "
+            f"{', '.join(missing[:5])}; load {', '.join(first)} first (casegraph load with "
+            f"--dataset {first[0].strip(chr(39))}, or the whole seed folder)"
+        )
+    clashes: list[str] = []
+    for check in plan.reference_owners:
+        params = {"ids": check.ids, "label": check.label, "dataset": plan.dataset,
+                  "reference": REFERENCE_DATASET}  # fmt: skip
+        for record in tx.run(query_text(check.text), params):
+            owner = record["owner"]
+            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
+            clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
+    if clashes:
+        raise LoadError(
+            f"ISO 3166 reference ids are used in the database by other data: "
+            f"{', '.join(clashes[:5])}; dataset {plan.dataset!r} refers to them as reference "
+            "data"
         )
 
 
@@ -294,6 +326,7 @@ def _load_single(
         base = run_params(plan, attempt, dt.datetime.now(dt.UTC))
         _lock(tx, plan, attempt.run)
         _check_owners(tx, plan)
+        _check_references(tx, plan)
         attempt.first_load = tx.run(FIRST_LOAD, dataset=plan.dataset).single(strict=True)[0]
         tx.run(RUN_START, base).consume()
         done = 0
@@ -310,6 +343,7 @@ def _load_single(
             if progress:
                 progress(done, plan.size)
         if prune:
+            check_prune(tx, plan, attempt.run)  # refused: the whole load is rolled back
             prune_in(tx, plan, attempt, count_only=False)
         attempt.status = "succeeded"
         end_run(tx, attempt, error=None)
@@ -371,6 +405,7 @@ def _load_batched(
         try:
             _lock(lock_tx, plan, report.run)  # type: ignore[arg-type]
             session.execute_read(lambda tx: _check_owners(tx, plan))
+            session.execute_read(lambda tx: _check_references(tx, plan))
             # under the lock: a first load of the dataset creates instead of merging
             report.first_load = session.execute_read(
                 lambda tx: tx.run(FIRST_LOAD, dataset=plan.dataset).single(strict=True)[0]
@@ -381,9 +416,11 @@ def _load_batched(
             raise DatabaseUnavailableError(f"cannot start the load: {exc}") from None
         phase = Phase(driver, database, report, base, metadata, progress, plan.size)
         try:
-            phase.run(plan.nodes, 0, writers)  # every node before the relationships to them
-            phase.run(plan.rels, len(plan.nodes), writers)
+            phase.run(plan.references, 0, 1)  # shared with other loads: one at a time
+            phase.run(plan.nodes, len(plan.references), writers)  # nodes before relationships
+            phase.run(plan.rels, len(plan.references) + len(plan.nodes), writers)
             if prune:
+                session.execute_read(lambda tx: check_prune(tx, plan, report.run))
                 prune_batched(session, plan, report)
         except (Exception, KeyboardInterrupt, Terminated) as exc:  # anything, even a bug:
             interrupted = not isinstance(exc, Exception)  # record the run's end first
