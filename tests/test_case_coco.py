@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
-from neo4j import Driver
 
 from tests.conftest import Neo4jServer
-from tests.helpers import casegraph, load_seed
+from tests.helpers import casegraph
 
 pytestmark = pytest.mark.neo4j
 
@@ -39,21 +38,8 @@ def _cli(server: Neo4jServer | None, *args: str) -> subprocess.CompletedProcess[
     return casegraph(*args, env=server.env() if server else None)
 
 
-@pytest.fixture(scope="module")
-def case(neo4j_server: Neo4jServer, driver: Driver) -> Neo4jServer:
-    """An empty database into which seed/ was loaded once, successfully."""
-    return load_seed(neo4j_server, driver)
-
-
-@pytest.fixture
-def q(case: Neo4jServer, driver: Driver) -> Any:
-    """Run a read query on the loaded case; return the records as dicts."""
-
-    def run(query: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = driver.execute_query(query, params, database_=case.database)
-        return [record.data() for record in records]
-
-    return run
+# the fixtures `case` (seed/ loaded once into an empty database) and `q` (a read query
+# on it) are tests/conftest.py's
 
 
 def _date(value: Any) -> str:
@@ -301,7 +287,8 @@ def test_figures_of_the_press_release(q: Any) -> None:
 
 def test_four_people_arrested_including_the_creator(q: Any) -> None:
     rows = q(
-        "MATCH (e:Event {kind: 'arrest'}) OPTIONAL MATCH (p:Person)-[r:ARRESTED_IN]->(e) "
+        "MATCH (e:Event {kind: 'arrest', dataset: 'coco-gg'}) "
+        "OPTIONAL MATCH (p:Person)-[r:ARRESTED_IN]->(e) "
         "RETURN e.people_count AS n, collect([p.id, r.status]) AS people"
     )
     assert len(rows) == 1
@@ -384,7 +371,8 @@ def test_his_wife_held_in_custody_in_the_var(q: Any) -> None:
 
 def test_the_exact_set_of_sources(q: Any) -> None:
     rows = q(
-        "MATCH (s:Source) RETURN s.id AS id, s.kind AS kind, s.publisher AS publisher, "
+        "MATCH (s:Source {dataset: 'coco-gg'}) "
+        "RETURN s.id AS id, s.kind AS kind, s.publisher AS publisher, "
         "s.date AS date, s.date_precision AS p, s.url AS url"
     )
     got = {row["id"]: row for row in rows}
@@ -466,12 +454,18 @@ def test_every_fact_has_a_source_and_no_person_is_proven_guilty(q: Any) -> None:
 def test_loading_again_changes_nothing(case: Neo4jServer) -> None:
     done = _cli(case, "load", "seed/", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
-    report = json.loads(done.stdout)
-    assert report["status"] == "succeeded"
-    assert report["dataset"] == "coco-gg"
-    assert report["totals"]["created"] == 0
-    assert report["totals"]["changed"] == 0
-    assert report["totals"]["unchanged"] > 0
+    reports = json.loads(done.stdout)  # one per dataset, in the order they load
+    assert [r["dataset"] for r in reports] == ["reference", "archetyp", "coco-gg"]
+    for report in reports:
+        assert report["status"] == "succeeded"
+        assert report["mode"] == "skipped"  # the same input: not even compared row by row
+        assert report["totals"]["created"] == 0
+        assert report["totals"]["changed"] == 0
+        assert report["totals"]["unchanged"] > 0
+    forced = json.loads(_cli(case, "load", "seed/", "--json", "--force").stdout)
+    for report in forced:  # written again: every row compared, none different
+        assert report["mode"] == "single"
+        assert (report["totals"]["created"], report["totals"]["changed"]) == (0, 0)
 
 
 def test_validate_accepts_the_seed() -> None:
