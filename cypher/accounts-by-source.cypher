@@ -6,17 +6,22 @@
 //   name it. Accounts that differ (e.g. a post naming customs where a press release names other
 //   units) show up as non-empty not_named_by.
 // category: Provenance
-// param: target string default='platform/coco' -- id of the node acted upon
+// param: target string example='platform/archetyp' -- id of the node acted upon (name-search
+//   finds it)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: sources, agencies, accounts, contradictions
 
 MATCH (t {id: $target})
 CALL (t) {
   MATCH (t)-[r]->(a:Agency)
+  WHERE $case = '' OR r.dataset = $case
   RETURN r, a, coalesce(t.name, t.title) AS via
   UNION
   MATCH (m)-[:INVESTIGATES|CONCERNS]->(t)
   WHERE m:Investigation OR m:Event
   MATCH (m)-[r]->(a:Agency)
+  WHERE $case = '' OR r.dataset = $case
   RETURN r, a, m.name AS via
 }
 WITH a, toLower(replace(type(r), '_', ' ')) + ' (' + via + ')' AS role, r.status AS status,

@@ -8,12 +8,15 @@
 // category: Timeline
 // param: asOf date example=2024-06-30 -- the date: YYYY, YYYY-MM or YYYY-MM-DD (a year or month
 //   means its first day)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: time, validity, as of, dates
 
 CALL () {
   MATCH (a)-[r]->(b)
   WHERE (r.valid_from IS NOT NULL OR r.valid_to IS NOT NULL)
     AND (r.valid_from IS NULL OR r.valid_from <= $asOf)
+    AND ($case = '' OR r.dataset = $case)
   WITH a, r, b,
        CASE r.valid_from_precision
          WHEN 'year' THEN duration('P1Y') WHEN 'month' THEN duration('P1M') ELSE duration('P1D')
@@ -31,7 +34,7 @@ CALL () {
          r.status AS status, r.sources AS sources
   UNION ALL
   MATCH (a)-[r]->(b)
-  WHERE r.date <= $asOf
+  WHERE r.date <= $asOf AND ($case = '' OR r.dataset = $case)
   WITH a, r, b,
        CASE r.date_precision
          WHEN 'year' THEN duration('P1Y') WHEN 'month' THEN duration('P1M') ELSE duration('P1D')
@@ -44,7 +47,7 @@ CALL () {
          r.status AS status, r.sources AS sources
   UNION ALL
   MATCH (n)
-  WHERE n.date <= $asOf
+  WHERE n.date <= $asOf AND ($case = '' OR n.dataset = $case)
   WITH n,
        CASE n.date_precision
          WHEN 'year' THEN duration('P1Y') WHEN 'month' THEN duration('P1M') ELSE duration('P1D')
@@ -58,7 +61,7 @@ CALL () {
          n.status AS status, n.sources AS sources
   UNION ALL
   MATCH (i:Investigation)
-  WHERE i.opened_on <= $asOf
+  WHERE i.opened_on <= $asOf AND ($case = '' OR i.dataset = $case)
   WITH i,
        CASE i.opened_on_precision
          WHEN 'year' THEN duration('P1Y') WHEN 'month' THEN duration('P1M') ELSE duration('P1D')

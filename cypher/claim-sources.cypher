@@ -4,22 +4,25 @@
 //   to it), one row per source it cites: the source's title, publisher, kind and date, the
 //   documents that relay it (CITED_IN), the claim's status and the source's wording (note).
 // category: Provenance
-// param: entity string default='platform/coco' -- id of the node
+// param: entity string example='platform/archetyp' -- id of the node (name-search finds it)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: sources, provenance, claims, evidence
 
 MATCH (n {id: $entity})
 CALL (n) {
+  WITH n WHERE $case = '' OR n.dataset = $case
   RETURN 0 AS rank, 'node' AS kind, null AS relation, null AS other, n.status AS status,
          n.sources AS source_ids, null AS note
   UNION ALL
   MATCH (n)-[r]->(m)
-  WHERE r.sources IS NOT NULL
+  WHERE r.sources IS NOT NULL AND ($case = '' OR r.dataset = $case)
   RETURN 1 AS rank, 'relationship' AS kind, '-[' + type(r) + ']->' AS relation,
          coalesce(m.name, m.title, m.id) AS other, r.status AS status, r.sources AS source_ids,
          r.note AS note
   UNION ALL
   MATCH (n)<-[r]-(m)
-  WHERE r.sources IS NOT NULL
+  WHERE r.sources IS NOT NULL AND ($case = '' OR r.dataset = $case)
   RETURN 1 AS rank, 'relationship' AS kind, '<-[' + type(r) + ']-' AS relation,
          coalesce(m.name, m.title, m.id) AS other, r.status AS status, r.sources AS source_ids,
          r.note AS note

@@ -6,12 +6,15 @@
 //   another).
 // category: Provenance
 // param: about string default='' -- id of an entity: only claims from or to it ('' for all)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: sources, contradictions, provenance, corroboration
 
 MATCH (a)-[r1]->(b), (a)-[r2]->(c)
 WHERE type(r1) = type(r2)
   AND elementId(r1) < elementId(r2)
   AND ($about = '' OR $about IN [a.id, b.id, c.id])
+  AND ($case = '' OR (r1.dataset = $case AND r2.dataset = $case))
   AND (
     (b <> c AND size(r1.sources) > 0 AND size(r2.sources) > 0
       AND none(s IN r1.sources WHERE s IN r2.sources))

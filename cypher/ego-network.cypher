@@ -5,9 +5,11 @@
 //   an excluded label (by default the Source and LoadRun bookkeeping) are neither shown nor
 //   crossed.
 // category: Exploration
-// param: entity string default='platform/coco' -- id of the centre node
+// param: entity string example='agency/eurojust' -- id of the centre node (name-search finds it)
 // param: depth int default=1 -- how many hops out, 1 to 3 (more is capped at 3)
 // param: exclude list<string> default='Source,LoadRun' -- labels to leave out (comma-separated)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: neighbourhood, ego network, exploration, graph
 
 MATCH (c {id: $entity})
@@ -15,6 +17,8 @@ MATCH p = (c)-[*1..3]-(n)
 WHERE length(p) <= $depth
   AND n <> c
   AND none(x IN nodes(p) WHERE any(l IN labels(x) WHERE l IN $exclude))
+  AND all(r IN relationships(p) WHERE ($case = '' OR r.dataset = $case)
+    AND (type(r) <> 'SAME_AS' OR r.judgement = 'same'))
 WITH n, p,
      trim(reduce(s = '', i IN range(0, length(p) - 1) |
        s

@@ -3,10 +3,13 @@
 // description: The figures (counts) sources state about a platform, investigation or event: value,
 //   unit, how to read it (at least, approximate...) and the period counted.
 // category: Platform
-// param: entity string default='platform/coco' -- id of the node the figures measure
+// param: entity string default='' -- id of the node the figures measure ('' for every one)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: figures, statistics, victims, procedures
 
-MATCH (f:Figure)-[r:FIGURE_OF]->(x {id: $entity})
+MATCH (f:Figure)-[r:FIGURE_OF]->(x)
+WHERE ($entity = '' OR x.id = $entity) AND ($case = '' OR r.dataset = $case)
 RETURN x.name AS about,
        f.name AS figure,
        f.value AS value,
@@ -24,4 +27,4 @@ RETURN x.name AS about,
        END AS period_end,
        r.status AS status,
        r.sources AS sources
-ORDER BY value DESC, figure;
+ORDER BY about, value DESC, figure;

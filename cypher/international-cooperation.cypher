@@ -4,10 +4,13 @@
 //   (COOPERATED_WITH), and the international bodies its operations were coordinated with
 //   (COORDINATED_WITH), with what the sources say of each one's part.
 // category: Investigation
-// param: investigation string default='investigation/coco' -- id of the Investigation node
+// param: investigation string default='' -- id of the Investigation node ('' for every one)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: cooperation, international, jurisdictions
 
-MATCH (i:Investigation {id: $investigation})-[r:COOPERATED_WITH|COORDINATED_WITH]->(x)
+MATCH (i:Investigation)-[r:COOPERATED_WITH|COORDINATED_WITH]->(x)
+WHERE ($investigation = '' OR i.id = $investigation) AND ($case = '' OR r.dataset = $case)
 RETURN i.name AS investigation,
        CASE type(r) WHEN 'COOPERATED_WITH' THEN 'cooperated' ELSE 'coordinated with' END
          AS relation,
@@ -20,4 +23,4 @@ RETURN i.name AS investigation,
        r.note AS context,
        r.status AS status,
        r.sources AS sources
-ORDER BY relation, type DESC, country, partner;
+ORDER BY investigation, relation, type DESC, country, partner;

@@ -3,11 +3,14 @@
 // description: The bodies that directed, conducted, supported or coordinated an investigation,
 //   each with the chain of bodies it belongs to (PART_OF, up to the top of the hierarchy).
 // category: Investigation
-// param: investigation string default='investigation/coco' -- id of the Investigation node
+// param: investigation string default='' -- id of the Investigation node ('' for every one)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: investigation, agencies, chain of command, authority
 
-MATCH (i:Investigation {id: $investigation})
+MATCH (i:Investigation)
       -[r:UNDER_AUTHORITY_OF|CONDUCTED_BY|SUPPORTED_BY|COORDINATED_WITH]->(a:Agency)
+WHERE ($investigation = '' OR i.id = $investigation) AND ($case = '' OR r.dataset = $case)
 OPTIONAL MATCH chain = (a)-[:PART_OF*1..10]->(top:Agency)
 WHERE NOT (top)-[:PART_OF]->(:Agency)
 WITH i, r, a, chain,
@@ -33,4 +36,4 @@ RETURN i.name AS investigation,
        r.role AS unit_role,
        r.status AS status,
        r.sources AS sources
-ORDER BY rank, agency;
+ORDER BY investigation, rank, agency;

@@ -6,6 +6,8 @@
 // category: Exploration
 // param: text string example='Paris prosecutor' -- the text to look for
 // param: limit int default=25 -- at most this many nodes
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: search, names, aliases, lookup
 
 WITH reduce(s = normalize(toLower(trim($text)), NFD),
@@ -13,6 +15,7 @@ WITH reduce(s = normalize(toLower(trim($text)), NFD),
             replace(s, mark, '')) AS needle
 MATCH (n)
 WHERE needle <> '' AND NOT n:LoadRun AND NOT n:LoadLock AND NOT n:SavedQuery
+  AND ($case = '' OR n.dataset = $case OR EXISTS { (n)-[q]-() WHERE q.dataset = $case })
 WITH n, needle,
      [v IN [n.name, n.title, n.acronym, n.iso_code, n.name_en] + coalesce(n.aliases, [])
        WHERE v IS NOT NULL] AS names

@@ -9,11 +9,14 @@
 //   -- the statuses to list (comma-separated)
 // param: proven list<string> default='convicted' -- the statuses that mean proven (see
 //   loader/model/ontology.yaml: only convicted is proven)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: people, status, arrest, custody, presumption of innocence
 
 MATCH (person:Person)
+WHERE $case = '' OR person.dataset = $case OR EXISTS { (person)-[q]-() WHERE q.dataset = $case }
 OPTIONAL MATCH (person)-[r]-(x)
-WHERE r.status IN $statuses
+WHERE r.status IN $statuses AND ($case = '' OR r.dataset = $case)
 WITH person, r, x,
      CASE WHEN r.date IS NOT NULL THEN r.date WHEN x:Event THEN x.date END AS on,
      CASE WHEN r.date IS NOT NULL THEN r.date_precision WHEN x:Event THEN x.date_precision END

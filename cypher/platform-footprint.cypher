@@ -4,10 +4,13 @@
 //   and the jurisdictions of that operator (nationality, registration, relocations), and who
 //   shut it down. Dates are shown as precise as the sources give them.
 // category: Platform
-// param: platform string default='platform/coco' -- id of the Platform node
+// param: platform string default='' -- id of the Platform node ('' for every one)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: platform, domains, hosting, operator, relocation, jurisdictions
 
-MATCH (p:Platform {id: $platform})
+MATCH (p:Platform)
+WHERE $platform = '' OR p.id = $platform
 CALL (p) {
   MATCH (d:Domain)-[r:DOMAIN_OF]->(p)
   RETURN 1 AS rank, 'domain' AS aspect, d.name AS entity, r, null AS place
@@ -31,7 +34,9 @@ CALL (p) {
   MATCH (p)-[r:SHUT_DOWN_BY]->(a:Agency)
   RETURN 5 AS rank, 'shut down by' AS aspect, a.name AS entity, r, null AS place
 }
-RETURN aspect,
+WITH * WHERE $case = '' OR r.dataset = $case
+RETURN p.name AS platform,
+       aspect,
        entity,
        type(r) AS relation,
        place.name AS jurisdiction,
@@ -48,4 +53,4 @@ RETURN aspect,
        END AS until,
        r.status AS status,
        r.sources AS sources
-ORDER BY rank, coalesce(r.valid_from, r.valid_to), entity, aspect, jurisdiction;
+ORDER BY platform, rank, coalesce(r.valid_from, r.valid_to), entity, aspect, jurisdiction;

@@ -4,12 +4,16 @@
 //   event or investigation (how, in `connections`), with every tie each person has to a
 //   jurisdiction: origin, residence, nationality, relocation, custody.
 // category: People
-// param: platform string default='platform/coco' -- id of the Platform node
+// param: platform string default='' -- id of the Platform node ('' for every one)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: people, platform, jurisdictions, relocation, nationality
 
-MATCH (p:Platform {id: $platform})
+MATCH (p:Platform)
+WHERE $platform = '' OR p.id = $platform
 MATCH path = (person:Person)-[*1..2]-(p)
 WHERE all(x IN nodes(path)[1..-1] WHERE x:Person OR x:Organization OR x:Event OR x:Investigation)
+  AND ($case = '' OR all(r IN relationships(path) WHERE r.dataset = $case))
 WITH person, path,
      trim(reduce(s = '', i IN range(0, length(path) - 1) |
        s
@@ -22,6 +26,7 @@ WITH person, path,
 ORDER BY size(via), via
 WITH person, collect(DISTINCT via) AS connections
 OPTIONAL MATCH (person)-[t]->(j:Jurisdiction)
+WHERE $case = '' OR t.dataset = $case
 RETURN person.name AS person,
        person.role AS role,
        connections,

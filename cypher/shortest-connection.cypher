@@ -7,11 +7,15 @@
 // param: from_id string example='person/isaac-steidl' -- id of the first node
 // param: to_id string example='agency/uncyber' -- id of the second node
 // param: exclude list<string> default='Source,LoadRun' -- labels the paths may not pass through
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: path, shortest path, connection, exploration
 
 MATCH (a {id: $from_id}), (b {id: $to_id})
 MATCH p = allShortestPaths((a)-[*..10]-(b))
 WHERE none(x IN nodes(p)[1..-1] WHERE any(l IN labels(x) WHERE l IN $exclude))
+  AND all(r IN relationships(p) WHERE ($case = '' OR r.dataset = $case)
+    AND (type(r) <> 'SAME_AS' OR r.judgement = 'same'))
 WITH p, [x IN nodes(p) | coalesce(x.name, x.title, x.id)] AS names,
      [r IN relationships(p) | type(r)] AS types
 ORDER BY names, types

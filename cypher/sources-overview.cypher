@@ -4,9 +4,12 @@
 //   how much of the graph rests on it: the entities it names, the claims it supports, and the
 //   claims that have no other source.
 // category: Provenance
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: sources, provenance, reliability
 
 MATCH (s:Source)
+WHERE $case = '' OR s.dataset = $case
 CALL (s) {
   OPTIONAL MATCH ()-[r]->()
   WHERE s.id IN r.sources

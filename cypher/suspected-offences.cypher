@@ -5,10 +5,13 @@
 //   the maximum penalties a source states. Every row is a suspicion or an allegation, never a
 //   finding: read the status.
 // category: Investigation
-// param: investigation string default='investigation/coco' -- id of the Investigation node
+// param: investigation string default='' -- id of the Investigation node ('' for every one)
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: offences, penalties, suspicion, allegation
 
-MATCH (i:Investigation {id: $investigation})
+MATCH (i:Investigation)
+WHERE $investigation = '' OR i.id = $investigation
 CALL (i) {
   MATCH (i)-[r:SUSPECTED_OF]->(o:Offence)
   RETURN 0 AS rank, i AS subject, r, o
@@ -16,6 +19,7 @@ CALL (i) {
   MATCH (i)-[:INVESTIGATES]->(t)-[r:SUSPECTED_OF|FACILITATED]->(o:Offence)
   RETURN 1 AS rank, t AS subject, r, o
 }
+WITH * WHERE $case = '' OR r.dataset = $case
 RETURN subject.name AS subject,
        head(labels(subject)) AS subject_type,
        CASE type(r) WHEN 'SUSPECTED_OF' THEN 'suspected of' ELSE 'said to have facilitated' END

@@ -6,11 +6,14 @@
 // category: Timeline
 // param: about string default='' -- id of an entity: only the events linked to it ('' for all)
 // param: undated bool default=true -- also list the events the sources give no date for
+// param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
+//   every case
 // tags: timeline, events, dates
 
 MATCH (e:Event)
 WHERE ($about = '' OR EXISTS { (e)--({id: $about}) })
   AND ($undated OR e.date IS NOT NULL)
+  AND ($case = '' OR e.dataset = $case)
 CALL (e) {
   OPTIONAL MATCH (e)-[c:CONCERNS]->(x)
   WITH c, x ORDER BY x.name

@@ -62,6 +62,7 @@ def check_golden(name: str, text: str) -> None:
 
 def _library(tmp_path: Path, queries: dict[str, tuple[str, str]]) -> dict[str, SavedQuery]:
     """A small library: {name: (title, category)}, each query ``RETURN 1 AS one``."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for name, (title, category) in queries.items():
         (tmp_path / f"{name}.cypher").write_text(
             f"// {title}\n// name: {name}\n// description: A test.\n// category: {category}\n"
@@ -215,16 +216,28 @@ def test_favorites_with_the_same_file_name_are_told_apart(tmp_path: Path) -> Non
 # -- parameter presets ----------------------------------------------------------------------
 
 
-def test_param_presets_are_evaluated_by_the_server() -> None:
-    assert param_preset(LIBRARY["as-of"]) == ":param asOf => date('2024-06-30')"
+def test_param_presets_are_evaluated_by_the_server(tmp_path: Path) -> None:
+    assert param_preset(LIBRARY["as-of"]) == (
+        ":param [{asOf, case}] => { RETURN date('2024-06-30') AS asOf, '' AS case }"
+    )
     assert param_preset(LIBRARY["name-search"]) == (
-        ":param [{text, limit}] => { RETURN 'Paris prosecutor' AS text, 25 AS limit }"
+        ":param [{text, limit, case}] => "
+        "{ RETURN 'Paris prosecutor' AS text, 25 AS limit, '' AS case }"
     )
     assert param_preset(LIBRARY["ego-network"]) == (
-        ":param [{entity, depth, exclude}] => "
-        "{ RETURN 'platform/coco' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude }"
+        ":param [{entity, depth, exclude, case}] => "
+        "{ RETURN 'agency/eurojust' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude, "
+        "'' AS case }"
     )
-    assert param_preset(LIBRARY["sources-overview"]) is None
+    # every shipped query takes `case`: one parameter, and none, in a library of one's own
+    (tmp_path / "one.cypher").write_text(
+        "// One\n// name: one\n// description: d.\n// category: c\n"
+        "// param: on date example=2024-06-30\n\nRETURN $on AS on;\n",
+        encoding="utf-8",
+    )
+    own = {**load_library(tmp_path), **_library(tmp_path / "none", {"none": ("None", "c")})}
+    assert param_preset(own["one"]) == ":param on => date('2024-06-30')"
+    assert param_preset(own["none"]) is None
 
 
 # -- guide ----------------------------------------------------------------------------------
@@ -439,7 +452,9 @@ def test_publish_writes_one_node_per_query_and_is_idempotent(
     )
     saved = _saved(driver, database)
     assert saved == {name: saved_query_row(query) for name, query in LIBRARY.items()}
-    assert saved["as-of"]["param_command"] == ":param asOf => date('2024-06-30')"
+    assert saved["as-of"]["param_command"] == (
+        ":param [{asOf, case}] => { RETURN date('2024-06-30') AS asOf, '' AS case }"
+    )
     assert '"name": "asOf"' in saved["as-of"]["params"]
     again = publish(driver, database, LIBRARY)
     assert (again.created, again.changed, again.removed) == ([], [], [])

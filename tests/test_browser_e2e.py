@@ -47,7 +47,8 @@ CHROME_FLAGS = (
     "--window-size=1400,1100",
 )
 QUERY = "international-cooperation"
-STATES = ("Bulgarie", "Allemagne", "Hongrie", "Lituanie", "Pays-Bas")
+# coco's five states (ISO 3166's English names) and Archetyp's Romania, Spain, Sweden and US
+STATES = ("Bulgaria", "Germany", "Hungary", "Lithuania", "Netherlands", "Romania", "Spain")
 WAIT = 20
 # What a drag-and-drop of the favorites zip onto Browser's window dispatches.
 DROP_ZIP = """
@@ -231,12 +232,14 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
     guide = frame(":play", title)
     assert f"{number} / " in guide.text
     preset, query = guide.find_elements(By.CSS_SELECTOR, "pre.runnable")[:2]
-    assert preset.text.strip().endswith(":param investigation => 'investigation/coco'")
+    assert preset.text.strip().endswith(
+        ":param [{investigation, case}] => { RETURN '' AS investigation, '' AS case }"
+    )
 
     # Its play icon runs the parameter preset at once.
     preset.find_element(By.CSS_SELECTOR, "i").click()
-    params = frame(":param investigation", "Successfully set your parameters")
-    assert '"investigation": "investigation/coco"' in params.text
+    params = frame(":param [{investigation, case}]", "Successfully set your parameters")
+    assert '"investigation": ""' in params.text  # every investigation, of every case
 
     # A click on the query puts it in the editor; Run runs it.
     query.click()
@@ -246,7 +249,7 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
         )
     )
     chrome.find_element(By.CSS_SELECTOR, "[data-testid=editor-Run]").click()
-    result = frame(f"// {title}", "Pays-Bas")
+    result = frame(f"// {title}", "Netherlands")
     result.find_element(By.CSS_SELECTOR, "[data-testid=cypherFrameSidebarTable]").click()
     for state_name in STATES:
         wait.until(lambda _, name=state_name: name in result.text)

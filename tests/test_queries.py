@@ -348,24 +348,32 @@ def _usage(call: Callable[[], Any]) -> str:
 
 def test_param_values_are_typed_from_the_header() -> None:
     ego = LIBRARY["ego-network"]
-    assert bind_params(ego, {}) == {
+    assert bind_params(ego, {"entity": "platform/coco"}) == {
         "entity": "platform/coco",
         "depth": 1,
         "exclude": ["Source", "LoadRun"],
+        "case": "",
     }
-    assert bind_params(ego, split_param_args(["depth=2", "exclude=Source, LoadRun,Offence"])) == {
-        "entity": "platform/coco",
+    given = split_param_args(["entity=x", "depth=2", "exclude=Source, LoadRun,Offence", "case=a"])
+    assert bind_params(ego, given) == {
+        "entity": "x",
         "depth": 2,
         "exclude": ["Source", "LoadRun", "Offence"],
+        "case": "a",
     }
-    assert bind_params(LIBRARY["as-of"], {"asOf": "2023"}) == {"asOf": dt.date(2023, 1, 1)}
-    assert bind_params(LIBRARY["as-of"], {"asOf": "2024-06-30"}) == {"asOf": dt.date(2024, 6, 30)}
-    assert bind_params(LIBRARY["timeline"], {"undated": "false"}) == {"about": "", "undated": False}
+    as_of = LIBRARY["as-of"]
+    assert bind_params(as_of, {"asOf": "2023"}) == {"asOf": dt.date(2023, 1, 1), "case": ""}
+    assert bind_params(as_of, {"asOf": "2024-06-30"}) == {"asOf": dt.date(2024, 6, 30), "case": ""}
+    assert bind_params(LIBRARY["timeline"], {"undated": "false"}) == {
+        "about": "",
+        "undated": False,
+        "case": "",
+    }
 
 
 def test_bad_param_values() -> None:
     ego, as_of = LIBRARY["ego-network"], LIBRARY["as-of"]
-    assert _usage(lambda: bind_params(ego, {"depth": "two"})) == (
+    assert _usage(lambda: bind_params(ego, {"entity": "x", "depth": "two"})) == (
         "parameter 'depth' of query 'ego-network' (int): 'two' is not an integer"
     )
     assert _usage(lambda: bind_params(as_of, {"asOf": "2023-02-30"})) == (
@@ -382,10 +390,11 @@ def test_bad_param_values() -> None:
         "query 'as-of' needs parameter 'asOf' (date): --param asOf=VALUE (e.g. asOf=2024-06-30)"
     )
     assert _usage(lambda: bind_params(ego, {"hops": "2"})) == (
-        "query 'ego-network' has no parameter 'hops' (its parameters: entity, depth, exclude)"
+        "query 'ego-network' has no parameter 'hops' (its parameters: entity, depth, exclude, case)"
     )
-    assert _usage(lambda: bind_params(LIBRARY["sources-overview"], {"x": "1"})) == (
-        "query 'sources-overview' has no parameter 'x' (it takes no parameters)"
+    assert _usage(lambda: bind_params(ego, {})) == (
+        "query 'ego-network' needs parameter 'entity' (string): --param entity=VALUE "
+        "(e.g. entity=agency/eurojust)"
     )
     assert _usage(lambda: split_param_args(["depth"])) == "--param 'depth': expected NAME=VALUE"
     assert _usage(lambda: split_param_args(["a=1", "a=2"])) == "--param a given twice"
@@ -397,10 +406,13 @@ def test_bad_param_values() -> None:
 def test_browser_param_preset() -> None:
     assert cypher_literal("it's a\\b\nc") == "'it\\'s a\\\\b\\nc'"
     assert cypher_literal([1, 2.5, True]) == "[1, 2.5, true]"
-    assert param_preset(LIBRARY["as-of"]) == ":param asOf => date('2024-06-30')"
+    assert param_preset(LIBRARY["as-of"]) == (
+        ":param [{asOf, case}] => { RETURN date('2024-06-30') AS asOf, '' AS case }"
+    )
     assert param_preset(LIBRARY["ego-network"]) == (
-        ":param [{entity, depth, exclude}] => "
-        "{ RETURN 'platform/coco' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude }"
+        ":param [{entity, depth, exclude, case}] => "
+        "{ RETURN 'agency/eurojust' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude, "
+        "'' AS case }"
     )
 
 
@@ -446,6 +458,8 @@ TESTED = {
     "ego-network",
     "shortest-connection",
     "name-search",
+    "shared-entities",
+    "case-connections",
 }
 
 
@@ -464,25 +478,29 @@ Run = Callable[..., list[dict[str, Any]]]
 
 @pytest.fixture
 def run(case: Neo4jServer, driver: Driver) -> Run:
-    """Run a saved query by name with --param-style text values; return its rows."""
+    """Run a saved query by name with --param-style text values; return its rows. The
+    tests of the coco facts ask for the coco case (``case='coco-gg'``) unless they say
+    otherwise: the seed holds Archetyp too."""
 
     def go(name: str, **given: str) -> list[dict[str, Any]]:
         query = LIBRARY[name]
+        if any(p.name == "case" for p in query.params):
+            given.setdefault("case", "coco-gg")
         return run_query(driver, case.database, query, bind_params(query, given)).rows
 
     return go
 
 
-def _seed_relationships() -> list[dict[str, Any]]:
+def _seed_relationships(case: str = "coco-gg") -> list[dict[str, Any]]:
     rels: list[dict[str, Any]] = []
-    for path in sorted(SEED.rglob("*.yaml")):
+    for path in sorted((SEED / case).rglob("*.yaml")):
         rels.extend(yaml.safe_load(path.read_text(encoding="utf-8")).get("relationships") or [])
     return rels
 
 
-def _seed_nodes() -> list[dict[str, Any]]:
+def _seed_nodes(case: str = "coco-gg") -> list[dict[str, Any]]:
     nodes: list[dict[str, Any]] = []
-    for path in sorted(SEED.rglob("*.yaml")):
+    for path in sorted((SEED / case).rglob("*.yaml")):
         nodes.extend(yaml.safe_load(path.read_text(encoding="utf-8")).get("nodes") or [])
     return nodes
 
@@ -612,9 +630,14 @@ def test_cooperating_states(run: Run) -> None:
     rows = run("cooperating-states", investigation="investigation/coco")
     # "cinq pays européens : la Bulgarie, l'Allemagne, la Lituanie, les Pays-Bas et la Hongrie"
     assert [row["iso_code"] for row in rows] == ["BG", "DE", "HU", "LT", "NL"]
+    # the states are ISO 3166 reference nodes: English names, the article's French ones
+    # among their aliases
     assert [row["state"] for row in rows] == [
-        "Bulgarie", "Allemagne", "Hongrie", "Lituanie", "Pays-Bas"
+        "Bulgaria", "Germany", "Hungary", "Lithuania", "Netherlands"
     ]  # fmt: skip
+    french = ["Bulgarie", "Allemagne", "Hongrie", "Lituanie", "Pays-Bas"]
+    for row, name in zip(rows, french, strict=True):
+        assert name in row["also_known_as"]
     for row in rows:
         assert (row["kind"], row["status"], row["sources"]) == ("state", "reported", [LE_PARISIEN])
 
@@ -628,7 +651,8 @@ def test_international_cooperation(run: Run) -> None:
         assert (row["relation"], row["kind"], row["status"]) == ("cooperated", "state", "reported")
         assert row["sources"] == [LE_PARISIEN]
     by_code = {row["country"]: row for row in states}
-    assert "Germany" in by_code["DE"]["also_known_as"]
+    assert by_code["DE"]["partner"] == "Germany"
+    assert "Allemagne" in by_code["DE"]["also_known_as"]
     assert "serveurs" in by_code["DE"]["context"]
     assert "relocalisée" in by_code["BG"]["context"]
     others = [row for row in rows if row["type"] != "Jurisdiction"]
@@ -695,11 +719,11 @@ def test_platform_footprint(run: Run) -> None:
         ("domain", "coco.fr", None, None, None, "2022"),
         ("domain", "coco.gg", None, None, "2022", None),
         # "l'Allemagne (où se trouvait un temps au moins des serveurs)"
-        ("hosting", "coco", "Allemagne", "DE", None, None),
+        ("hosting", "coco", "Germany", "DE", None, None),
         # "la Bulgarie (où avait été relocalisée l'entreprise française responsable du site)"
         ("operator", OPERATOR_NAME, None, None, None, None),
         ("operator nationality", OPERATOR_NAME, "France", "FR", None, None),
-        ("operator relocation", OPERATOR_NAME, "Bulgarie", "BG", None, None),
+        ("operator relocation", OPERATOR_NAME, "Bulgaria", "BG", None, None),
         # the X post: closed by customs (DGDDI) and the Gendarmerie
         ("shut down by", DGDDI_NAME, None, "FR", None, None),
         ("shut down by", "Gendarmerie nationale", None, "FR", None, None),
@@ -801,7 +825,7 @@ def _as_of(run: Run, date: str) -> set[tuple[Any, ...]]:
 
 def test_as_of_dates(run: Run) -> None:
     nationality = ("Isaac Steidl", "NATIONAL_OF", "France")
-    relocated = ("Isaac Steidl", "RELOCATED_TO", "Bulgarie")
+    relocated = ("Isaac Steidl", "RELOCATED_TO", "Bulgaria")  # ISO 3166's English name
     renounced = ("Isaac Steidl", "RENOUNCED_NATIONALITY_OF", "France")
     move = "Passage de coco.fr à coco.gg"
     steidl_move = "Relocalisation d'Isaac Steidl en Bulgarie"
@@ -941,7 +965,7 @@ def differing(case: Neo4jServer, driver: Driver, tmp_path: Path) -> Iterator[Non
 
 
 def test_differing_claims_found(run: Run, differing: None) -> None:
-    rows = run("differing-claims")
+    rows = run("differing-claims", case="differing-test")
     got = [
         (
             r["subject"],
@@ -982,11 +1006,20 @@ def test_differing_claims_found(run: Run, differing: None) -> None:
             b,
         ),
     ]
-    assert run("differing-claims", about="dt:agency/y") == rows[1:]
+    assert run("differing-claims", about="dt:agency/y", case="differing-test") == rows[1:]
+    everything = run("differing-claims", case="")
+    # every case: Archetyp's one (the arrest in Spain per Eurojust, in Barcelona per dts),
+    # and this dataset's; coco has none
+    assert [(r["subject"], r["object_1"], r["object_2"]) for r in everything[:1]] == [
+        ("Arrest of Archetyp Market's administrator", "Barcelona", "Spain")
+    ]
+    assert everything[1:] == rows
 
 
 def test_accounts_by_source_x_post_against_press_release(run: Run) -> None:
-    rows = {r["acronym"] or r["agency"]: r for r in run("accounts-by-source")}
+    rows = {
+        r["acronym"] or r["agency"]: r for r in run("accounts-by-source", target="platform/coco")
+    }
     # the X post: closed by the DGDDI and the Gendarmerie under the authority of JUNALCO;
     # the press release "ne mentionne pas la douane" but names UNCyber and ONAF as the
     # investigators, COMCYBER-MI's support, and Eurojust's coordination
@@ -1082,7 +1115,7 @@ COCO_NEIGHBOURS = {
 
 
 def test_ego_network_depth(run: Run) -> None:
-    one = run("ego-network")
+    one = run("ego-network", entity="platform/coco")
     assert {r["id"] for r in one} == COCO_NEIGHBOURS
     assert {r["distance"] for r in one} == {1}
     dgddi = next(r for r in one if r["id"] == "agency/dgddi")
@@ -1091,15 +1124,15 @@ def test_ego_network_depth(run: Run) -> None:
         "official",
         [X_POST],
     )
-    two = {r["id"]: r for r in run("ego-network", depth="2")}
+    two = {r["id"]: r for r in run("ego-network", entity="platform/coco", depth="2")}
     assert set(two) > COCO_NEIGHBOURS
     for far in ("agency/uncyber", "agency/onaf", "jurisdiction/bg", "person/steidl-wife"):
         assert two[far]["distance"] == 2
     assert "agency/parquet-paris" not in two  # JUNALCO's parent is three hops away
     assert not any(r["label"] == "Source" for r in two.values())
-    three = {r["id"]: r for r in run("ego-network", depth="3")}
+    three = {r["id"]: r for r in run("ego-network", entity="platform/coco", depth="3")}
     assert three["agency/parquet-paris"]["distance"] == 3
-    no_offences = run("ego-network", exclude="Source,LoadRun,Offence")
+    no_offences = run("ego-network", entity="platform/coco", exclude="Source,LoadRun,Offence")
     assert {r["id"] for r in no_offences} == {i for i in COCO_NEIGHBOURS if "offence/" not in i}
 
 
@@ -1154,3 +1187,133 @@ def test_name_search_finds_only_the_paris_prosecutor(run: Run) -> None:
     ]
     assert len(run("name-search", text="coco", limit="2")) == 2
     assert run("name-search", text="   ") == []
+
+
+# -- several cases: every query for one case, the other, and both --------------------------
+
+SOURCE_COLUMNS = (
+    *("sources", "sources_1", "sources_2", "sources_a", "sources_b", "part_of_sources"),
+    *("source", "named_by", "not_named_by", "also_cited"),
+)
+# the required parameters, an entity of each case
+PER_CASE: dict[str, dict[str, dict[str, str]]] = {
+    "coco-gg": {
+        "claim-sources": {"entity": "platform/coco"},
+        "accounts-by-source": {"target": "platform/coco"},
+        "source-claims": {"source": PRESS_RELEASE},
+        "ego-network": {"entity": "platform/coco"},
+        "shortest-connection": {"from_id": "person/isaac-steidl", "to_id": "agency/uncyber"},
+        "name-search": {"text": "coco"},
+        "as-of": {"asOf": "2025-06-30"},
+    },
+    "archetyp": {
+        "claim-sources": {"entity": "platform/archetyp"},
+        "accounts-by-source": {"target": "platform/archetyp"},
+        "source-claims": {"source": "source/eurojust-archetyp-release"},
+        "ego-network": {"entity": "platform/archetyp"},
+        "shortest-connection": {
+            "from_id": "person/archetyp-administrator",
+            "to_id": "agency/europol",
+        },
+        "name-search": {"text": "archetyp"},
+        "as-of": {"asOf": "2025-06-30"},
+    },
+}
+# what the brief does not give for Archetyp: no offence is named in it
+# and coco's sources do not differ in the way differing-claims looks for
+EMPTY = {("archetyp", "suspected-offences"), ("coco-gg", "differing-claims")}
+SHARED = {"source/iso-3166"}  # the ISO 3166 nodes' source; the reference dataset's below
+
+
+def _sources_of(case: str) -> set[str]:
+    return {n["id"] for n in _seed_nodes(case) if n["type"] == "Source"}
+
+
+def _cited(rows: list[dict[str, Any]], name: str = "") -> set[str]:
+    out: set[str] = set()
+    columns = [c for c in SOURCE_COLUMNS if not (name == "source-claims" and c == "source")]
+    for row in rows:  # (source-claims's `source` is the title)
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, str):
+                out.add(value)
+            elif isinstance(value, list):
+                out.update(v for v in value if isinstance(v, str))
+    return out
+
+
+def _key(row: dict[str, Any]) -> str:
+    return json.dumps(row, sort_keys=True, default=str)
+
+
+@pytest.mark.parametrize("name", sorted(LIBRARY))
+def test_every_query_answers_for_each_case_and_for_both(run: Run, name: str) -> None:
+    """For one case, a query answers from that case's claims: every source it shows is one
+    of the case's own (seed/<case>/); for both (``case=''``), each case's rows are among the
+    rows (but where a row needs both: a connection, a meeting point)."""
+    answers = {}
+    for case, given in PER_CASE.items():
+        rows = run(name, case=case, **given.get(name, {}))
+        answers[case] = rows
+        assert bool(rows) != ((case, name) in EMPTY), (case, name)
+        if name != "case-connections":  # rows of two cases (test_case_connections)
+            assert _cited(rows, name) <= _sources_of(case), (case, name)
+    if name in {"name-search", "shortest-connection", "claim-sources", "accounts-by-source",
+                "source-claims", "ego-network"}:  # fmt: skip
+        return  # one entity of one case: nothing to add up
+    both = run(name, case="", **PER_CASE["coco-gg"].get(name, {}))
+    keys = {_key(row) for row in both}
+    every = _sources_of("coco-gg") | _sources_of("archetyp") | _sources_of("reference") | SHARED
+    assert _cited(both, name) <= every
+    if name in {"shared-entities", "case-connections", "people-status", "platform-people"}:
+        return  # a row of both cases is more than a row of one
+    for case, rows in answers.items():
+        assert {_key(row) for row in rows} <= keys, (case, name)
+    # and nothing else, but the sources of the shared data (sources-overview lists every
+    # Source: also those of the reference dataset and of ISO 3166)
+    if name == "sources-overview":
+        extra = _sources_of("reference") | SHARED
+        both = [row for row in both if row["source"] not in extra]
+    assert len(both) == sum(len(rows) for rows in answers.values()), name
+
+
+def test_shared_entities(run: Run) -> None:
+    rows = run("shared-entities", case="")
+    # coco's investigation coordinated with Eurojust (press release) and cooperated with
+    # Germany and the Netherlands (Le Parisien), coco's servers were in Germany; Archetyp's
+    # operation was coordinated with Eurojust, which published S1, and acted in both states
+    # (S1, S2), where the administrator is a national (DE, S1) and measures, searches (DE)
+    # and the switch-off (NL) took place
+    assert [(r["id"], r["cases"], r["claims"]) for r in rows] == [
+        ("jurisdiction/de", ["archetyp", "coco-gg"], 2 + 4),
+        ("agency/eurojust", ["archetyp", "coco-gg"], 1 + 2),
+        ("jurisdiction/nl", ["archetyp", "coco-gg"], 1 + 2),
+    ]
+    assert [r["name"] for r in rows] == ["Germany", "Eurojust", "Netherlands"]
+    assert run("shared-entities", case="archetyp") == rows
+    assert run("shared-entities", case="nothing") == []
+
+
+def test_case_connections(run: Run) -> None:
+    rows = run("case-connections", case="coco-gg", other="archetyp")
+    at = {}
+    for row in rows:
+        at.setdefault(row["meeting_point"], []).append(row)
+    assert sorted(at) == ["Eurojust", "Germany", "Netherlands"]
+    # one row per pair of claims: Eurojust 1 x 2, Germany 2 x 4, the Netherlands 1 x 2
+    assert [len(at[k]) for k in ("Eurojust", "Germany", "Netherlands")] == [2, 8, 2]
+    eurojust = {(r["claim_a"], r["claim_b"]) for r in at["Eurojust"]}
+    assert eurojust == {
+        ("Enquête sur la plateforme coco -[COORDINATED_WITH]->",
+         "Operation Deep Sentinel -[COORDINATED_WITH]->"),
+        ("Enquête sur la plateforme coco -[COORDINATED_WITH]->",
+         "Largest illegal trading platform for drugs taken down -[PUBLISHED_BY]->"),
+    }  # fmt: skip
+    for row in rows:
+        assert (row["case_a"], row["case_b"]) == ("coco-gg", "archetyp")
+        assert set(row["sources_a"]) <= _sources_of("coco-gg")
+        assert set(row["sources_b"]) <= _sources_of("archetyp")
+    flipped = run("case-connections", case="archetyp")
+    assert len(flipped) == len(rows)
+    assert {(r["case_a"], r["case_b"]) for r in flipped} == {("archetyp", "coco-gg")}
+    assert run("case-connections", case="") == flipped  # every pair, each once, by name

@@ -56,7 +56,8 @@ def test_list_shows_every_query_with_title_and_parameters() -> None:
         assert path.stem in done.stdout  # every file is named after its query
         assert title in done.stdout
     assert "States and international bodies that cooperated in an investigation" in done.stdout
-    assert "investigation: string = 'investigation/coco'" in done.stdout
+    assert "investigation: string = ''" in done.stdout
+    assert "case: string = ''" in done.stdout
     assert "depth: int = 1" in done.stdout
     assert "asOf: date, required (e.g. date('2024-06-30'))" in done.stdout
 
@@ -67,23 +68,37 @@ def test_show_prints_the_file_as_it_is() -> None:
     assert done.stdout == (CYPHER / "as-of.cypher").read_text(encoding="utf-8")
     done = casegraph("query", "show", "ego-network", "--params", env=_env())
     assert done.stdout == (
-        ":param [{entity, depth, exclude}] => "
-        "{ RETURN 'platform/coco' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude }\n"
+        ":param [{entity, depth, exclude, case}] => "
+        "{ RETURN 'agency/eurojust' AS entity, 1 AS depth, ['Source', 'LoadRun'] AS exclude, "
+        "'' AS case }\n"
     )
 
 
 def test_run_cooperating_states_as_json_gives_exactly_the_five(case: Neo4jServer) -> None:
-    done = casegraph("query", "run", "cooperating-states", "--format", "json", env=_env(case))
+    done = casegraph(
+        "query", "run", "cooperating-states", "-p", "case=coco-gg", "--format", "json",
+        env=_env(case),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     # "cinq pays européens : la Bulgarie, l'Allemagne, la Lituanie, les Pays-Bas et la Hongrie"
     assert [row["iso_code"] for row in rows] == ["BG", "DE", "HU", "LT", "NL"]
+    done = casegraph("query", "run", "cooperating-states", "--format", "json", env=_env(case))
+    rows = json.loads(done.stdout)  # every case: Archetyp's six (S2's five and S3's US) too
+    by_case = {}
+    for row in rows:
+        by_case.setdefault(row["investigation"], []).append(row["iso_code"])
+    assert by_case == {
+        "Enquête sur la plateforme coco": ["BG", "DE", "HU", "LT", "NL"],
+        "Operation Deep Sentinel": ["DE", "ES", "NL", "RO", "SE", "US"],
+    }
 
 
 def test_run_international_cooperation_as_json(case: Neo4jServer) -> None:
     done = casegraph(
-        "query", "run", "international-cooperation", "--format", "json", env=_env(case)
-    )
+        "query", "run", "international-cooperation", "-p", "investigation=investigation/coco",
+        "--format", "json", env=_env(case),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     states = sorted(row["country"] for row in rows if row["type"] == "Jurisdiction")
@@ -94,20 +109,34 @@ def test_run_international_cooperation_as_json(case: Neo4jServer) -> None:
 
 
 def test_run_with_typed_params_as_csv(case: Neo4jServer) -> None:
-    done = casegraph("query", "run", "timeline", "-p", "undated=false", "-f", "csv", env=_env(case))
+    done = casegraph(
+        "query", "run", "timeline", "-p", "undated=false", "-p", "case=coco-gg", "-f", "csv",
+        env=_env(case),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("date,precision,kind,event,concerns")
     assert lines[1].startswith("2022,year,domain_move,Passage de coco.fr à coco.gg,")
     assert len(lines) == 1 + 6  # six dated events
     done = casegraph(
-        "query", "run", "as-of", "--param", "asOf=2021-06-01", "--format", "json", env=_env(case)
-    )
+        "query", "run", "as-of", "--param", "asOf=2021-06-01", "--format", "json",
+        env=_env(case),
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert {(r["subject"], r["relation"]) for r in json.loads(done.stdout)} == {
+    coco = {
         ("coco.fr", "DOMAIN_OF"),  # before the move to coco.gg in 2022
         ("Isaac Steidl", "NATIONAL_OF"),  # French until 2023
     }
+    # every case: and Operation Deep Sentinel, "launched in 2020" (S5 of the Archetyp brief)
+    assert {(r["subject"], r["relation"]) for r in json.loads(done.stdout)} == {
+        *coco,
+        ("Operation Deep Sentinel", "investigation opened"),
+    }
+    done = casegraph(
+        "query", "run", "as-of", "-p", "asOf=2021-06-01", "-p", "case=coco-gg", "-f", "json",
+        env=_env(case),
+    )  # fmt: skip
+    assert {(r["subject"], r["relation"]) for r in json.loads(done.stdout)} == coco
 
 
 def test_run_as_table(case: Neo4jServer) -> None:
@@ -135,7 +164,7 @@ def test_missing_or_badly_typed_param_exits_2() -> None:
         "Error: query 'as-of' needs parameter 'asOf' (date): --param asOf=VALUE "
         "(e.g. asOf=2024-06-30)"
     )
-    done = casegraph("query", "run", "ego-network", "-p", "depth=two", env=_env())
+    done = casegraph("query", "run", "ego-network", "-p", "entity=x", "-p", "depth=two", env=_env())
     assert _one_error(done, 2) == (
         "Error: parameter 'depth' of query 'ego-network' (int): 'two' is not an integer"
     )
@@ -146,7 +175,7 @@ def test_missing_or_badly_typed_param_exits_2() -> None:
     )
     done = casegraph("query", "run", "timeline", "-p", "when=2024", env=_env())
     assert _one_error(done, 2) == (
-        "Error: query 'timeline' has no parameter 'when' (its parameters: about, undated)"
+        "Error: query 'timeline' has no parameter 'when' (its parameters: about, undated, case)"
     )
     done = casegraph("query", "run", "timeline", "-p", "undated", env=_env())
     assert _one_error(done, 2) == "Error: --param 'undated': expected NAME=VALUE"
