@@ -330,10 +330,12 @@ def test_hash_collisions_are_not_taken_for_duplicates(
     assert len(expected) == 4
 
     import loader.check.join
+    import loader.check.resolve
 
     dup = text + "  - {type: KNOWS, from: p/2, to: p/1}\n"
     for digest in (loader.check.join.identity_digest, lambda *_: b"\0" * 8):
-        monkeypatch.setattr(loader.check.join, "identity_digest", digest)
+        monkeypatch.setattr(loader.check.join, "identity_digest", digest)  # the exact check
+        monkeypatch.setattr(loader.check.resolve, "identity_digest", digest)  # the digests
         path.write_text(text, encoding="utf-8")
         colliding = read_graph([path], mini_ontology())
         assert sorted((r.type, r.start, r.end, r.key) for r in colliding.rels) == expected

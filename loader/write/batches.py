@@ -16,7 +16,8 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from loader import settings
 from loader.connection import retry_seconds
 from loader.errors import LoadError
-from loader.plan.build import PARAM_HEAD, Batch
+from loader.plan.build import Batch
+from loader.plan.statements import PARAM_HEAD
 from loader.write.report import Counts, LoadReport
 
 DEFAULT_WRITERS = 2

@@ -11,7 +11,8 @@ from __future__ import annotations
 from neo4j import ManagedTransaction, Session
 
 from loader.errors import LoadError
-from loader.plan.build import PRUNE_ALL, Plan
+from loader.plan.build import Plan
+from loader.plan.statements import PRUNE_ALL
 from loader.write import batches
 from loader.write.batches import query_text
 from loader.write.report import LoadReport

@@ -40,7 +40,6 @@ from loader.errors import (
     signal_exit_code,
 )
 from loader.heap import old_objects_frozen
-from loader.model.reference import DATASET as REFERENCE_DATASET
 from loader.plan.build import Plan, Statement
 from loader.write import batches
 from loader.write.batches import (
@@ -50,6 +49,7 @@ from loader.write.batches import (
     query_text,
     writer_count,
 )
+from loader.write.owners import check_owners, check_references
 from loader.write.prune import check_prune, prune_batched, prune_in
 from loader.write.report import Counts, LoadReport, element_counts, new_report
 
@@ -108,71 +108,6 @@ def run_params(plan: Plan, report: LoadReport, now: dt.datetime) -> dict[str, An
     }
 
 
-def _check_owners(tx: ManagedTransaction, plan: Plan) -> None:
-    """Refuse ids used in the database by other data (see ``plan.OWNERS_SEEK``). Labels
-    with no node cost one count-store read; a first load into an empty database reads
-    nothing else."""
-    clashes: list[str] = []
-    wanted: dict[str, str] | None = None
-    for check in plan.owners:
-        size = tx.run(query_text(check.size)).single(strict=True)["n"]
-        if not size:
-            continue
-        if wanted is None:
-            wanted = plan.wanted()
-        if not wanted:
-            return
-        text = check.scan if size <= len(wanted) else check.seek
-        params = {"wanted": wanted, "dataset": plan.dataset, "label": check.label}
-        for record in tx.run(query_text(text), params):
-            owner = record["owner"]
-            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
-            if owner == plan.dataset:  # same dataset, another label: a change of type
-                clashes.append(
-                    f"{record['id']!r} (a {record['label']} in the database, a "
-                    f"{record['wanted']} in the input: to change its type, remove it with "
-                    "--prune first)"
-                )
-            else:
-                clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
-    if clashes:
-        raise LoadError(
-            f"ids already used in the database by other data: {', '.join(clashes[:5])}; "
-            f"dataset {plan.dataset!r} may not overwrite them (use other ids)"
-        )
-
-
-def _check_references(tx: ManagedTransaction, plan: Plan) -> None:
-    """Refuse a load whose relationships name ids of other datasets that the database
-    does not hold (load those first), or ISO 3166 ids that other data holds."""
-    missing: list[str] = []
-    for check in plan.external:
-        owner = dict(zip(check.ids, check.datasets, strict=True))
-        for record in tx.run(query_text(check.text), ids=check.ids):
-            missing.append(f"{record['id']!r} (dataset {owner[record['id']]!r})")
-    if missing:
-        first = sorted({m.rsplit("(dataset ", 1)[1].rstrip(")") for m in missing})
-        raise LoadError(
-            f"dataset {plan.dataset!r} refers to ids the database does not hold: "
-            f"{', '.join(missing[:5])}; load {', '.join(first)} first (casegraph load with "
-            f"--dataset {first[0].strip(chr(39))}, or the whole seed folder)"
-        )
-    clashes: list[str] = []
-    for check in plan.reference_owners:
-        params = {"ids": check.ids, "label": check.label, "dataset": plan.dataset,
-                  "reference": REFERENCE_DATASET}  # fmt: skip
-        for record in tx.run(query_text(check.text), params):
-            owner = record["owner"]
-            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
-            clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
-    if clashes:
-        raise LoadError(
-            f"ISO 3166 reference ids are used in the database by other data: "
-            f"{', '.join(clashes[:5])}; dataset {plan.dataset!r} refers to them as reference "
-            "data"
-        )
-
-
 # what a `CREATE ... IF NOT EXISTS` may raise when another transaction creates the same
 # rule at the same time: the check and the creation are not atomic
 _SCHEMA_RACE = "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
@@ -203,7 +138,7 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
 
     @unit_of_work(metadata={"app": "casegraph", "action": "dry-run", "dataset": plan.dataset})
     def work(tx: ManagedTransaction) -> None:
-        _check_owners(tx, plan)
+        check_owners(tx, plan)
         for batch in plan.batches:
             record = tx.run(query_text(batch.diff), rows=batch.rows).single(strict=True)
             counts = Counts(
@@ -325,8 +260,8 @@ def _load_single(
         attempt = replace(report, nodes={}, relationships={})  # a retry starts afresh
         base = run_params(plan, attempt, dt.datetime.now(dt.UTC))
         _lock(tx, plan, attempt.run)
-        _check_owners(tx, plan)
-        _check_references(tx, plan)
+        check_owners(tx, plan)
+        check_references(tx, plan)
         attempt.first_load = tx.run(FIRST_LOAD, dataset=plan.dataset).single(strict=True)[0]
         tx.run(RUN_START, base).consume()
         done = 0
@@ -404,8 +339,8 @@ def _load_batched(
         lock_tx = lock_session.begin_transaction(metadata={**metadata, "lock": True})
         try:
             _lock(lock_tx, plan, report.run)  # type: ignore[arg-type]
-            session.execute_read(lambda tx: _check_owners(tx, plan))
-            session.execute_read(lambda tx: _check_references(tx, plan))
+            session.execute_read(lambda tx: check_owners(tx, plan))
+            session.execute_read(lambda tx: check_references(tx, plan))
             # under the lock: a first load of the dataset creates instead of merging
             report.first_load = session.execute_read(
                 lambda tx: tx.run(FIRST_LOAD, dataset=plan.dataset).single(strict=True)[0]

@@ -1,0 +1,78 @@
+"""Who holds the ids a plan names, checked in the load's transaction before anything is
+written: the ids of the input must not be other data's (``check_owners``), the ids of
+other datasets that its relationships name must be in the database, and the ISO 3166
+reference ids must be the reference data's (``check_references``)."""
+
+from __future__ import annotations
+
+from neo4j import ManagedTransaction
+
+from loader.errors import LoadError
+from loader.model.reference import DATASET as REFERENCE_DATASET
+from loader.plan.build import Plan
+from loader.write.batches import query_text
+
+
+def check_owners(tx: ManagedTransaction, plan: Plan) -> None:
+    """Refuse ids used in the database by other data (see ``plan.OWNERS_SEEK``). Labels
+    with no node cost one count-store read; a first load into an empty database reads
+    nothing else."""
+    clashes: list[str] = []
+    wanted: dict[str, str] | None = None
+    for check in plan.owners:
+        size = tx.run(query_text(check.size)).single(strict=True)["n"]
+        if not size:
+            continue
+        if wanted is None:
+            wanted = plan.wanted()
+        if not wanted:
+            return
+        text = check.scan if size <= len(wanted) else check.seek
+        params = {"wanted": wanted, "dataset": plan.dataset, "label": check.label}
+        for record in tx.run(query_text(text), params):
+            owner = record["owner"]
+            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
+            if owner == plan.dataset:  # same dataset, another label: a change of type
+                clashes.append(
+                    f"{record['id']!r} (a {record['label']} in the database, a "
+                    f"{record['wanted']} in the input: to change its type, remove it with "
+                    "--prune first)"
+                )
+            else:
+                clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
+    if clashes:
+        raise LoadError(
+            f"ids already used in the database by other data: {', '.join(clashes[:5])}; "
+            f"dataset {plan.dataset!r} may not overwrite them (use other ids)"
+        )
+
+
+def check_references(tx: ManagedTransaction, plan: Plan) -> None:
+    """Refuse a load whose relationships name ids of other datasets that the database
+    does not hold (load those first), or ISO 3166 ids that other data holds."""
+    missing: list[str] = []
+    for check in plan.external:
+        owner = dict(zip(check.ids, check.datasets, strict=True))
+        for record in tx.run(query_text(check.text), ids=check.ids):
+            missing.append(f"{record['id']!r} (dataset {owner[record['id']]!r})")
+    if missing:
+        first = sorted({m.rsplit("(dataset ", 1)[1].rstrip(")") for m in missing})
+        raise LoadError(
+            f"dataset {plan.dataset!r} refers to ids the database does not hold: "
+            f"{', '.join(missing[:5])}; load {', '.join(first)} first (casegraph load with "
+            f"--dataset {first[0].strip(chr(39))}, or the whole seed folder)"
+        )
+    clashes: list[str] = []
+    for check in plan.reference_owners:
+        params = {"ids": check.ids, "label": check.label, "dataset": plan.dataset,
+                  "reference": REFERENCE_DATASET}  # fmt: skip
+        for record in tx.run(query_text(check.text), params):
+            owner = record["owner"]
+            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
+            clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
+    if clashes:
+        raise LoadError(
+            f"ISO 3166 reference ids are used in the database by other data: "
+            f"{', '.join(clashes[:5])}; dataset {plan.dataset!r} refers to them as reference "
+            "data"
+        )
