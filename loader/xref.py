@@ -17,15 +17,14 @@ unreviewed can be loaded.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from loader.check.graph import Graph
 from loader.model.ontology import Ontology
+from loader.read.yamlread import scalar_text
 
 SAME_AS = "SAME_AS"
 SCORES = {"name": 0.9, "alias": 0.7, "acronym": 0.6}
@@ -44,6 +43,7 @@ class Entity:
     label: str
     dataset: str
     name: str
+    key: str  # the normalised name
     names: frozenset[str]  # the normalised name and aliases
     acronym: str
 
@@ -74,10 +74,13 @@ def _entities(graphs: Iterable[Graph], ontology: Ontology) -> list[Entity]:
             if node.label not in matchable:
                 continue
             name = str(node.props.get("name") or "")
-            names = {normalised(x) for x in [name, *node.props.get("aliases", [])]}
+            key = normalised(name)
+            names = {key, *(normalised(x) for x in node.props.get("aliases", []))}
             acronym = normalised(str(node.props.get("acronym") or ""))
             names.discard("")
-            out.append(Entity(node.id, node.label, graph.dataset, name, frozenset(names), acronym))
+            out.append(
+                Entity(node.id, node.label, graph.dataset, name, key, frozenset(names), acronym)
+            )
     return out
 
 
@@ -96,7 +99,7 @@ def candidates(graphs: list[Graph], ontology: Ontology, min_score: float = 0.0) 
     done = judged(graphs)
     buckets: dict[tuple[str, str, str], list[Entity]] = {}
     for entity in entities:
-        keys = [("name", normalised(entity.name))] if entity.name else []
+        keys = [("name", entity.key)] if entity.name else []
         keys += [("alias", n) for n in entity.names]
         if entity.acronym:
             keys.append(("acronym", entity.acronym))
@@ -119,10 +122,6 @@ def candidates(graphs: list[Graph], ontology: Ontology, min_score: float = 0.0) 
     return fresh, len(already)
 
 
-def _scalar(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def candidates_file(found: list[Candidate], dataset: str, generated_on: str) -> str:
     """The proposals as a seed file of SAME_AS records for review (see the module doc)."""
     uses = sorted({c.a.dataset for c in found} | {c.b.dataset for c in found})
@@ -139,11 +138,11 @@ def candidates_file(found: list[Candidate], dataset: str, generated_on: str) -> 
     ]
     for c in found:
         lines += [
-            f"  # {c.a.label} {_scalar(c.a.name)} ({c.a.dataset}) and {_scalar(c.b.name)} "
+            f"  # {c.a.label} {scalar_text(c.a.name)} ({c.a.dataset}) and {scalar_text(c.b.name)} "
             f"({c.b.dataset}): {c.why}",
             "  - type: SAME_AS",
-            f"    from: {_scalar(c.a.id)}",
-            f"    to: {_scalar(c.b.id)}",
+            f"    from: {scalar_text(c.a.id)}",
+            f"    to: {scalar_text(c.b.id)}",
             "    judgement:        # same | not_same | unsure",
             "    status: assessed",
             "    decided_by:",
@@ -151,7 +150,7 @@ def candidates_file(found: list[Candidate], dataset: str, generated_on: str) -> 
             "    reason:",
             "    sources: []       # the Source ids the decision rests on",
             f"    score: {c.score}",
-            f"    note: {_scalar('proposed by casegraph xref: ' + c.why)}",
+            f"    note: {scalar_text('proposed by casegraph xref: ' + c.why)}",
             "",
         ]
     return "\n".join(lines)

@@ -15,7 +15,6 @@ European Union, which ISO 3166-1 reserves as ``EU``, is the one supranational en
 from __future__ import annotations
 
 import gettext
-import json
 import re
 from functools import cache
 from importlib.metadata import version
@@ -24,6 +23,7 @@ from typing import Any
 import pycountry
 
 from loader.model.ontology import Ontology
+from loader.read.yamlread import scalar_text
 
 DATASET = "iso-3166"
 LABEL = "Jurisdiction"
@@ -157,8 +157,7 @@ def source_record() -> dict[str, Any]:
 
 def seed_text(ids: list[str]) -> str:
     """The reference nodes of ``ids`` (and their source) as a seed file of dataset
-    ``iso-3166``, to be checked like any other. Every scalar is a JSON string, which YAML
-    reads as the same text."""
+    ``iso-3166``, to be checked like any other (``scalar_text`` writes the values)."""
     lines = [f"dataset: {DATASET}", "nodes:"]
     records = [(SOURCE_ID, "Source", source_record())]
     for node_id in sorted(set(ids)):
@@ -166,13 +165,9 @@ def seed_text(ids: list[str]) -> str:
         if record is not None:
             records.append((node_id, LABEL, {**record, "sources": [SOURCE_ID]}))
     for node_id, label, props in records:
-        lines.append(f"  - id: {json.dumps(node_id)}")
+        lines.append(f"  - id: {scalar_text(node_id)}")
         lines.append(f"    type: {label}")
         for key, value in props.items():
-            if isinstance(value, list):
-                if value:
-                    items = ", ".join(json.dumps(v, ensure_ascii=False) for v in value)
-                    lines.append(f"    {key}: [{items}]")
-            else:
-                lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)}")
+            if value != []:
+                lines.append(f"    {key}: {scalar_text(value)}")
     return "\n".join(lines) + "\n"

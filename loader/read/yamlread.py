@@ -18,6 +18,7 @@ walker are one reader; split, each half would need the other's internals.
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -356,6 +357,12 @@ def parse_text(text: str, path: str) -> Any:
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def scalar_text(value: object) -> str:
+    """``value`` (text, or a list of texts) as a YAML flow scalar that the readers read back
+    as the same text: a JSON string (or list of them), which YAML reads as it is."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def can_scan() -> bool:
