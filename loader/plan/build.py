@@ -181,7 +181,6 @@ class Plan:
     references: list[Batch] = field(default_factory=list)  # ISO 3166 nodes, before the others
     reference_owners: list[IdCheck] = field(default_factory=list)
     external: list[IdCheck] = field(default_factory=list)  # other datasets' ids it names
-    uses: list[str] = field(default_factory=list)
 
     @property
     def batches(self) -> list[Batch]:
@@ -381,5 +380,4 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         references=references,
         reference_owners=reference_owners,
         external=_external_checks(graph, ont),
-        uses=list(graph.uses),
     )

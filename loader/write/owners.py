@@ -5,12 +5,19 @@ reference ids must be the reference data's (``check_references``)."""
 
 from __future__ import annotations
 
-from neo4j import ManagedTransaction
+from neo4j import ManagedTransaction, Record
 
 from loader.errors import LoadError
 from loader.model.reference import DATASET as REFERENCE_DATASET
 from loader.plan.build import Plan
 from loader.write.batches import query_text
+
+
+def _held(record: Record) -> str:
+    """An id that other data holds, as the messages name it: "'x' (a Person of dataset 'y')"."""
+    owner = record["owner"]
+    who = f"dataset {owner!r}" if owner else "data casegraph did not write"
+    return f"{record['id']!r} (a {record['label']} of {who})"
 
 
 def check_owners(tx: ManagedTransaction, plan: Plan) -> None:
@@ -30,16 +37,14 @@ def check_owners(tx: ManagedTransaction, plan: Plan) -> None:
         text = check.scan if size <= len(wanted) else check.seek
         params = {"wanted": wanted, "dataset": plan.dataset, "label": check.label}
         for record in tx.run(query_text(text), params):
-            owner = record["owner"]
-            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
-            if owner == plan.dataset:  # same dataset, another label: a change of type
+            if record["owner"] == plan.dataset:  # same dataset, another label: a change of type
                 clashes.append(
                     f"{record['id']!r} (a {record['label']} in the database, a "
                     f"{record['wanted']} in the input: to change its type, remove it with "
                     "--prune first)"
                 )
             else:
-                clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
+                clashes.append(_held(record))
     if clashes:
         raise LoadError(
             f"ids already used in the database by other data: {', '.join(clashes[:5])}; "
@@ -50,26 +55,24 @@ def check_owners(tx: ManagedTransaction, plan: Plan) -> None:
 def check_references(tx: ManagedTransaction, plan: Plan) -> None:
     """Refuse a load whose relationships name ids of other datasets that the database
     does not hold (load those first), or ISO 3166 ids that other data holds."""
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []  # (id, the dataset that defines it)
     for check in plan.external:
         owner = dict(zip(check.ids, check.datasets, strict=True))
         for record in tx.run(query_text(check.text), ids=check.ids):
-            missing.append(f"{record['id']!r} (dataset {owner[record['id']]!r})")
+            missing.append((record["id"], owner[record["id"]]))
     if missing:
-        first = sorted({m.rsplit("(dataset ", 1)[1].rstrip(")") for m in missing})
+        named = ", ".join(f"{node_id!r} (dataset {dataset!r})" for node_id, dataset in missing[:5])
+        first = sorted({dataset for _, dataset in missing})
         raise LoadError(
-            f"dataset {plan.dataset!r} refers to ids the database does not hold: "
-            f"{', '.join(missing[:5])}; load {', '.join(first)} first (casegraph load with "
-            f"--dataset {first[0].strip(chr(39))}, or the whole seed folder)"
+            f"dataset {plan.dataset!r} refers to ids the database does not hold: {named}; "
+            f"load {', '.join(repr(d) for d in first)} first (casegraph load with --dataset "
+            f"{first[0]}, or the whole seed folder)"
         )
     clashes: list[str] = []
     for check in plan.reference_owners:
         params = {"ids": check.ids, "label": check.label, "dataset": plan.dataset,
                   "reference": REFERENCE_DATASET}  # fmt: skip
-        for record in tx.run(query_text(check.text), params):
-            owner = record["owner"]
-            who = f"dataset {owner!r}" if owner else "data casegraph did not write"
-            clashes.append(f"{record['id']!r} (a {record['label']} of {who})")
+        clashes.extend(_held(record) for record in tx.run(query_text(check.text), params))
     if clashes:
         raise LoadError(
             f"ISO 3166 reference ids are used in the database by other data: "
