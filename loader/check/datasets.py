@@ -60,6 +60,16 @@ class Datasets:
         self._read.append((name, check.path, check.digest, given, uses))
         return name
 
+    def named(self, index: int) -> str | None:
+        """The dataset that file ``index`` names itself, if it does (``settle`` may give
+        it the input's)."""
+        return self._read[index][0]
+
+    @property
+    def several(self) -> bool:
+        """Whether the input holds more than one dataset (after ``settle``)."""
+        return len(self.files) > 1
+
     def settle(self) -> None:
         """Each file's dataset: its own, else the one the input names (``default``)."""
         named = {name for name, _, _, given, _ in self._read if name is not None and given}
@@ -109,14 +119,16 @@ class Datasets:
         out: list[tuple[str, Path]] = []
         for name in sorted(self.concerned()):
             for used, _ in self.uses.get(name, []):
-                folder = self.folder(name).parent / used
+                folder = self.beside(name, used)
                 if used not in self.files and (used, folder) not in out:
                     out.append((used, folder))
         return out
 
-    def folder(self, name: str) -> Path:
-        """The folder that holds a dataset's files."""
-        return Path(os.path.commonpath([str(Path(p).parent) for p in self.files[name]]))
+    def beside(self, name: str, used: str) -> Path:
+        """Where a dataset ``name`` uses is looked for: the folder of its name beside the
+        folder that holds ``name``'s files."""
+        folder = os.path.commonpath([str(Path(p).parent) for p in self.files[name]])
+        return Path(folder).parent / used
 
     def problems(self) -> list[Problem]:
         """An unknown used dataset, a dataset that uses itself or a cycle; each once."""
@@ -127,7 +139,7 @@ class Datasets:
                 if used == name:
                     out.append(mark.problem(f"dataset {shown(name)} uses itself"))
                 elif used not in self.files:
-                    where = self.folder(name).parent / used
+                    where = self.beside(name, used)
                     out.append(mark.problem(f"dataset {shown(name)} uses {shown(used)}, which "
                                f"is neither in the input nor in {where}/"))  # fmt: skip
         for cycle in self._cycles(concerned):

@@ -54,7 +54,6 @@ class Join:
         self.file_cited: list[set[str]] = []  # the same, per file
         self.file_rows: list[list[tuple[Any, str, int, int]] | None] = []  # node chunks
         self.sets = Datasets(ontology)  # which file is of which dataset, and what each uses
-        self.named: list[str | None] = []  # the dataset each file names, if it does
         self.references = reference.usable(ontology)  # ISO 3166 ids may be referred to
         self.referred: dict[str, set[str]] = {}  # dataset -> the reference ids it refers to
         self.pending = Spill(chunk)  # group: the index of the file
@@ -69,23 +68,22 @@ class Join:
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
 
-    def add(self, check: FileCheck, needed: bool = True) -> None:
-        """One file's check; ``needed`` is false for a file read only because a dataset
+    def add(self, check: FileCheck, given: bool = True) -> None:
+        """One file's check; ``given`` is false for a file read only because a dataset
         of the input uses its dataset (it is checked, its rows are not kept)."""
         index = len(self.paths)
         self.paths.append(check.path)
         self.cuts.append(check.cut)
         self.pending_chunks.append([])
         self.problems.extend(check.problems)
-        dataset = self.sets.add(check, needed)
-        self.named.append(dataset)
+        dataset = self.sets.add(check, given)
         self.file_cited.append(check.cited)
         places = check.node_places
         for at, (node_id, label) in enumerate(zip(check.node_ids, check.node_labels, strict=True)):
             first = self.nodes.get(node_id)
             mark = Mark(check.path, places[3 * at + 1], places[3 * at + 2])
             if first is not None:
-                other = self.named[first[1]]
+                other = self.sets.named(first[1])
                 where = (
                     "" if None in (other, dataset) or other == dataset else f", dataset {other!r}"
                 )
@@ -102,7 +100,7 @@ class Join:
             if group == PENDING:
                 self.pending.adopt(index, segment, offset, count)
                 self.pending_chunks[index].append((segment, offset, count))
-            elif needed:
+            elif given:
                 rows.append((group, segment, offset, count))
         self.file_rows.append(rows)
 
@@ -140,9 +138,9 @@ class Join:
     def _visible(self) -> tuple[dict[str, dict[str, str]], dict[str, str]] | None:
         """With several datasets: the ids each sees (id -> label), and the dataset of
         every id (for the message about one it does not see); None with one dataset."""
-        names = set(self.sets.of_file)
-        if len(names) <= 1:
+        if not self.sets.several:
             return None
+        names = set(self.sets.files)
         seen = {name: self.sets.closure(name) for name in names}
         out: dict[str, dict[str, str]] = {name: {} for name in names}
         owners: dict[str, str] = {}
@@ -152,6 +150,10 @@ class Join:
                 if owner in seen[name]:
                     out[name][node_id] = label
         return out, owners
+
+    def _labels(self) -> dict[str, str]:
+        """The node index the ends are checked against: id -> label."""
+        return {node_id: node[0] for node_id, node in self.nodes.items()}
 
     def resolve(self, workdir: Path, pool: Executor | None = None) -> None:
         """Check every waiting relationship against the node index; keep the valid ones.
@@ -193,14 +195,14 @@ class Join:
                 for (i, _), (path, chunks, segment, chunk) in zip(places, jobs, strict=True)
             ]
         elif pool is None:
-            labels = {node_id: node[0] for node_id, node in self.nodes.items()}
+            labels = self._labels()
             results = [
                 resolve_file(self.ont, labels, path, chunks, Path(segment), chunk, quiet, refs)
                 for path, chunks, segment, chunk in jobs
             ]
             del labels
         else:
-            labels = {node_id: node[0] for node_id, node in self.nodes.items()}
+            labels = self._labels()
             index = workdir / "labels.pickle"
             with index.open("wb") as handle:
                 pickle.dump(labels, handle, protocol=pickle.HIGHEST_PROTOCOL)
@@ -224,10 +226,11 @@ class Join:
         if total != len(seen):  # rare: a duplicate, or two identities with one digest
             counts = Counter(d for r in results for d in memoryview(r.digests).cast("Q"))
             self._check_duplicates({d for d, n in counts.items() if n > 1})
+        needed = self.sets.needed
         for (i, _), result in zip(places, results, strict=True):
             dataset = self.sets.of_file[i]
             self.referred.setdefault(dataset, set()).update(result.references)
-            if not self.problems and dataset in self.sets.needed:  # rows kept while valid
+            if not self.problems and dataset in needed:  # rows kept while valid
                 rows = self.rel_rows.setdefault(dataset, Spill(self.chunk))
                 for group, offset, count in result.chunks:
                     rows.adopt(group, result.segment, offset, count)
@@ -254,10 +257,10 @@ class Join:
 
     def check_sources(self) -> None:
         """Each cited id must be a Source that the citing dataset sees."""
-        several = len(self.cited) > 1
         bad: dict[str, set[str]] = {}
         for dataset, ids in self.cited.items():
-            found = {s for s in ids if self._wrong_citation(dataset, s, several)}
+            seen = self.sets.closure(dataset) if self.sets.several else None
+            found = {s for s in ids if self._wrong_citation(s, seen)}
             if found:
                 bad[dataset] = found
         if not bad:
@@ -276,13 +279,14 @@ class Join:
                     if source in wrong:
                         self.fail(mark, self._citation_problem(dataset, what, source))
 
-    def _wrong_citation(self, dataset: str, source: str, several: bool) -> bool:
+    def _wrong_citation(self, source: str, seen: set[str] | None) -> bool:
+        """Whether ``source`` is not a Source of the datasets ``seen`` (None: of any)."""
         node = self.nodes.get(source)
         if node is None:
             return not self.incomplete  # it may be in the file that was not read
         if node[0] != self.ont.source_label:
             return True
-        return several and self.sets.of_file[node[1]] not in self.sets.closure(dataset)
+        return seen is not None and self.sets.of_file[node[1]] not in seen
 
     def _citation_problem(self, dataset: str, what: str, source: str) -> str:
         node = self.nodes.get(source)
@@ -346,7 +350,6 @@ class Join:
             self.close()
             raise InputError(self.problems)
         graphs = []
-        several = len(self.sets.files) > 1
         for name in self.sets.order():
             graph = Graph(
                 name,
@@ -357,7 +360,7 @@ class Join:
             graph.checksum = self.sets.checksum(name)
             graph.uses = self.sets.depends_on(name)
             graph.references = sorted(self.referred.get(name, set()))
-            if several:
+            if self.sets.several:
                 graph.external = self._external(name, graph)
             graphs.append(graph)
         self.nodes.clear()
