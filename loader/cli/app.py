@@ -77,13 +77,9 @@ def validate(
     folders beside it when not given). Prints every problem as path:line:col: message
     and exits 1 when there is one.
     """
-    _, graphs = read_inputs(paths, ontology, dataset)
-    try:
+    with read_inputs(paths, ontology, dataset) as (_, graphs):
         for graph in graphs:
             out.print(f"OK: dataset {graph.dataset!r}: {_describe(graph)}.")
-    finally:
-        for graph in graphs:
-            graph.close()
 
 
 def _describe(graph: Graph) -> str:
@@ -223,8 +219,8 @@ def load(
                 )
                 driver = stack.enter_context(connection.open_driver(conn))
             except DatabaseUnavailableError:
-                for graph in read_inputs(paths, ontology, dataset)[1]:  # bad input first
-                    graph.close()
+                with read_inputs(paths, ontology, dataset):  # bad input is reported first
+                    pass
                 raise
             show = sys.stderr.isatty() and not as_json
             reports = _load_with_progress(
@@ -267,8 +263,7 @@ def _bulk_or_dry_run(
 
     if bulk:
         bulk_load.check_options(dry_run=dry_run, prune=prune)
-    ont, graphs = read_inputs(paths, ontology, dataset)
-    try:
+    with read_inputs(paths, ontology, dataset) as (ont, graphs):
         plans = [build_plan(graph, ont, batch_size) for graph in graphs]
         if bulk:
             if len(plans) != 1:
@@ -285,9 +280,6 @@ def _bulk_or_dry_run(
         )
         with connection.open_driver(conn) as driver:
             return [writer.dry_run(driver, conn.database, p, prune=prune) for p in plans]
-    finally:
-        for graph in graphs:
-            graph.close()
 
 
 def _load_with_progress(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
@@ -121,16 +122,22 @@ DatasetOption = Annotated[
 ]
 
 
+@contextmanager
 def read_inputs(
     paths: list[Path] | None, ontology: Path | None, datasets: list[str] | None
-) -> tuple[Ontology, list[Graph]]:
+) -> Iterator[tuple[Ontology, list[Graph]]]:
     """The checked graph of every dataset of the input (or of those named), in the order
-    they load."""
+    they load; closed (their temporary rows removed) when the block ends."""
     from loader.check.validate import read_graphs
     from loader.model.ontology import load_ontology
 
     ont = load_ontology(ontology)
-    return ont, read_graphs(paths or [Path("seed")], ont, datasets or None)
+    graphs = read_graphs(paths or [Path("seed")], ont, datasets or None)
+    try:
+        yield ont, graphs
+    finally:
+        for graph in graphs:
+            graph.close()
 
 
 def read_input(

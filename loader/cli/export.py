@@ -45,13 +45,9 @@ def export_cypher(
     from loader.export.exports import cypher_script
     from loader.plan.build import build_plan
 
-    ont, graphs = read_inputs(paths, ontology, dataset)
-    try:
+    with read_inputs(paths, ontology, dataset) as (ont, graphs):
         script = "\n".join(cypher_script(build_plan(g, ont, batch_size)) for g in graphs)
         nodes, rels = sum(g.node_count for g in graphs), sum(g.rel_count for g in graphs)
-    finally:
-        for graph in graphs:
-            graph.close()
     if str(file) == "-":
         sys.stdout.write(script)
         return

@@ -48,12 +48,8 @@ def xref(
 
     if not is_dataset_name(judgements):
         raise fail(f"--judgements {judgements!r} must be a name like my-case", 2)
-    ont, graphs = read_inputs(paths, ontology, dataset)
-    try:
+    with read_inputs(paths, ontology, dataset) as (ont, graphs):
         found, already = candidates(graphs, ont, min_score)
-    finally:
-        for graph in graphs:
-            graph.close()
     left_out = f" ({already} already judged, left out)" if already else ""
     if not found:
         out.print(f"No candidate pairs{left_out}; {output} was not written.")
