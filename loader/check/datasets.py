@@ -29,7 +29,9 @@ from loader.read.yamlread import Mark
 def input_digest(ontology: Ontology) -> hashlib._Hash:
     """The start of a dataset's checksum (``validate.input_checksum`` and the check must
     agree: the unchanged-input check compares what one computed with what the other
-    stored): casegraph's version and the ontology."""
+    stored): casegraph's version and the ontology. The ``None`` is what the digest held
+    when ``--dataset`` renamed a load and was not given: it stays, so that an input loaded
+    before datasets could be several is still recognised as unchanged."""
     return hashlib.sha256(f"{__version__}\0{ontology.checksum}\0None\0".encode())
 
 
