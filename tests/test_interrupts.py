@@ -6,12 +6,9 @@ transaction memory limit, interrupted and rerun."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import signal
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +18,7 @@ from neo4j import Driver, GraphDatabase
 
 from tests.conftest import Neo4jServer, wipe
 from tests.dump import canonical_dump
-from tests.helpers import free_port
+from tests.relay import CommitCutter, commit_cutter
 from tests.test_faults import PEOPLE, dump_of, start_load, write_seed
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
@@ -108,89 +105,20 @@ def test_sigterm_during_a_single_transaction_load_leaves_the_database_as_it_was(
     assert load_runs(driver, database) == []
 
 
-COMMIT = b"\x00\x02\xb0\x12\x00\x00"  # a Bolt COMMIT message: one chunk of B0 12, then 00 00
-
-
-class CommitCutter:
-    """A TCP relay to a Bolt server that, once the client has sent ``marker``, passes on
-    the next COMMIT and then closes both sides before the server's answer comes back."""
-
-    def __init__(self, upstream: tuple[str, int], marker: bytes) -> None:
-        self.upstream, self.marker = upstream, marker
-        self.port = free_port()
-        self.cut = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", self.port))
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            armed = threading.Event()
-            threading.Thread(target=self._up, args=(client, server, armed), daemon=True).start()
-            threading.Thread(target=self._down, args=(server, client), daemon=True).start()
-
-    def _up(self, client: socket.socket, server: socket.socket, armed: threading.Event) -> None:
-        seen = b""
-        with contextlib.suppress(OSError):
-            while data := client.recv(65536):
-                seen = (seen + data)[-4096:]
-                if self.marker in seen:
-                    armed.set()
-                if armed.is_set() and not self.cut.is_set() and COMMIT in data:
-                    server.sendall(data)
-                    self.cut.set()
-                    time.sleep(0.5)  # the server reads the COMMIT before the connection goes
-                    break
-                server.sendall(data)
-        for sock in (client, server):
-            with_closed(sock)
-
-    def _down(self, server: socket.socket, client: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := server.recv(65536):
-                if self.cut.is_set():
-                    break
-                client.sendall(data)
-        with_closed(client)
-
-    def close(self) -> None:
-        self._listener.close()
-
-
-def with_closed(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-    sock.close()
-
-
 @pytest.fixture
-def commit_cutter(empty_db: Neo4jServer) -> Iterator[CommitCutter]:
-    host_port = empty_db.uri.split("://", 1)[1]
-    host, port = host_port.rsplit(":", 1)
-    cutter = CommitCutter((host, int(port)), b"CREATE (l:LoadRun")
-    yield cutter
-    cutter.close()
+def cutter(empty_db: Neo4jServer) -> Iterator[CommitCutter]:
+    with commit_cutter(empty_db, b"CREATE (l:LoadRun") as relay:
+        yield relay
 
 
 def test_a_connection_lost_during_the_commit_says_the_outcome_is_unknown(
-    empty_db: Neo4jServer, driver: Driver, tmp_path: Path, commit_cutter: CommitCutter
+    empty_db: Neo4jServer, driver: Driver, tmp_path: Path, cutter: CommitCutter
 ) -> None:
     database = empty_db.database
     seed = write_seed(tmp_path / "seed")
-    through = Neo4jServer(
-        f"bolt://127.0.0.1:{commit_cutter.port}",  # direct: no routing table around the relay
-        empty_db.username,
-        empty_db.password,
-        database,
-        "relay",
-    )
-    load = start_load(through, seed)
+    load = start_load(cutter.server(empty_db), seed)
     _, stderr = load.communicate(timeout=300)
-    assert commit_cutter.cut.is_set()
+    assert cutter.cut.is_set()
     assert load.returncode == 3, stderr
     assert stderr.strip().splitlines() == [
         "Error: lost the connection to Neo4j while the load's transaction was committing: "

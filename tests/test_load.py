@@ -414,37 +414,38 @@ def test_routing_uri_works(empty_db: Neo4jServer, tmp_path: Path) -> None:
 def test_a_lost_commit_in_a_first_load_is_not_created_twice(
     empty_db: Neo4jServer, driver: Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A first load CREATEs. When a batch commits but the client loses the answer, the
-    retry MERGEs instead: the relationship is not created a second time."""
-    from neo4j.exceptions import IncompleteCommit
-
+    """A first load CREATEs. When a batch commits but the client loses the answer (a real
+    ``IncompleteCommit``: a relay closes the connection after the first relationship
+    batch's COMMIT), that batch is written again with MERGE: the relationship is not
+    created a second time, and the next batch creates again."""
     seed = copy_mini(tmp_path)
     ont = mini_ontology()
     load_dir(empty_db, seed)
     expected = canonical_dump(driver, empty_db.database)
     from tests.conftest import wipe
+    from tests.relay import commit_cutter
 
     wipe(driver, empty_db.database)
     original = batches.run_batch
     calls: list[str] = []
 
-    def flaky(tx: Any, text: str, rows: list[Any], base: dict[str, Any]) -> Counts:
+    def recorded(tx: Any, text: str, rows: list[Any], base: dict[str, Any]) -> Counts:
         calls.append(text)
-        counts = original(tx, text, rows, base)
-        if len(calls) == 6:  # a relationship batch: commit, then lose the answer
-            tx.commit()
-            raise IncompleteCommit("connection lost during commit (injected)")
-        return counts
+        return original(tx, text, rows, base)
 
-    monkeypatch.setattr(batches, "run_batch", flaky)
+    monkeypatch.setattr(batches, "run_batch", recorded)
     plan = build_plan(read_graph([seed], ont), ont, batch_size=1)
-    report = writer.load(driver, empty_db.database, plan, single_limit=2, writers=1)
+    with commit_cutter(empty_db, b"CREATE (a)-[r:") as cutter:
+        relay = cutter.server(empty_db)
+        with GraphDatabase.driver(relay.uri, auth=(relay.username, relay.password)) as through:
+            report = writer.load(through, empty_db.database, plan, single_limit=2, writers=1)
+        assert cutter.cut.is_set()
+    first_rel = next(i for i, text in enumerate(calls) if "CREATE (a)-[r:" in text)
     assert report.first_load
     assert report.retries == 1
     assert report.retry_reasons == {"IncompleteCommit": 1}
-    assert "CREATE (a)-[r:" in calls[5]
-    assert "MERGE (a)-[r:" in calls[6]  # the retry of the same batch
-    assert "CREATE (a)-[r:" in calls[7]  # and the next batch creates again
+    assert "MERGE (a)-[r:" in calls[first_rel + 1]  # the same batch, written again
+    assert "CREATE (a)-[r:" in calls[first_rel + 2]  # and the next batch creates again
     assert report.totals.created == 6  # the lost one was found by the MERGE: unchanged
     assert report.totals.unchanged == 1
     assert canonical_dump(driver, empty_db.database) == expected

@@ -1,21 +1,20 @@
-"""A batched load's writing: batches in their own transactions, ``writers`` threads at a
-time, halved on the transaction memory limit, retried on transient errors (deadlocks,
-a leader switch), one writer only from the first retry on."""
+"""A batched load's writing: batches in transactions of their own (the driver's managed
+transactions, which retry transient errors: deadlocks, a leader switch, a lost
+connection), ``writers`` threads at a time, halved on the transaction memory limit, one
+writer only from the first retry on."""
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, LiteralString, TypeVar
 
-from neo4j import Driver, ManagedTransaction, Session, Transaction
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j import Driver, ManagedTransaction, Session, Transaction, unit_of_work
+from neo4j.exceptions import DriverError, IncompleteCommit, Neo4jError
 
 from loader import settings
-from loader.connection import retry_seconds
-from loader.errors import LoadError
+from loader.errors import LoadError, TransactionMemoryError
 from loader.plan.build import Batch
 from loader.plan.statements import PARAM_HEAD
 from loader.write.report import Counts, LoadReport
@@ -52,11 +51,10 @@ def is_memory_error(exc: BaseException) -> bool:
 @dataclass
 class Tries:
     halvings: int = 0
-    retrying: threading.Event | None = None  # set before a retry's pause
+    retrying: threading.Event | None = None  # set when a retry begins
     reasons: dict[str, int] = field(default_factory=dict)  # retries by what they followed
 
-    def retry(self, exc: Exception) -> None:
-        reason = getattr(exc, "code", None) or type(exc).__name__
+    def retry(self, reason: str) -> None:
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
         if self.retrying is not None:
             self.retrying.set()
@@ -64,29 +62,51 @@ class Tries:
 
 T = TypeVar("T")
 
+COMMIT_FAILED = "the commit failed"  # a retry's reason when the driver retries a commit
 
-def _retried(attempt: Callable[[bool], T], tries: Tries) -> T:
-    """``attempt()`` in a transaction of its own, retried on transient errors (deadlocks,
-    a leader switch, the connection lost) with backoff for ``CASEGRAPH_RETRY_SECONDS``.
-    Its argument says whether the connection was lost in an earlier try (a commit may
-    have happened). The transaction memory error is raised at once: the caller makes the
-    work smaller instead."""
-    deadline = time.monotonic() + retry_seconds()
-    delay, lost = 0.1, False
-    while True:
+
+def managed(
+    session: Session,
+    work: Callable[[ManagedTransaction], T],
+    metadata: dict[str, Any],
+    tries: Tries,
+    divisible: bool,
+) -> T:
+    """``work`` in one managed transaction (``execute_write``): the driver retries transient
+    errors, with its backoff, for ``max_transaction_retry_time`` (``CASEGRAPH_RETRY_SECONDS``).
+
+    The transaction memory limit is a transient error too, but the same work would only
+    fail again. Raised while the work runs, it becomes ``TransactionMemoryError``, which
+    the driver does not retry. Raised at the commit (after the work returned: 9 of 15
+    times in a measured load) it is out of the unit of work's reach, and the driver
+    calls the work again: a work that ran to its end before then raises
+    ``TransactionMemoryError`` too, when it is ``divisible`` (which also makes smaller a
+    piece whose commit failed for another reason, a leader switch say: no harm). A work
+    that is not divisible is retried as it is, and after the driver's retry time its
+    commit's own error is raised."""
+    calls = 0
+    ran, reason = False, ""
+
+    @unit_of_work(metadata=metadata)
+    def unit(tx: ManagedTransaction) -> T:
+        nonlocal calls, ran, reason
+        if calls:
+            if ran and divisible:
+                raise TransactionMemoryError(COMMIT_FAILED)
+            tries.retry(reason or COMMIT_FAILED)
+        calls, ran, reason = calls + 1, False, ""
         try:
-            return attempt(lost)
-        except Neo4jError as exc:
-            if not exc.is_retryable() or is_memory_error(exc) or time.monotonic() > deadline:
-                raise
-            tries.retry(exc)
-        except (ServiceUnavailable, SessionExpired) as exc:  # IncompleteCommit included
-            if time.monotonic() > deadline:
-                raise
-            lost = True
-            tries.retry(exc)
-        time.sleep(delay)
-        delay = min(delay * 2, 5.0)
+            result = work(tx)
+        except (Neo4jError, DriverError) as exc:
+            if is_memory_error(exc):
+                # the caller raises exc itself when it cannot divide the work
+                raise TransactionMemoryError(str(exc)) from exc
+            reason = getattr(exc, "code", None) or type(exc).__name__
+            raise
+        ran = True
+        return result
+
+    return session.execute_write(unit)
 
 
 def _write_batch(
@@ -98,32 +118,33 @@ def _write_batch(
     tries: Tries,
     merge: str | None = None,
 ) -> Counts:
-    """One batch in its own explicit transaction.
-
-    Not ``execute_write``: the driver's managed retries would retry the server's
-    transaction memory error too (a transient error, raised while the batch runs or at
-    the commit, where the unit of work cannot reach it: 9 of 15 in a measured load), for
-    ``max_transaction_retry_time`` each time, where the batch must be halved instead;
-    the driver has no public way to say which errors to retry. So batches are retried
-    here (``_retried``), and everything else that writes uses ``execute_write``.
+    """One batch in a managed transaction of its own (``managed``).
 
     A batch that needs more memory than the server allows a transaction is halved and
-    retried instead, down to single rows. When ``text`` creates (a first load) and the
-    connection is lost, the commit may have happened: the retry uses ``merge``, which
-    finds what was written.
+    each half written in the same way, down to single rows. When ``text`` creates (a
+    first load) and the connection is lost during the commit, the commit may have
+    happened (``IncompleteCommit``, which the driver does not retry): the batch is
+    written once more with ``merge``, which finds what was written.
     """
 
-    def attempt(lost: bool) -> Counts:
-        with session.begin_transaction(metadata=metadata) as tx:
-            counts = run_batch(tx, (merge or text) if lost else text, rows, base)
-            tx.commit()
-        return counts
+    def write(statement: str) -> Counts:
+        return managed(
+            session,
+            lambda tx: run_batch(tx, statement, rows, base),
+            metadata,
+            tries,
+            divisible=len(rows) > 1,
+        )
 
     try:
-        return _retried(attempt, tries)
-    except Neo4jError as exc:
-        if not is_memory_error(exc) or len(rows) < 2:
-            raise
+        try:
+            return write(text)
+        except IncompleteCommit as exc:
+            tries.retry(type(exc).__name__)
+            return write(merge or text)
+    except TransactionMemoryError as exc:
+        if len(rows) < 2 and exc.__cause__ is not None:
+            raise exc.__cause__ from None
     tries.halvings += 1
     half = len(rows) // 2
     first = _write_batch(session, text, rows[:half], base, metadata, tries, merge)
@@ -139,29 +160,33 @@ def delete_stale(
     tries: Tries,
     limit: int,
 ) -> int:
-    """Run a prune statement (``text`` deletes at most ``$limit`` elements) in transactions
-    of its own until it deletes fewer than the limit; returns how many it deleted.
+    """Run a prune statement (``text`` deletes at most ``$limit`` elements) in managed
+    transactions of its own until it deletes fewer than the limit; returns how many it
+    deleted. A retry is harmless (it deletes what is still stale, also after a lost
+    commit), and the limit is halved on the transaction memory limit, down to one."""
 
-    Retried as a batch is (``_retried``; a retry is harmless: it deletes what is still
-    stale), and the limit halved on the transaction memory limit, down to one element."""
+    def delete(tx: ManagedTransaction) -> int:
+        return int(tx.run(query_text(text), params, limit=limit).single(strict=True)["deleted"])
 
-    def attempt(lost: bool) -> int:
-        with session.begin_transaction(metadata={**metadata, "prune": True}) as tx:
-            record = tx.run(query_text(text), params, limit=limit).single(strict=True)
-            tx.commit()
-        return int(record["deleted"])
-
-    total = 0
+    total, lost = 0, False
     while True:
         try:
-            deleted = _retried(attempt, tries)
-        except Neo4jError as exc:
-            if not is_memory_error(exc) or limit < 2:
+            deleted = managed(
+                session, delete, {**metadata, "prune": True}, tries, divisible=limit > 1
+            )
+        except IncompleteCommit as exc:
+            if lost:  # twice in a row: the caller says the outcome is unknown
                 raise
+            lost = True
+            tries.retry(type(exc).__name__)
+            continue
+        except TransactionMemoryError as exc:
+            if limit < 2 and exc.__cause__ is not None:
+                raise exc.__cause__ from None
             tries.halvings += 1
             limit //= 2
             continue
-        total += deleted
+        total, lost = total + deleted, False
         if deleted < limit:
             return total
 
