@@ -329,6 +329,20 @@ def _name(v: _Values, label: str, j: int, ctx: dict[str, Any]) -> str:  # noqa: 
     return q(name)
 
 
+def in_order(spec: LabelSpec | RelSpec, props: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``props`` (name, YAML text) with the dates of each of the ontology's ``order`` rules
+    swapped where drawn the wrong way round: ISO dates compare as text, and a date that
+    is not after the other as text is not before it either (2003 and 2003-05)."""
+    if spec.rules is None or not spec.rules.order:
+        return props
+    at = {name: i for i, (name, _) in enumerate(props)}
+    for first, then in spec.rules.order:
+        if first in at and then in at and props[at[then]][1] < props[at[first]][1]:
+            i, k = at[first], at[then]
+            props[i], props[k] = (first, props[k][1]), (then, props[i][1])
+    return props
+
+
 def _ctx(key: str, fallback: Callable[[_Values, int], str]) -> Callable[..., str]:
     def get(v: _Values, j: int, ctx: dict[str, Any]) -> str:
         value = ctx.get(key)
@@ -466,7 +480,7 @@ class _Rels:
             p = 0.85 if name in spec.identity else 0.3 if pspec.type == "text" else 0.4
             if pspec.required or self.rng.random() < p:
                 out.append((name, self.values.value(spec.name, pspec, j, {})))
-        return out
+        return in_order(spec, out)
 
     def key(
         self,
@@ -527,13 +541,15 @@ def _node(
         lines.append(f"    {first}: {_name(v, label, j, ctx)}")
     else:
         ctx["name"] = f"{label} {j}"
+    props = []
     for name, pspec in spec.properties.items():
         if name == first:
             continue
         if name == "subdivision" and label == "Jurisdiction" and "subdivision" not in ctx:
             continue  # a state has no subdivision code
         if pspec.required or v.r() < (0.3 if pspec.type == "text" else 0.6):
-            lines.append(f"    {name}: {v.value(label, pspec, j, ctx)}")
+            props.append((name, v.value(label, pspec, j, ctx)))
+    lines.extend(f"    {name}: {text}" for name, text in in_order(spec, props))
     if spec.sources_required or (label != source_label and v.r() < 0.5):
         lines.append(f"    sources: {sources()}")
     return "\n".join(lines) + "\n"

@@ -19,7 +19,13 @@ from loader.model.ontology import load_ontology
 from loader.pipeline import load_datasets, load_files
 from tests.conftest import Neo4jServer
 from tests.dump import canonical_dump
-from tests.golden_dumps import POWERLAW_NAME, SEED_NAME, powerlaw_case, summary
+from tests.golden_dumps import (
+    GOLDEN_ONTOLOGY,
+    POWERLAW_NAME,
+    SEED_NAME,
+    powerlaw_case,
+    summary,
+)
 
 pytestmark = pytest.mark.neo4j
 
@@ -27,8 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "dumps"
 
 
-def _load(server: Neo4jServer, driver: Driver, path: Path) -> dict[str, list[object]]:
-    load_files(driver, server.database, [path], load_ontology(), force=True)
+def _load(
+    server: Neo4jServer, driver: Driver, path: Path, ontology: Path | None = None
+) -> dict[str, list[object]]:
+    load_files(driver, server.database, [path], load_ontology(ontology), force=True)
     return canonical_dump(driver, server.database)
 
 
@@ -82,7 +90,7 @@ def test_a_generated_powerlaw_case_loads_as_before(
     empty_db: Neo4jServer, driver: Driver, tmp_path: Path
 ) -> None:
     golden = json.loads((GOLDEN / POWERLAW_NAME).read_text(encoding="utf-8"))
-    got = summary(_load(empty_db, driver, powerlaw_case(tmp_path)))
+    got = summary(_load(empty_db, driver, powerlaw_case(tmp_path), GOLDEN_ONTOLOGY))
     assert got["nodes"] == golden["nodes"]
     assert got["relationships"] == golden["relationships"]
     assert got["sha256"] == golden["sha256"]

@@ -16,6 +16,7 @@ from loader.check.identity import content_hash, identity_key
 from loader.check.spill import SegmentWriter
 from loader.errors import InputError, Problem, ValueProblem, shown
 from loader.model.ontology import Ontology, PropertySpec
+from loader.model.rules import RecordRules
 from loader.model.values import PARSERS, PartialDate
 from loader.read import pieces
 from loader.read.pieces import read_piece
@@ -152,6 +153,11 @@ class FileChecker:
             self.fail(_at(where, at), f"{spec.name!r}: {shown(value)} is not one of "
                       f"{', '.join(spec.values)}")  # fmt: skip
             return None
+        if spec.rules is not None:
+            problem = spec.rules.problem(value)
+            if problem is not None:
+                self.fail(_at(where, at), f"{spec.name!r}: {problem}")
+                return None
         return value
 
     def properties(
@@ -221,6 +227,12 @@ class FileChecker:
             else:
                 props["status"] = status
 
+    def record_rules(
+        self, rules: RecordRules, record: YMap, props: dict[str, Any], what: str
+    ) -> None:
+        for key, problem in rules.problems(props):
+            self.fail(record.mark if key is None else record.at(key), f"{what}: {problem}")
+
     def text_field(self, record: YMap, key: str, what: str) -> str | None:
         value = record.get(key)
         if value is None:
@@ -262,6 +274,8 @@ class FileChecker:
         props = self.checked_properties(record, spec.properties, NODE_KEYS, what)
         if spec.sources_required and "sources" not in props:
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
+        if spec.rules is not None:
+            self.record_rules(spec.rules, record, props, what)
         line, _, id_line, id_column = record.places(None, "id")
         check = self.check
         check.node_ids.append(node_id)
@@ -293,8 +307,12 @@ class FileChecker:
                 self.fail(record.mark, f"{what} is a claim and needs a 'status'")
             if "sources" not in props and not _malformed_sources(record):
                 self.fail(record.mark, f"{what} is a claim and needs 'sources'")
+        if spec.rules is not None:
+            self.record_rules(spec.rules, record, props, what)
         if start is None or end is None:
             return
+        if spec.rules is not None and (loop := spec.rules.loop_problem(start, end)):
+            self.fail(record.at("to"), f"{what} {loop}")
         # the ends may be in a file not read yet: resolved once every file is in
         where = record.places(None, "from", "to")
         key = props["key"] = _key_of(props, spec.identity)

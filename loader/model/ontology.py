@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from loader import cypher, settings
 from loader.errors import InputError, Problem
+from loader.model.rules import RecordRules, ValueRules, read_record_rules, read_value_rules
 from loader.model.values import PARSERS
 from loader.read.yamlread import Mark, YList, YMap, read_file
 
@@ -42,6 +44,9 @@ LABEL_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,62}")
 REL_RE = re.compile(r"[A-Z][A-Z0-9_]{0,62}")
 PROP_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
+PROPERTY_KEYS = frozenset(
+    {"type", "list", "required", "values", "description", "minimum", "maximum", "pattern"}
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class PropertySpec:
     required: bool = False
     values: tuple[str, ...] = ()
     description: str = ""
+    rules: ValueRules | None = None  # minimum, maximum, pattern (loader.model.rules)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class LabelSpec:
     sources_required: bool
     properties: dict[str, PropertySpec]
     indexes: tuple[str, ...] = ()
+    rules: RecordRules | None = None  # together, order (loader.model.rules)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class RelSpec:
     between: frozenset[tuple[str, str]]
     identity: tuple[str, ...]
     properties: dict[str, PropertySpec]
+    rules: RecordRules | None = None  # together, order, loops (loader.model.rules)
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,7 @@ class _Reader:
         self.fail(mark, f"{what} must be a mapping")
         return None
 
-    def keys(self, data: YMap, allowed: set[str], what: str) -> None:
+    def keys(self, data: YMap, allowed: Collection[str], what: str) -> None:
         for key in data:
             if key not in allowed:
                 self.fail(data.key_marks[key], f"unknown key {key!r} in {what}")
@@ -173,7 +181,7 @@ class _Reader:
             if body is None:
                 continue
             where = f"property {name!r} of {what}"
-            self.keys(body, {"type", "list", "required", "values", "description"}, where)
+            self.keys(body, PROPERTY_KEYS, where)
             kind = self.text(body, "type", where, required=True)
             if kind and kind not in PARSERS:
                 choices = ", ".join(sorted(PARSERS))
@@ -191,6 +199,7 @@ class _Reader:
                 required=self.flag(body, "required", where),
                 values=values,
                 description=self.text(body, "description", where),
+                rules=read_value_rules(body, kind, where, self.fail),
             )
         for name, spec in result.items():
             if spec.type == "date" and f"{name}_precision" in result:
@@ -220,7 +229,8 @@ def _statuses(r: _Reader, top: YMap) -> dict[str, StatusSpec]:
 
 def _label(r: _Reader, name: str, spec: YMap) -> LabelSpec:
     what = f"label {name}"
-    r.keys(spec, {"description", "caption", "color", "sources", "indexes", "properties"}, what)
+    r.keys(spec, {"description", "caption", "color", "sources", "indexes", "properties",
+                  "together", "order"}, what)  # fmt: skip
     props = r.properties(spec, what)
     caption = r.text(spec, "caption", what) or "id"
     if caption != "id" and caption not in props:
@@ -245,6 +255,7 @@ def _label(r: _Reader, name: str, spec: YMap) -> LabelSpec:
         sources_required=sources == "required",
         properties=props,
         indexes=tuple(indexes),
+        rules=read_record_rules(spec, props, what, r.fail, relationship=False),
     )
 
 
@@ -287,7 +298,8 @@ def _between(
 
 def _relationship(r: _Reader, name: str, spec: YMap, labels: dict[str, LabelSpec]) -> RelSpec:
     what = f"relationship {name}"
-    r.keys(spec, {"description", "claim", "between", "identity", "properties"}, what)
+    r.keys(spec, {"description", "claim", "between", "identity", "properties", "together",
+                  "order", "loops"}, what)  # fmt: skip
     props = r.properties(spec, what)
     identity = []
     for prop, pmark in r.names(spec, "identity", what):
@@ -302,6 +314,7 @@ def _relationship(r: _Reader, name: str, spec: YMap, labels: dict[str, LabelSpec
         between=frozenset(_between(r, spec, what, labels)),
         identity=tuple(identity),
         properties=props,
+        rules=read_record_rules(spec, props, what, r.fail, relationship=True),
     )
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from loader.model.colors import node_colors
 from loader.model.ontology import Ontology, PropertySpec
+from loader.model.rules import RecordRules
 
 SCHEMA_MD = "docs/schema.md"
 ONTOLOGY_MMD = "docs/ontology.mmd"
@@ -75,7 +76,10 @@ def _type(prop: PropertySpec) -> str:
     kind = prop.type
     if prop.values:
         kind += ": " + ", ".join(f"`{v}`" for v in prop.values)
-    return f"list of {kind}" if prop.list else kind
+    kind = f"list of {kind}" if prop.list else kind
+    if prop.rules is not None:
+        kind += "; " + ", ".join(f"`{rule}`" for rule in prop.rules.written())
+    return kind
 
 
 Row = tuple[str, str, str, str]  # property, type, required, description
@@ -121,6 +125,12 @@ def _claim_rows(ont: Ontology, required: bool, what: str) -> list[Row]:
     ]
 
 
+def _rules(rules: RecordRules | None) -> list[str]:
+    if rules is None:
+        return []
+    return ["- rules: " + ", ".join(f"`{rule}`" for rule in rules.written())]
+
+
 def _links(names: Iterable[str]) -> str:
     return ", ".join(f"[{n}](#{n.lower()})" for n in sorted(set(names))) or "none"
 
@@ -141,6 +151,7 @@ def _label_section(ont: Ontology, name: str) -> list[str]:
         f"- colour: `{spec.color}`",
         f"- sources: {'required' if spec.sources_required else 'optional'}",
         f"- indexes: {indexes}`id` (unique)",
+        *_rules(spec.rules),
         f"- relationships out: {_links(out)}",
         f"- relationships in: {_links(into)}",
         "",
@@ -161,6 +172,7 @@ def _rel_section(ont: Ontology, name: str) -> list[str]:
         "- claim: " + ("yes: it needs a `status` and sources" if rel.claim else "no"),
         f"- between: {', '.join(pairs)}",
         f"- identity: {identity}",
+        *_rules(rel.rules),
         "",
         *_table(rel.properties, [], [key, *_claim_rows(ont, rel.claim, "How firm the claim is.")]),
     ]
