@@ -82,8 +82,8 @@ def managed(
     calls the work again: a work that ran to its end before then raises
     ``TransactionMemoryError`` too, when it is ``divisible`` (which also makes smaller a
     piece whose commit failed for another reason, a leader switch say: no harm). A work
-    that is not divisible is retried as it is, and after the driver's retry time its
-    commit's own error is raised."""
+    that is not divisible raises the server's own memory error instead; one whose commit
+    failed is retried as it is, and after the driver's retry time that error is raised."""
     calls = 0
     ran, reason = False, ""
 
@@ -99,14 +99,18 @@ def managed(
             result = work(tx)
         except (Neo4jError, DriverError) as exc:
             if is_memory_error(exc):
-                # the caller raises exc itself when it cannot divide the work
                 raise TransactionMemoryError(str(exc)) from exc
             reason = getattr(exc, "code", None) or type(exc).__name__
             raise
         ran = True
         return result
 
-    return session.execute_write(unit)
+    try:
+        return session.execute_write(unit)
+    except TransactionMemoryError as exc:
+        if divisible or exc.__cause__ is None:
+            raise
+        raise exc.__cause__ from None  # nothing smaller to try: the server's own error
 
 
 def _write_batch(
@@ -142,9 +146,8 @@ def _write_batch(
         except IncompleteCommit as exc:
             tries.retry(type(exc).__name__)
             return write(merge or text)
-    except TransactionMemoryError as exc:
-        if len(rows) < 2 and exc.__cause__ is not None:
-            raise exc.__cause__ from None
+    except TransactionMemoryError:
+        pass  # only a batch of two rows or more gets here (managed): halve it
     tries.halvings += 1
     half = len(rows) // 2
     first = _write_batch(session, text, rows[:half], base, metadata, tries, merge)
@@ -180,9 +183,7 @@ def delete_stale(
             lost = True
             tries.retry(type(exc).__name__)
             continue
-        except TransactionMemoryError as exc:
-            if limit < 2 and exc.__cause__ is not None:
-                raise exc.__cause__ from None
+        except TransactionMemoryError:  # only with a limit of two or more (managed)
             tries.halvings += 1
             limit //= 2
             continue
