@@ -15,6 +15,7 @@ from typing import Any
 
 from loader import cypher, settings
 from loader.errors import InputError, Problem
+from loader.model import rules
 from loader.model.rules import RecordRules, ValueRules, read_record_rules, read_value_rules
 from loader.model.values import PARSERS
 from loader.read.yamlread import Mark, YList, YMap, read_file
@@ -44,8 +45,12 @@ LABEL_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,62}")
 REL_RE = re.compile(r"[A-Z][A-Z0-9_]{0,62}")
 PROP_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
-PROPERTY_KEYS = frozenset(
-    {"type", "list", "required", "values", "description", "minimum", "maximum", "pattern"}
+PROPERTY_KEYS = frozenset({"type", "list", "required", "values", "description", *rules.VALUE_KEYS})
+LABEL_KEYS = frozenset(
+    {"description", "caption", "color", "sources", "indexes", "properties", *rules.RECORD_KEYS}
+)
+RELATIONSHIP_KEYS = frozenset(
+    {"description", "claim", "between", "identity", "properties", *rules.RELATIONSHIP_KEYS}
 )
 
 
@@ -229,8 +234,7 @@ def _statuses(r: _Reader, top: YMap) -> dict[str, StatusSpec]:
 
 def _label(r: _Reader, name: str, spec: YMap) -> LabelSpec:
     what = f"label {name}"
-    r.keys(spec, {"description", "caption", "color", "sources", "indexes", "properties",
-                  "together", "order"}, what)  # fmt: skip
+    r.keys(spec, LABEL_KEYS, what)
     props = r.properties(spec, what)
     caption = r.text(spec, "caption", what) or "id"
     if caption != "id" and caption not in props:
@@ -298,8 +302,7 @@ def _between(
 
 def _relationship(r: _Reader, name: str, spec: YMap, labels: dict[str, LabelSpec]) -> RelSpec:
     what = f"relationship {name}"
-    r.keys(spec, {"description", "claim", "between", "identity", "properties", "together",
-                  "order", "loops"}, what)  # fmt: skip
+    r.keys(spec, RELATIONSHIP_KEYS, what)
     props = r.properties(spec, what)
     identity = []
     for prop, pmark in r.names(spec, "identity", what):

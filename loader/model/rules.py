@@ -24,6 +24,11 @@ Fail = Callable[[Mark, str], None]
 NUMBER_PARSERS: dict[str, Callable[[str], int | float]] = {"int": parse_int, "float": parse_float}
 PATTERN_TYPES = frozenset({"string", "text"})
 ORDER_TYPES = frozenset({"int", "float", "date"})
+# the ontology keys the rules are read from (loader.model.ontology allows them)
+VALUE_KEYS = ("minimum", "maximum", "pattern")
+RECORD_KEYS = ("together", "order")
+RELATIONSHIP_KEYS = (*RECORD_KEYS, "loops")
+LOOPS = "loops: false"
 
 
 @dataclass(frozen=True)
@@ -36,18 +41,18 @@ class ValueRules:
 
     def written(self) -> list[str]:
         """The rules as the ontology writes them (for messages and docs/schema.md)."""
-        out = [f"minimum: {_number(self.minimum)}"] if self.minimum is not None else []
-        out += [f"maximum: {_number(self.maximum)}"] if self.maximum is not None else []
+        out = [_bound("minimum", self.minimum)] if self.minimum is not None else []
+        out += [_bound("maximum", self.maximum)] if self.maximum is not None else []
         return out + ([f"pattern: {self.pattern.pattern!r}"] if self.pattern else [])
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with ``value`` (already of the property's type), or None."""
         if self.minimum is not None and value < self.minimum:
-            bound = _number(self.minimum)
-            return f"{value} is less than {bound} (rule minimum: {bound})"
+            rule = _bound("minimum", self.minimum)
+            return f"{value} is less than {_number(self.minimum)} (rule {rule})"
         if self.maximum is not None and value > self.maximum:
-            bound = _number(self.maximum)
-            return f"{value} is more than {bound} (rule maximum: {bound})"
+            rule = _bound("maximum", self.maximum)
+            return f"{value} is more than {_number(self.maximum)} (rule {rule})"
         if self.pattern is not None and self.pattern.fullmatch(value) is None:
             return f"{shown(value)} does not have the expected form (rule {self.written()[-1]})"
         return None
@@ -64,9 +69,9 @@ class RecordRules:
 
     def written(self) -> list[str]:
         """The rules as the ontology writes them (for messages and docs/schema.md)."""
-        out = [f"together: [{', '.join(group)}]" for group in self.together]
-        out += [f"order: [{first}, {then}]" for first, then in self.order]
-        return out + ([] if self.loops else ["loops: false"])
+        out = [_together(group) for group in self.together]
+        out += [_order(first, then) for first, then in self.order]
+        return out + ([] if self.loops else [LOOPS])
 
     def problems(self, props: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
         """(the property to point at, or None for the record; the message) per problem."""
@@ -74,7 +79,7 @@ class RecordRules:
             present = [name for name in group if name in props]
             if present and len(present) < len(group):
                 missing = [name for name in group if name not in props]
-                rule = f"together: [{', '.join(group)}]"
+                rule = _together(group)
                 yield None, f"{_names(present)} without {_names(missing)} (rule {rule})"
         for first, then in self.order:
             if first in props and then in props:
@@ -84,13 +89,25 @@ class RecordRules:
                     yield (
                         then,
                         f"{then!r} ({_shown(props, then)}) is before {first!r} "
-                        f"({_shown(props, first)}) (rule order: [{first}, {then}])",
+                        f"({_shown(props, first)}) (rule {_order(first, then)})",
                     )
 
     def loop_problem(self, start: str, end: str) -> str | None:
         if self.loops or start != end:
             return None
-        return f"goes from {start!r} to itself (rule loops: false)"
+        return f"goes from {start!r} to itself (rule {LOOPS})"
+
+
+def _bound(key: str, value: float) -> str:
+    return f"{key}: {_number(value)}"
+
+
+def _together(group: tuple[str, ...]) -> str:
+    return f"together: [{', '.join(group)}]"
+
+
+def _order(first: str, then: str) -> str:
+    return f"order: [{first}, {then}]"
 
 
 def _number(value: float) -> str:
