@@ -115,24 +115,26 @@ def test_a_load_of_broken_values_writes_nothing(
     assert canonical_dump(driver, empty_db.database) == before
 
 
-def ontology_with(tmp_path: Path, person: str = "", knows: str = "") -> Path:
-    """The tests' ontology with extra keys for Person's age and for KNOWS."""
+AGE = "      age: {type: int}\n"
+KNOWS = "    between: [[Person, Person]]\n"
+PERSON_INDEXES = "    indexes: [name]\n"  # the first label with indexes is Person
+
+
+def ontology_with(tmp_path: Path, *edits: tuple[str, str]) -> Path:
+    """The tests' ontology with each (text, replacement) of ``edits`` made once."""
     text = TEST_ONTOLOGY.read_text(encoding="utf-8")
-    text = text.replace("      age: {type: int}\n", f"      age: {{type: int{person}}}\n")
-    text = text.replace(
-        "    between: [[Person, Person]]\n", f"    between: [[Person, Person]]\n{knows}"
-    )
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
     path = tmp_path / "ontology.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
 def test_properties_that_go_together(tmp_path: Path) -> None:
-    path = ontology_with(tmp_path)
-    text = path.read_text(encoding="utf-8").replace(
-        "    indexes: [name]\n", "    indexes: [name]\n    together:\n      - [age, born]\n", 1
+    path = ontology_with(
+        tmp_path, (PERSON_INDEXES, PERSON_INDEXES + "    together:\n      - [age, born]\n")
     )
-    path.write_text(text, encoding="utf-8")
     rules = load_ontology(path).labels["Person"].rules
     assert rules == RecordRules(together=(("age", "born"),))
     assert list(rules.problems({"age": 44})) == [
@@ -172,18 +174,18 @@ def test_properties_that_go_together(tmp_path: Path) -> None:
 def test_rules_of_the_ontology_are_checked(
     tmp_path: Path, person: str, knows: str, message: str
 ) -> None:
-    path = ontology_with(tmp_path, person, knows)
+    path = ontology_with(
+        tmp_path, (AGE, AGE.replace("int}", f"int{person}}}")), (KNOWS, KNOWS + knows)
+    )
     with pytest.raises(InputError) as caught:
         load_ontology(path)
     assert [p.message for p in caught.value.problems] == [message]
 
 
 def test_a_pattern_that_is_not_a_regular_expression(tmp_path: Path) -> None:
-    path = ontology_with(tmp_path)
-    text = path.read_text(encoding="utf-8").replace(
-        "      bio: {type: text}\n", "      bio: {type: text, pattern: '[a-'}\n"
+    path = ontology_with(
+        tmp_path, ("      bio: {type: text}\n", "      bio: {type: text, pattern: '[a-'}\n")
     )
-    path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_ontology(path)
     (problem,) = caught.value.problems
@@ -193,13 +195,9 @@ def test_a_pattern_that_is_not_a_regular_expression(tmp_path: Path) -> None:
 
 
 def test_an_order_of_two_types_and_loops_on_a_label_are_refused(tmp_path: Path) -> None:
-    path = ontology_with(tmp_path)
-    text = path.read_text(encoding="utf-8").replace(
-        "    indexes: [name]\n",
-        "    indexes: [name]\n    order: [[age, born]]\n    loops: false\n",
-        1,
+    path = ontology_with(
+        tmp_path, (PERSON_INDEXES, PERSON_INDEXES + "    order: [[age, born]]\n    loops: false\n")
     )
-    path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
         load_ontology(path)
     assert sorted(p.message for p in caught.value.problems) == [
