@@ -242,6 +242,26 @@ def _lock(tx: ManagedTransaction, plan: Plan, run: str) -> None:
     tx.run(LOCK, dataset=plan.dataset, run=run).consume()
 
 
+def _run_interruptible(driver: Driver, database: str, work: Any) -> LoadReport:
+    """``work`` in one managed transaction of a session of its own. A signal raised by the
+    command line's handler inside the driver's socket read leaves the connection
+    mid-message: closing the session may then fail (a ``BufferError``), which must not
+    hide the signal. The server rolls the transaction back as the connection goes."""
+    session, interrupted = driver.session(database=database), False
+    try:
+        done: LoadReport = session.execute_write(work)
+    except (KeyboardInterrupt, Terminated):
+        interrupted = True
+        raise
+    finally:
+        if interrupted:
+            with suppress(Exception):
+                session.close()
+        else:
+            session.close()
+    return done
+
+
 def _load_single(
     driver: Driver,
     database: str,
@@ -286,8 +306,7 @@ def _load_single(
         return attempt
 
     try:
-        with driver.session(database=database) as session:
-            return session.execute_write(work)
+        return _run_interruptible(driver, database, work)
     except LoadError:
         raise
     except (KeyboardInterrupt, Terminated) as exc:
