@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
-from neo4j import Driver, GraphDatabase, RoutingControl
+from neo4j import Driver, GraphDatabase, RoutingControl, Session
 from neo4j.exceptions import AuthError, ClientError, ConfigurationError, ServiceUnavailable
 
 from loader import settings
@@ -111,5 +111,26 @@ def open_driver(conn: Connection) -> Iterator[Driver]:
         except OSError as exc:
             raise DatabaseUnavailableError(f"cannot reach Neo4j at {conn.uri}: {exc}") from None
         yield driver
-    finally:
-        driver.close()
+    except BaseException:
+        with suppress(Exception):  # see session(): the body's error is the one that counts
+            driver.close()
+        raise
+    driver.close()
+
+
+@contextmanager
+def session(driver: Driver, database: str, **config: object) -> Iterator[Session]:
+    """A session of ``database``, closed on the way out. When the body raised, a failure
+    to close is not shown: the body's error is the one that counts. The command line's
+    SIGINT and SIGTERM handlers raise inside the driver's socket read, which leaves the
+    connection mid-message; closing it then fails (a ``BufferError`` of the driver's
+    buffer), and that must not hide the signal. The server rolls back what was open when
+    the connection goes. Every session casegraph opens is opened here."""
+    opened = driver.session(database=database, **config)  # type: ignore[arg-type]
+    try:
+        yield opened
+    except BaseException:
+        with suppress(Exception):
+            opened.close()
+        raise
+    opened.close()

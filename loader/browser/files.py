@@ -38,6 +38,7 @@ from urllib.parse import quote, urlsplit
 from neo4j import Driver, ManagedTransaction, unit_of_work
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+from loader import connection
 from loader.cypher import literal as cypher_literal
 from loader.errors import DatabaseUnavailableError, LoadError
 from loader.model.colors import node_colors
@@ -427,7 +428,7 @@ def publish(driver: Driver, database: str, library: Mapping[str, SavedQuery]) ->
 
     try:
         driver.execute_query(CONSTRAINT, database_=database)
-        with driver.session(database=database) as session:
+        with connection.session(driver, database) as session:
             return session.execute_write(work)
     except (ServiceUnavailable, SessionExpired) as exc:
         raise DatabaseUnavailableError(f"lost Neo4j while publishing the queries: {exc}") from None

@@ -20,6 +20,7 @@ from neo4j.graph import Path as GraphPath
 from neo4j.spatial import Point
 from neo4j.time import Date, DateTime, Duration, Time
 
+from loader import connection
 from loader.errors import DatabaseUnavailableError, QueryError, UsageError, ValueProblem
 from loader.queries.library import DEFAULT_TIMEOUT, QueryResult, SavedQuery, parse_value
 
@@ -117,7 +118,7 @@ def _read(
     driver: Driver, database: str, query: SavedQuery, work: Callable[[ManagedTransaction], T]
 ) -> T:
     try:
-        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+        with connection.session(driver, database, default_access_mode=neo4j.READ_ACCESS) as session:
             return session.execute_read(work)
     except (ServiceUnavailable, SessionExpired) as exc:
         raise DatabaseUnavailableError(f"lost Neo4j while running '{query.name}': {exc}") from None

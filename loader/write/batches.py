@@ -13,7 +13,7 @@ from typing import Any, LiteralString, TypeVar
 from neo4j import Driver, ManagedTransaction, Session, Transaction, unit_of_work
 from neo4j.exceptions import DriverError, IncompleteCommit, Neo4jError
 
-from loader import settings
+from loader import connection, settings
 from loader.errors import LoadError, TransactionMemoryError
 from loader.plan.build import Batch
 from loader.plan.statements import PARAM_HEAD
@@ -249,7 +249,7 @@ class Phase:
 
     def _work(self, lead: bool) -> None:
         try:
-            with self.driver.session(database=self.database) as session:
+            with connection.session(self.driver, self.database) as session:
                 while True:
                     with self._lock:  # a retry sets _serial before it pauses
                         if self.failure is not None or (self._serial.is_set() and not lead):

@@ -271,7 +271,7 @@ def _finish(
     with connection.open_driver(conn) as driver:
         try:
             writer.apply_schema(driver, conn.database, schema)
-            with driver.session(database=conn.database) as session:
+            with connection.session(driver, conn.database) as session:
                 session.execute_write(record)
         except (Neo4jError, DriverError) as exc:
             raise LoadError(

@@ -31,6 +31,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+from loader import connection
 from loader.errors import (
     DatabaseUnavailableError,
     LoadError,
@@ -114,7 +115,7 @@ _SCHEMA_RACE = "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
 
 
 def apply_schema(driver: Driver, database: str, schema: list[Statement]) -> None:
-    with driver.session(database=database) as session:
+    with connection.session(driver, database) as session:
         for stmt in schema:  # one per transaction; retried on transient errors (deadlocks)
 
             def create(tx: ManagedTransaction, stmt: Statement = stmt) -> None:
@@ -151,7 +152,7 @@ def dry_run(driver: Driver, database: str, plan: Plan, prune: bool = False) -> L
             prune_in(tx, plan, report, count_only=True)
 
     try:
-        with old_objects_frozen(), driver.session(database=database) as session:
+        with old_objects_frozen(), connection.session(driver, database) as session:
             session.execute_read(work)
     except (Neo4jError, DriverError) as exc:
         raise LoadError(f"dry run failed: {exc}") from None
@@ -181,7 +182,7 @@ def unchanged_input(driver: Driver, database: str, checksum: str, prune: bool) -
         return report
 
     try:
-        with driver.session(database=database) as session:
+        with connection.session(driver, database) as session:
             return session.execute_read(check)
     except (Neo4jError, DriverError) as exc:
         raise DatabaseUnavailableError(f"cannot read the last load of the dataset: {exc}") from None
@@ -242,26 +243,6 @@ def _lock(tx: ManagedTransaction, plan: Plan, run: str) -> None:
     tx.run(LOCK, dataset=plan.dataset, run=run).consume()
 
 
-def _run_interruptible(driver: Driver, database: str, work: Any) -> LoadReport:
-    """``work`` in one managed transaction of a session of its own. A signal raised by the
-    command line's handler inside the driver's socket read leaves the connection
-    mid-message: closing the session may then fail (a ``BufferError``), which must not
-    hide the signal. The server rolls the transaction back as the connection goes."""
-    session, interrupted = driver.session(database=database), False
-    try:
-        done: LoadReport = session.execute_write(work)
-    except (KeyboardInterrupt, Terminated):
-        interrupted = True
-        raise
-    finally:
-        if interrupted:
-            with suppress(Exception):
-                session.close()
-        else:
-            session.close()
-    return done
-
-
 def _load_single(
     driver: Driver,
     database: str,
@@ -306,7 +287,9 @@ def _load_single(
         return attempt
 
     try:
-        return _run_interruptible(driver, database, work)
+        with connection.session(driver, database) as session:
+            done: LoadReport = session.execute_write(work)
+        return done
     except LoadError:
         raise
     except (KeyboardInterrupt, Terminated) as exc:
@@ -350,8 +333,8 @@ def _load_batched(
 ) -> LoadReport:
     base = run_params(plan, report, dt.datetime.now(dt.UTC))
     with (
-        driver.session(database=database) as lock_session,
-        driver.session(database=database) as session,
+        connection.session(driver, database) as lock_session,
+        connection.session(driver, database) as session,
     ):
         # held open for the whole load and rolled back at the end: it leaves no trace, and
         # if this process or the server dies, the server releases it with the connection
@@ -381,7 +364,7 @@ def _load_batched(
             report.status = "interrupted" if interrupted else "failed"
             message = "interrupted by a signal" if interrupted else f"{type(exc).__name__}: {exc}"
             try:  # a session of its own: a signal may have stopped the other mid-transaction
-                with driver.session(database=database) as closing:
+                with connection.session(driver, database) as closing:
                     closing.execute_write(
                         lambda tx: end_run(tx, report, error=message, status=report.status)
                     )
@@ -400,8 +383,10 @@ def _load_batched(
                 "again to complete it"
             ) from None
         finally:
-            with suppress(Neo4jError, DriverError):
-                lock_tx.close()  # rolls back: releases the lock
+            # rolls back: releases the lock (the server does too when the connection goes;
+            # a BufferError: a signal left the lock's connection mid-message, see session())
+            with suppress(Neo4jError, DriverError, BufferError):
+                lock_tx.close()
         report.status = "succeeded"
         session.execute_write(lambda tx: end_run(tx, report, error=None))
     return report
