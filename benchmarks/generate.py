@@ -250,6 +250,8 @@ class _Values:
             return str(self.pick(COUNTRIES)[0])
         if t == "subdivision":
             return str(self.pick(SUBDIVISIONS)[0])
+        if t == "currency":
+            return str(self.pick(("EUR", "USD", "GBP", "CHF")))
         if t == "url":
             return q(f"https://example.org/{spec.name}/{j}")
         if t == "text":
@@ -327,6 +329,34 @@ def _name(v: _Values, label: str, j: int, ctx: dict[str, Any]) -> str:  # noqa: 
         name = f"{label} {j}"
     ctx["name"] = name
     return q(name)
+
+
+def ruled(
+    spec: LabelSpec | RelSpec, props: list[tuple[str, str]], draw: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    """``props`` kept to the ontology's presence rules: of each ``one_of`` group exactly
+    one (the first drawn, or the group's first, drawn now); each ``together`` group all
+    or none (completed when it holds a ``one_of`` choice, else dropped); ``draw(name)``
+    draws a value."""
+    if spec.rules is None or not (spec.rules.one_of or spec.rules.together):
+        return props
+    chosen = set()
+    for group in spec.rules.one_of:
+        present = [name for name, _ in props if name in group]
+        keep = present[0] if present else group[0]
+        if not present:
+            props.append((keep, draw(keep)))
+        props = [(n, t) for n, t in props if n not in group or n == keep]
+        chosen.add(keep)
+    for group in spec.rules.together:
+        present = {name for name, _ in props} & set(group)
+        if not present or len(present) == len(group):
+            continue
+        if present & chosen:
+            props.extend((name, draw(name)) for name in group if name not in present)
+        else:
+            props = [(n, t) for n, t in props if n not in group]
+    return props
 
 
 def in_order(spec: LabelSpec | RelSpec, props: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -480,6 +510,9 @@ class _Rels:
             p = 0.85 if name in spec.identity else 0.3 if pspec.type == "text" else 0.4
             if pspec.required or self.rng.random() < p:
                 out.append((name, self.values.value(spec.name, pspec, j, {})))
+        out = ruled(
+            spec, out, lambda name: self.values.value(spec.name, spec.properties[name], j, {})
+        )
         return in_order(spec, out)
 
     def key(
@@ -531,8 +564,15 @@ def label_counts(ont: Ontology, entities: int) -> dict[str, int]:
 
 
 def _node(
-    v: _Values, spec: LabelSpec, j: int, sources: Callable[[], str], source_label: str
+    v: _Values,
+    spec: LabelSpec,
+    j: int,
+    sources: Callable[[], str],
+    source_label: str,
+    late: str | None = None,
 ) -> str:
+    """One node record; ``late``: the source label's date property, drawn in 2025 (after
+    every other date the generator draws) for the rule not_after_sources."""
     label = spec.name
     ctx: dict[str, Any] = {}
     lines = [f"  - id: {label.lower()}/{j}", f"    type: {label}"]
@@ -548,7 +588,11 @@ def _node(
         if name == "subdivision" and label == "Jurisdiction" and "subdivision" not in ctx:
             continue  # a state has no subdivision code
         if pspec.required or v.r() < (0.3 if pspec.type == "text" else 0.6):
-            props.append((name, v.value(label, pspec, j, ctx)))
+            text = v.value(label, pspec, j, ctx)
+            props.append(
+                (name, "2025" + text[4:] if label == source_label and name == late else text)
+            )
+    props = ruled(spec, props, lambda name: v.value(label, spec.properties[name], j, ctx))
     lines.extend(f"    {name}: {text}" for name, text in in_order(spec, props))
     if spec.sources_required or (label != source_label and v.r() < 0.5):
         lines.append(f"    sources: {sources()}")
@@ -575,6 +619,8 @@ def generate(
     rng = random.Random(seed)  # noqa: S311 (reproducible test data, not secrets)
     values = _Values(rng)
     source_label = ont.source_label
+    dated = [*ont.labels.values(), *ont.relationships.values()]
+    late = ont.source_date if any(s.rules and s.rules.not_after_sources for s in dated) else None
     rels = _Rels(ont, counts, shape, rng, values, counts[source_label])
     order = [label for label in sorted(counts) for _ in range(counts[label])]
     rng.shuffle(order)
@@ -595,7 +641,7 @@ def generate(
             for label in nodes:
                 j = next_id[label]
                 next_id[label] = j + 1
-                fh.write(_node(values, ont.labels[label], j, rels.sources, source_label))
+                fh.write(_node(values, ont.labels[label], j, rels.sources, source_label, late))
             written = _write_rels(fh, rels, target * (i + 1) // files, written)
         size += path.stat().st_size
     top = sorted(rels.degree, reverse=True)[:10]

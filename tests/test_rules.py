@@ -18,7 +18,9 @@ from tests.dump import canonical_dump
 from tests.helpers import TEST_ONTOLOGY, casegraph
 
 # The shipped ontology: Source.language has pattern [a-z]{2}, Person.age minimum 0,
-# Figure orders period_start before period_end, SPOUSE_OF has loops: false.
+# Figure orders period_start before period_end and has an amount together with its
+# currency (an ISO 4217 code), Event orders date before end_date, SPOUSE_OF has loops:
+# false.
 BROKEN = """\
 dataset: rules
 nodes:
@@ -49,6 +51,26 @@ nodes:
     period_start: 2025-06-13
     period_end: 2025-06
     sources: [source/a]
+  - id: figure/c
+    type: Figure
+    name: Assets seized
+    amount: 7800000
+    unit: assets seized
+    sources: [source/a]
+  - id: figure/d
+    type: Figure
+    name: Assets seized, in dollars
+    amount: 9000000
+    currency: USX
+    unit: assets seized
+    sources: [source/a]
+  - id: event/a
+    type: Event
+    name: Action week
+    kind: action
+    date: 2025-06-13
+    end_date: 2025-06-11
+    sources: [source/a]
 relationships:
   - type: SPOUSE_OF
     from: person/a
@@ -64,8 +86,12 @@ EXPECTED = [
     "{f}:12:10: 'age': -44 is less than 0 (rule minimum: 0)",
     "{f}:20:17: Figure 'figure/a': 'period_end' (2025-06-11) is before 'period_start' "
     "(2025-06-13) (rule order: [period_start, period_end])",
-    "{f}:33:9: SPOUSE_OF relationship goes from 'person/a' to itself (rule loops: false)",
-    "Error: 4 problems in the input",
+    "{f}:30:5: Figure 'figure/c': 'amount' without 'currency' (rule together: [amount, currency])",
+    "{f}:40:15: 'currency': 'USX' is not an ISO 4217 currency code",
+    "{f}:48:15: Event 'event/a': 'end_date' (2025-06-11) is before 'date' (2025-06-13) "
+    "(rule order: [date, end_date])",
+    "{f}:53:9: SPOUSE_OF relationship goes from 'person/a' to itself (rule loops: false)",
+    "Error: 7 problems in the input",
 ]
 
 
@@ -91,6 +117,9 @@ def test_mended_input_passes(tmp_path: Path) -> None:
         BROKEN.replace("language: French", "language: fr")
         .replace("age: -44", "age: 0")
         .replace("period_end: 2025-06-11", "period_end: 2025-06-13")
+        .replace("    amount: 7800000\n", "    amount: 7800000\n    currency: EUR\n")
+        .replace("currency: USX", "currency: USD")
+        .replace("end_date: 2025-06-11", "end_date: 2025-06-13")
         .replace("    to: person/a\n", "    to: person/b\n")
         .replace(
             "relationships:\n",
@@ -111,8 +140,90 @@ def test_a_load_of_broken_values_writes_nothing(
     before = canonical_dump(driver, empty_db.database)
     done = casegraph("load", str(broken(tmp_path)), env=empty_db.env())
     assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == "Error: 4 problems in the input"
+    assert done.stderr.splitlines()[-1] == "Error: 7 problems in the input"
     assert canonical_dump(driver, empty_db.database) == before
+
+
+SOURCES = """\
+dataset: dated
+nodes:
+  - {id: source/day, type: Source, title: A, publisher: P, kind: wire, date: 2025-06-17}
+  - {id: source/month, type: Source, title: B, publisher: P, kind: wire, date: 2025-06}
+  - {id: source/undated, type: Source, title: C, publisher: P, kind: wire}
+"""
+# the records cite sources of another file: the check spans files
+DATED = """\
+dataset: dated
+nodes:
+  - id: event/week
+    type: Event
+    name: Action week
+    kind: action
+    date: 2025-06-11
+    end_date: 2025-06-20
+    sources: [source/day, source/month, source/undated]
+  - id: event/july
+    type: Event
+    name: In July
+    kind: arrest
+    date: 2025-07
+    sources: [source/month]
+  - id: event/within
+    type: Event
+    name: Within the month of the source
+    kind: arrest
+    date: 2025-06-30
+    sources: [source/month, source/undated]
+  - id: person/a
+    type: Person
+    name: A
+    sources: [source/day]
+relationships:
+  - type: RESIDES_IN
+    from: person/a
+    to: jurisdiction/es
+    valid_from: 2026
+    status: reported
+    sources: [source/day]
+"""
+
+
+def test_dates_are_not_after_the_sources_that_report_them(tmp_path: Path) -> None:
+    """A date after the date of a source the record cites is refused at its place; a
+    source known to a month may be of its last day; an undated source proves nothing."""
+    folder = tmp_path / "dated"
+    folder.mkdir()
+    (folder / "a-sources.yaml").write_text(SOURCES, encoding="utf-8")
+    (folder / "b-dated.yaml").write_text(DATED, encoding="utf-8")
+    done = casegraph("validate", str(folder))
+    assert done.returncode == 1
+    f = folder / "b-dated.yaml"
+    rule = "(rule not_after_sources: [date, end_date])"
+    assert done.stderr.splitlines() == [
+        f"{f}:8:15: Event 'event/week': 'end_date' (2025-06-20) is after the date of its "
+        f"source 'source/day' (2025-06-17) {rule}",
+        f"{f}:14:11: Event 'event/july': 'date' (2025-07) is after the date of its source "
+        f"'source/month' (2025-06) {rule}",
+        f"{f}:30:17: RESIDES_IN relationship: 'valid_from' (2026) is after the date of its "
+        "source 'source/day' (2025-06-17) (rule not_after_sources: [valid_from])",
+        "Error: 3 problems in the input",
+    ]
+    mended = DATED.replace("2025-06-20", "2025-06-13").replace("2025-07", "2025-06")
+    (folder / "b-dated.yaml").write_text(mended.replace("2026", "2024"), encoding="utf-8")
+    done = casegraph("validate", str(folder))
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_rule_on_source_dates_needs_the_ontology_to_name_them(tmp_path: Path) -> None:
+    path = ontology_with(
+        tmp_path, (PERSON_INDEXES, PERSON_INDEXES + "    not_after_sources: [born]\n")
+    )
+    with pytest.raises(InputError) as caught:
+        load_ontology(path)
+    assert [p.message for p in caught.value.problems] == [
+        "label Person has 'not_after_sources': the ontology needs 'source_date' (the date "
+        "property of its source_label)"
+    ]
 
 
 AGE = "      age: {type: int}\n"
@@ -142,6 +253,23 @@ def test_properties_that_go_together(tmp_path: Path) -> None:
     ]
     assert list(rules.problems({"age": 44, "born": "x"})) == []
     assert list(rules.problems({})) == []  # neither: nothing to pair
+    # a value given but refused (reported on its own) is not also missing
+    assert list(rules.problems({"age": 44}, given=["age", "born"])) == []
+
+
+def test_exactly_one_of(tmp_path: Path) -> None:
+    path = ontology_with(
+        tmp_path, (PERSON_INDEXES, PERSON_INDEXES + "    one_of:\n      - [age, born]\n")
+    )
+    rules = load_ontology(path).labels["Person"].rules
+    assert rules == RecordRules(one_of=(("age", "born"),))
+    rule = "(rule one_of: [age, born])"
+    assert list(rules.problems({})) == [(None, f"none is given: exactly one is expected {rule}")]
+    assert list(rules.problems({"age": 44, "born": "x"})) == [
+        (None, f"'age' and 'born' are both given: exactly one is expected {rule}")
+    ]
+    assert list(rules.problems({"age": 44})) == []
+    assert list(rules.problems({"born": "x"})) == []
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ RESULT_TYPES = {
     "url": str,
     "country": str,
     "subdivision": str,
+    "currency": str,
     "enum": str,
 }
 MESSAGE_MAX = 300  # characters: a message names the value, it does not repeat it

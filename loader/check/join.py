@@ -11,11 +11,13 @@ that is an error. Ids are global: one id defined by two datasets is a duplicate.
 
 from __future__ import annotations
 
+import datetime as dt
 import pickle
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Executor
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,10 @@ from loader.check.records import (
 )
 from loader.check.resolve import check_ends, resolve_file, resolve_in_worker
 from loader.check.spill import Spill
-from loader.errors import InputError, Problem, shown
+from loader.errors import InputError, Problem, ValueProblem, shown
 from loader.model import reference
 from loader.model.ontology import Ontology
+from loader.model.values import parse_date
 from loader.read import pieces
 from loader.read.pieces import file_records
 from loader.read.yamlread import Mark, YList, YMap
@@ -52,6 +55,8 @@ class Join:
         self.nodes: dict[str, tuple[str, int, int]] = {}  # id -> (label, path index, line)
         self.cited: dict[str, set[str]] = {}  # dataset -> the ids its files cite (finish)
         self.file_cited: list[set[str]] = []  # the same, per file
+        self.source_dates: dict[str, tuple[dt.date, str]] = {}  # FileCheck.source_dates
+        self.file_dated: list[dict[str, dt.date]] = []  # FileCheck.dated, per file
         self.file_rows: list[list[tuple[Any, str, int, int]] | None] = []  # node chunks
         self.sets = Datasets(ontology)  # which file is of which dataset, and what each uses
         self.references = reference.usable(ontology)  # ISO 3166 ids may be referred to
@@ -78,6 +83,8 @@ class Join:
         self.problems.extend(check.problems)
         dataset = self.sets.add(check, given)
         self.file_cited.append(check.cited)
+        self.source_dates.update(check.source_dates)
+        self.file_dated.append(check.dated)
         places = check.node_places
         for at, (node_id, label) in enumerate(zip(check.node_ids, check.node_labels, strict=True)):
             first = self.nodes.get(node_id)
@@ -298,6 +305,32 @@ class Join:
         return (f"{what} cites {shown(source)} of dataset {owner!r}, which dataset "
                 f"{dataset!r} does not use (add {owner!r} to its 'uses:')")  # fmt: skip
 
+    def check_source_dates(self) -> None:
+        """The rule ``not_after_sources``: a file with a date after the date of a source it
+        cites (as the per-file checks found) is read again, and each such date reported."""
+        known = self.source_dates
+        for index, dated in enumerate(self.file_dated):
+            if not any(s in known and known[s][0] < day for s, day in dated.items()):
+                continue
+            for kind, record in file_records(Path(self.paths[index]), self.cuts[index]):
+                cited = self._citations(record, kind)
+                if cited is None:
+                    continue
+                what, sources = cited
+                group = self.ont.relationships if kind == "relationships" else self.ont.labels
+                rules = group[record["type"]].rules
+                if rules is None or not rules.not_after_sources:
+                    continue
+                props: dict[str, Any] = {"sources": list(sources)}
+                for name in rules.not_after_sources:
+                    raw = record.get(name)
+                    with suppress(ValueProblem):  # a bad date is reported by the file's check
+                        if isinstance(raw, str):
+                            date = parse_date(raw)
+                            props[name], props[f"{name}_precision"] = date.value, date.precision
+                for name, message in rules.source_problems(props, known):
+                    self.fail(record.at(name), f"{what}: {message}")
+
     def _citations(self, record: Any, kind: str) -> tuple[str, YList] | None:
         """What ``node``/``rel`` would have registered as this record's citations."""
         if not isinstance(record, YMap):
@@ -335,6 +368,7 @@ class Join:
         self.resolve(workdir, pool)
         self.pending.close()
         self.check_sources()
+        self.check_source_dates()
         self.problems = self._concerning(self.problems)
         if unreadable:
             self.close()

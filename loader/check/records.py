@@ -5,6 +5,7 @@ Nothing here looks beyond the file; ``loader.check.join`` checks what spans file
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from array import array
@@ -16,7 +17,7 @@ from loader.check.identity import content_hash, identity_key
 from loader.check.spill import SegmentWriter
 from loader.errors import InputError, Problem, ValueProblem, shown
 from loader.model.ontology import Ontology, PropertySpec
-from loader.model.rules import RecordRules
+from loader.model.rules import RecordRules, latest_day
 from loader.model.values import PARSERS, PartialDate
 from loader.read import pieces
 from loader.read.pieces import read_piece
@@ -63,6 +64,12 @@ class FileCheck:
     node_labels: list[str] = field(default_factory=list)
     node_places: array[int] = field(default_factory=lambda: array("q"))
     cited: set[str] = field(default_factory=set)
+    # for the rule not_after_sources: the Sources' dates (id -> the last day it may be,
+    # the date as written), and for each cited source the latest of the dates its
+    # records may not be after (join.check_source_dates reads a file again only when one
+    # of these is after its source's date)
+    source_dates: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
+    dated: dict[str, dt.date] = field(default_factory=dict)
     chunks: list[tuple[Any, str, int, int]] = field(default_factory=list)
     # ^ (group, segment file, offset, rows)
     cut: list[pieces.Piece] | None = None  # the pieces it was read in, if it was
@@ -78,6 +85,9 @@ class FileCheck:
         self.node_labels.extend(other.node_labels)
         self.node_places.extend(other.node_places)
         self.cited |= other.cited
+        self.source_dates.update(other.source_dates)
+        for source, day in other.dated.items():
+            self.dated[source] = max(day, self.dated.get(source, day))
         self.chunks.extend(other.chunks)
 
 
@@ -230,8 +240,17 @@ class FileChecker:
     def record_rules(
         self, rules: RecordRules, record: YMap, props: dict[str, Any], what: str
     ) -> None:
-        for key, problem in rules.problems(props):
+        given = None  # the names of props unless a presence rule needs the record's own
+        if rules.together or rules.one_of:
+            given = [key for key, value in record.items() if value is not None]
+        for key, problem in rules.problems(props, given):
             self.fail(record.mark if key is None else record.at(key), f"{what}: {problem}")
+        if rules.not_after_sources and "sources" in props:
+            day = rules.earliest(props)
+            if day is not None:
+                dated = self.check.dated
+                for source in props["sources"]:
+                    dated[source] = max(day, dated.get(source, day))
 
     def text_field(self, record: YMap, key: str, what: str) -> str | None:
         value = record.get(key)
@@ -276,6 +295,10 @@ class FileChecker:
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
         if spec.rules is not None:
             self.record_rules(spec.rules, record, props, what)
+        if label == self.ont.source_label and self.ont.source_date is not None:
+            dated = latest_day(props, self.ont.source_date)
+            if dated is not None:
+                self.check.source_dates[node_id] = dated
         line, _, id_line, id_column = record.places(None, "id")
         check = self.check
         check.node_ids.append(node_id)

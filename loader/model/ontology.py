@@ -74,7 +74,7 @@ class LabelSpec:
     sources_required: bool
     properties: dict[str, PropertySpec]
     indexes: tuple[str, ...] = ()
-    rules: RecordRules | None = None  # together, order (loader.model.rules)
+    rules: RecordRules | None = None  # loader.model.rules
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class RelSpec:
     between: frozenset[tuple[str, str]]
     identity: tuple[str, ...]
     properties: dict[str, PropertySpec]
-    rules: RecordRules | None = None  # together, order, loops (loader.model.rules)
+    rules: RecordRules | None = None  # loader.model.rules
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ class Ontology:
     relationships: dict[str, RelSpec]
     names: frozenset[str] = field(default=frozenset())
     checksum: str = ""  # of the YAML it was read from: a load's checksum includes it
+    source_date: str | None = None  # the date property of source_label that dates a source
 
     def quote(self, name: str) -> str:
         """Quote a label, relationship type or property key of this schema for Cypher."""
@@ -341,7 +342,8 @@ def parse_ontology(data: Any, path: str) -> Ontology:
     top = r.mapping(data, Mark(path, 1, 1), "the ontology")
     if top is None:
         raise InputError(r.problems)
-    r.keys(top, {"version", "source_label", "statuses", "labels", "relationships"}, "the ontology")
+    top_keys = {"version", "source_label", "source_date", "statuses", "labels", "relationships"}
+    r.keys(top, top_keys, "the ontology")
     if top.get("version") != "1":
         r.fail(top.at("version"), "the ontology needs 'version: 1'")
     statuses = _statuses(r, top)
@@ -350,6 +352,9 @@ def parse_ontology(data: Any, path: str) -> Ontology:
     if source_label and source_label not in labels:
         r.fail(top.at("source_label"), f"source_label {source_label!r} is not a label")
     rels = _relationships(r, top, labels)
+    source_date = _source_date(
+        r, top, labels.get(source_label or ""), [*labels.values(), *rels.values()]
+    )
     if r.problems:
         raise InputError(r.problems)
     names = set(labels) | set(rels) | set(SYSTEM_LABELS) | RESERVED
@@ -364,7 +369,30 @@ def parse_ontology(data: Any, path: str) -> Ontology:
         labels=labels,
         relationships=rels,
         names=frozenset(names),
+        source_date=source_date,
     )
+
+
+def _source_date(
+    r: _Reader, top: YMap, source: LabelSpec | None, specs: list[LabelSpec | RelSpec]
+) -> str | None:
+    """The ontology's ``source_date``: a date property of the source label, needed by the
+    rule ``not_after_sources``."""
+    name = r.text(top, "source_date", "the ontology") or None
+    if name is not None and source is not None:
+        prop = source.properties.get(name)
+        if prop is None or prop.type != "date" or prop.list:
+            message = f"source_date {name!r} is not a date property of label {source.name}"
+            r.fail(top.at("source_date"), message)
+            return None
+    if name is None:
+        for spec in specs:
+            if spec.rules is not None and spec.rules.not_after_sources:
+                kind = "label" if isinstance(spec, LabelSpec) else "relationship"
+                r.fail(top.mark, f"{kind} {spec.name} has 'not_after_sources': the ontology "
+                       "needs 'source_date' (the date property of its source_label)")  # fmt: skip
+                break
+    return name
 
 
 def load_ontology(path: Path | None = None) -> Ontology:

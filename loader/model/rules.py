@@ -1,6 +1,8 @@
 """Value rules, the ontology's checks beyond a value's type: bounds (``minimum``,
-``maximum``), a ``pattern``, properties that go ``together``, an ``order`` between two
-properties of one record, relationships that cannot ``loops`` back to their start.
+``maximum``), a ``pattern``, properties that go ``together``, properties of which a
+record has exactly ``one_of``, an ``order`` between two properties of one record, dates
+``not_after_sources`` (not after the date of a source the record cites), relationships
+that cannot ``loops`` back to their start.
 
 Each rule is read here from the ontology's YAML (``read_value_rules``,
 ``read_record_rules``) and applied here (``ValueRules.problem``, ``RecordRules.problems``),
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +28,7 @@ PATTERN_TYPES = frozenset({"string", "text"})
 ORDER_TYPES = frozenset({"int", "float", "date"})
 # the ontology keys the rules are read from (loader.model.ontology allows them)
 VALUE_KEYS = ("minimum", "maximum", "pattern")
-RECORD_KEYS = ("together", "order")
+RECORD_KEYS = ("together", "one_of", "order", "not_after_sources")
 RELATIONSHIP_KEYS = (*RECORD_KEYS, "loops")
 LOOPS = "loops: false"
 
@@ -64,23 +66,39 @@ class RecordRules:
     (dates as the record checks keep them: the first day and ``<name>_precision``)."""
 
     together: tuple[tuple[str, ...], ...] = ()
+    one_of: tuple[tuple[str, ...], ...] = ()
     order: tuple[tuple[str, str], ...] = ()
+    not_after_sources: tuple[str, ...] = ()  # date properties (the ontology's source_date)
     loops: bool = True  # relationship types only: may a relationship end where it starts
 
     def written(self) -> list[str]:
         """The rules as the ontology writes them (for messages and docs/schema.md)."""
         out = [_together(group) for group in self.together]
+        out += [_one_of(group) for group in self.one_of]
         out += [_order(first, then) for first, then in self.order]
+        out += [_not_after(self.not_after_sources)] if self.not_after_sources else []
         return out + ([] if self.loops else [LOOPS])
 
-    def problems(self, props: dict[str, Any]) -> Iterator[tuple[str | None, str]]:
-        """(the property to point at, or None for the record; the message) per problem."""
+    def problems(
+        self, props: dict[str, Any], given: Collection[str] | None = None
+    ) -> Iterator[tuple[str | None, str]]:
+        """(the property to point at, or None for the record; the message) per problem.
+        ``given``: the properties the record names, valid or not (a bad value is a problem
+        of its own, not a missing one); ``props``' names when None."""
+        given = props.keys() if given is None else given
         for group in self.together:
-            present = [name for name in group if name in props]
+            present = [name for name in group if name in given]
             if present and len(present) < len(group):
-                missing = [name for name in group if name not in props]
+                missing = [name for name in group if name not in given]
                 rule = _together(group)
                 yield None, f"{_names(present)} without {_names(missing)} (rule {rule})"
+        for group in self.one_of:
+            present = [name for name in group if name in given]
+            if len(present) != 1:
+                rule = _one_of(group)
+                each = "both" if len(present) == 2 else "all"
+                said = f"{_names(present)} are {each} given" if present else "none is given"
+                yield None, f"{said}: exactly one is expected (rule {rule})"
         for first, then in self.order:
             if first in props and then in props:
                 early = _span(props, first)[0]
@@ -90,6 +108,33 @@ class RecordRules:
                         then,
                         f"{then!r} ({_shown(props, then)}) is before {first!r} "
                         f"({_shown(props, first)}) (rule {_order(first, then)})",
+                    )
+
+    def earliest(self, props: dict[str, Any]) -> dt.date | None:
+        """The latest of the earliest days the record's ``not_after_sources`` dates may be:
+        a source dated before it is dated before one of them (None: the record has none)."""
+        days = [_span(props, name)[0] for name in self.not_after_sources if name in props]
+        return max(days) if days else None
+
+    def source_problems(
+        self, props: dict[str, Any], sources: dict[str, tuple[dt.date, str]]
+    ) -> Iterator[tuple[str, str]]:
+        """(property, message) for each of the record's ``not_after_sources`` dates that is
+        after the date of a source it cites; ``sources``: id -> (the last day the source's
+        date may be, the date as written), for the sources whose date is known."""
+        for name in self.not_after_sources:
+            if name not in props:
+                continue
+            early = _span(props, name)[0]
+            for source in props.get("sources", ()):
+                known = sources.get(source)
+                if known is not None and known[0] < early:
+                    yield (
+                        name,
+                        (
+                            f"{name!r} ({_shown(props, name)}) is after the date of its source "
+                            f"{source!r} ({known[1]}) (rule {_not_after(self.not_after_sources)})"
+                        ),
                     )
 
     def loop_problem(self, start: str, end: str) -> str | None:
@@ -106,8 +151,24 @@ def _together(group: tuple[str, ...]) -> str:
     return f"together: [{', '.join(group)}]"
 
 
+def _one_of(group: tuple[str, ...]) -> str:
+    return f"one_of: [{', '.join(group)}]"
+
+
 def _order(first: str, then: str) -> str:
     return f"order: [{first}, {then}]"
+
+
+def _not_after(names: tuple[str, ...]) -> str:
+    return f"not_after_sources: [{', '.join(names)}]"
+
+
+def latest_day(props: dict[str, Any], name: str) -> tuple[dt.date, str] | None:
+    """The last day the date ``name`` of a record may be, and the date as written (None
+    when the record has no such date): a source's, for ``not_after_sources``."""
+    if name not in props:
+        return None
+    return _span(props, name)[1], _shown(props, name)
 
 
 def _number(value: float) -> str:
@@ -188,9 +249,10 @@ def _pattern(body: YMap, kind: str, where: str, fail: Fail) -> re.Pattern[str] |
 def read_record_rules(
     spec: YMap, props: dict[str, Any], where: str, fail: Fail, relationship: bool
 ) -> RecordRules | None:
-    """The ``together``, ``order`` and (for a relationship type) ``loops`` of a label or
+    """The ``together``, ``one_of``, ``order`` and (for a relationship type) ``loops`` of a label or
     relationship type whose properties (``PropertySpec`` by name) are ``props``."""
     together = tuple(tuple(group) for group, _ in _groups(spec, "together", props, where, fail))
+    one_of = tuple(tuple(group) for group, _ in _groups(spec, "one_of", props, where, fail))
     order: list[tuple[str, str]] = []
     for pair, mark in _groups(spec, "order", props, where, fail):
         kinds = {props[name].type for name in pair}
@@ -208,9 +270,30 @@ def read_record_rules(
             fail(spec.at("loops"), f"'loops' of {where} must be true or false")
         else:
             loops = raw == "true"
-    if not together and not order and loops:
+    dated = _dates(spec, props, where, fail)
+    if not together and not one_of and not order and not dated and loops:
         return None
-    return RecordRules(together, tuple(order), loops)
+    return RecordRules(together, one_of, tuple(order), dated, loops)
+
+
+def _dates(spec: YMap, props: dict[str, Any], where: str, fail: Fail) -> tuple[str, ...]:
+    """The date properties named by ``not_after_sources``."""
+    raw = spec.get("not_after_sources")
+    if raw is None:
+        return ()
+    if not isinstance(raw, YList) or not raw or not all(isinstance(n, str) for n in raw):
+        fail(spec.at("not_after_sources"),
+             f"'not_after_sources' of {where} must be a list of date properties")  # fmt: skip
+        return ()
+    names = []
+    for name, mark in zip(raw, raw.item_marks, strict=True):
+        prop = props.get(name)
+        if prop is None or prop.type != "date" or prop.list:
+            fail(mark, f"'not_after_sources' of {where} names {name!r}, which is not one of "
+                 "its date properties (lists excepted)")  # fmt: skip
+        else:
+            names.append(name)
+    return tuple(names)
 
 
 def _groups(

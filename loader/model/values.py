@@ -129,6 +129,13 @@ def _subdivisions() -> frozenset[str]:
     return frozenset(sub.code for sub in pycountry.subdivisions)
 
 
+@cache
+def _currencies() -> frozenset[str]:
+    import pycountry
+
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
 def parse_country(text: str) -> str:
     if text not in _countries():
         hint = " (codes are upper case)" if text.upper() in _countries() else ""
@@ -142,6 +149,13 @@ def parse_subdivision(text: str) -> str:
     return text
 
 
+def parse_currency(text: str) -> str:
+    if text not in _currencies():
+        hint = " (codes are upper case)" if text.upper() in _currencies() else ""
+        raise ValueProblem(f"{shown(text)} is not an ISO 4217 currency code{hint}")
+    return text
+
+
 PARSERS: dict[str, Callable[[str], Any]] = {
     "string": parse_string,
     "text": parse_text,
@@ -152,6 +166,7 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "url": parse_url,
     "country": parse_country,
     "subdivision": parse_subdivision,
+    "currency": parse_currency,
     "enum": parse_string,  # the vocabulary is checked by the caller
 }
 
@@ -166,5 +181,6 @@ CSV_TYPES = {
     "url": "string",
     "country": "string",
     "subdivision": "string",
+    "currency": "string",
     "enum": "string",
 }
