@@ -70,6 +70,11 @@ def test_the_administrator_is_not_named_and_nothing_is_proven(q: Any) -> None:
         # "a German national residing in Spain" (S1)
         {"type": "NATIONAL_OF", "to": "jurisdiction/de", "status": "official", "sources": [S1]},
         {"type": "OPERATED", "to": "platform/archetyp", "status": "alleged", "sources": [S1]},
+        # "also owned properties in Hanover and Bucharest" (S5)
+        {"type": "OWNS", "to": "asset/archetyp-administrator-property-bucharest",
+         "status": "reported", "sources": [S5]},
+        {"type": "OWNS", "to": "asset/archetyp-administrator-property-hanover",
+         "status": "reported", "sources": [S5]},
         {"type": "RESIDES_IN", "to": "jurisdiction/es", "status": "official", "sources": [S1]},
     ]  # fmt: skip
     proven = q("MATCH ()-[r {dataset: 'archetyp'}]->() WHERE r.status IN ['convicted'] RETURN r")
@@ -78,14 +83,40 @@ def test_the_administrator_is_not_named_and_nothing_is_proven(q: Any) -> None:
 
 def test_the_arrest_in_spain_and_in_barcelona_both_stay(q: Any) -> None:
     rows = q(
-        "MATCH (:Event {id: 'event/archetyp-administrator-arrest'})-[r:OCCURRED_IN]->(j) "
-        "RETURN j.id AS id, j.name AS name, r.status AS status, r.sources AS sources ORDER BY id"
+        "MATCH (:Event {id: 'event/archetyp-administrator-arrest'})-[r:OCCURRED_IN]->(x) "
+        "RETURN labels(x) AS labels, x.id AS id, x.name AS name, x.kind AS kind, "
+        "r.status AS status, r.sources AS sources ORDER BY id"
     )
     assert rows == [
-        {"id": "jurisdiction/es", "name": "Spain", "status": "official", "sources": [S1]},
-        # "in Barcelona" (S2): the ISO 3166 province that holds the city
-        {"id": "jurisdiction/es-b", "name": "Barcelona", "status": "reported", "sources": [S2]},
-    ]
+        # "in Spain" (S1)
+        {"labels": ["Jurisdiction"], "id": "jurisdiction/es", "name": "Spain", "kind": "state",
+         "status": "official", "sources": [S1]},
+        # "in Barcelona" (S2): the city, not the ISO 3166 province of the same name
+        {"labels": ["Place"], "id": "place/barcelona", "name": "Barcelona", "kind": "city",
+         "status": "reported", "sources": [S2]},
+    ]  # fmt: skip
+    # the city lies in the province of Barcelona, in Spain
+    [where] = q(
+        "MATCH (:Place {id: 'place/barcelona'})-[:LOCATED_IN]->(p:Jurisdiction) "
+        "RETURN p.id AS id, p.kind AS kind, p.country AS country"
+    )
+    assert where == {"id": "jurisdiction/es-b", "kind": "subdivision", "country": "ES"}
+    # the arrest is one of the eight of the action (S1)
+    assert q(
+        "MATCH (:Event {id: 'event/archetyp-administrator-arrest'})-[r:PART_OF]->(e:Event) "
+        "RETURN e.id AS id, r.sources AS sources"
+    ) == [{"id": ACTION_WEEK, "sources": [S1]}]
+
+
+def test_the_action_week_spans_three_days(q: Any) -> None:
+    [week] = q(
+        "MATCH (e:Event {id: $e}) RETURN e.kind AS kind, toString(e.date) AS start, "
+        "toString(e.end_date) AS end, e.end_date_precision AS precision",
+        e=ACTION_WEEK,
+    )
+    # "an action week took place on 11-13 June 2025" (S1)
+    assert week == {"kind": "action", "start": "2025-06-11", "end": "2025-06-13",
+                    "precision": "day"}  # fmt: skip
 
 
 def test_five_countries_or_six(q: Any) -> None:
@@ -99,7 +130,7 @@ def test_five_countries_or_six(q: Any) -> None:
         ("SE", [S2, S3]), ("US", [S3]),
     ]  # fmt: skip
     counts = q(
-        "MATCH (f:Figure {unit: 'countries'})-[r:FIGURE_OF]->(:Event {id: $e}) "
+        "MATCH (f:Figure {metric: 'countries_involved'})-[r:FIGURE_OF]->(:Event {id: $e}) "
         "RETURN f.value AS value, r.sources AS sources ORDER BY value",
         e=ACTION_WEEK,
     )
@@ -109,51 +140,65 @@ def test_five_countries_or_six(q: Any) -> None:
 def test_figures_keep_each_source_and_say_what_is_a_conversion(q: Any) -> None:
     rows = q(
         "MATCH (f:Figure {dataset: 'archetyp'})-[r:FIGURE_OF]->(x) "
-        "RETURN f.value AS value, f.unit AS unit, f.bound AS bound, x.id AS of, "
-        "r.sources AS sources, f.note AS note"
+        "RETURN f.metric AS metric, f.value AS value, f.amount AS amount, "
+        "f.currency AS currency, f.bound AS bound, x.id AS of, r.sources AS sources, "
+        "f.note AS note"
     )
-    got = {(r["value"], r["unit"]): r for r in rows}
-    # S1: ~17,000 listings, >600,000 users, ~3,200 vendors, at least EUR 250 million traded
-    assert got[(17000, "listings")]["bound"] == "approximate"
-    assert got[(600000, "users")]["bound"] == "at_least"
-    assert got[(3200, "vendors")]["bound"] == "approximate"
-    assert got[(250000000, "EUR")]["sources"] == [S1]
-    # S4: more than USD 280 million, a conversion of S1's figure
-    assert got[(280000000, "USD")]["sources"] == [S4]
-    assert "conversion" in got[(280000000, "USD")]["note"]
+    counts = {(r["metric"], r["value"]): r for r in rows if r["value"] is not None}
+    money = {(r["metric"], r["currency"]): r for r in rows if r["amount"] is not None}
+    assert len(counts) + len(money) == len(rows) == 12
+    # S1: ~17,000 listings, >600,000 users, ~3,200 vendors
+    assert counts[("listings", 17000)]["bound"] == "approximate"
+    assert counts[("users", 600000)]["bound"] == "more_than"
+    assert counts[("vendors", 3200)]["bound"] == "approximate"
+    # drugs worth at least EUR 250 million traded (S1); more than USD 280 million (S4),
+    # a conversion of S1's figure
+    eur, usd = money[("traded_volume", "EUR")], money[("traded_volume", "USD")]
+    assert (eur["amount"], eur["bound"], eur["sources"]) == (250_000_000, "at_least", [S1])
+    assert (usd["amount"], usd["bound"], usd["sources"]) == (280_000_000, "more_than", [S4])
+    assert "conversion" in usd["note"]
     # EUR 7.8 million seized (S1, S2); USD 9 million (S4, a conversion)
-    assert got[(7800000, "EUR")]["sources"] == [S1, S2]
-    assert got[(9000000, "USD")]["sources"] == [S4]
-    assert "conversion" in got[(9000000, "USD")]["note"]
+    eur, usd = money[("assets_seized", "EUR")], money[("assets_seized", "USD")]
+    assert (eur["amount"], eur["sources"]) == (7_800_000, [S1, S2])
+    assert (usd["amount"], usd["sources"]) == (9_000_000, [S4])
+    assert "conversion" in usd["note"]
+    assert isinstance(eur["amount"], float)
+    assert eur["value"] is None
     # eight arrested in all (S1); one arrested (S4)
-    assert got[(8, "persons arrested")]["sources"] == [S1]
-    assert got[(1, "persons arrested")]["sources"] == [S4]
-    assert got[(300, "officers")]["of"] == ACTION_WEEK
+    assert counts[("persons_arrested", 8)]["sources"] == [S1]
+    assert counts[("persons_arrested", 1)]["sources"] == [S4]
+    assert counts[("officers_involved", 300)]["of"] == ACTION_WEEK
     for row in rows:
         assert row["of"] in {"platform/archetyp", ACTION_WEEK}
 
 
-def test_coordination_and_support(q: Any) -> None:
+def test_coordination_support_and_participation(q: Any) -> None:
     rows = q(
-        "MATCH (:Investigation {id: 'investigation/archetyp'})-[r]->(a:Agency) "
+        "MATCH (:Investigation {id: 'investigation/archetyp'})-[r]-(a:Agency) "
         "RETURN type(r) AS type, a.id AS agency, r.status AS status, r.sources AS sources "
         "ORDER BY type, agency"
     )
     assert rows == [
-        # S3 names the BKA and the German Cyber Crime Centre among the authorities involved
-        {"type": "COOPERATED_WITH", "agency": "agency/bka", "status": "reported",
-         "sources": [S3]},
-        {"type": "COOPERATED_WITH", "agency": "agency/german-cyber-crime-centre",
-         "status": "reported", "sources": [S3]},
         # "Eurojust and Europol coordinated the operation" (S1)
         {"type": "COORDINATED_WITH", "agency": "agency/eurojust", "status": "official",
          "sources": [S1]},
         {"type": "COORDINATED_WITH", "agency": "agency/europol", "status": "official",
          "sources": [S1]},
+        # S3 names the BKA and the German Cyber Crime Centre among the authorities involved:
+        # they took part, which does not say that they led it
+        {"type": "PARTICIPATED_IN", "agency": "agency/bka", "status": "reported",
+         "sources": [S3]},
+        {"type": "PARTICIPATED_IN", "agency": "agency/german-cyber-crime-centre",
+         "status": "reported", "sources": [S3]},
         # "Europol supported the investigation from the outset" (S1)
         {"type": "SUPPORTED_BY", "agency": "agency/europol", "status": "official",
          "sources": [S1]},
     ]  # fmt: skip
+    # the operation's website, www.operation-deepsentinel.com (S3)
+    assert q(
+        "MATCH (d:Domain)-[r:DOMAIN_OF]->(:Investigation {id: 'investigation/archetyp'}) "
+        "RETURN d.name AS name, r.sources AS sources"
+    ) == [{"name": "operation-deepsentinel.com", "sources": [S3]}]
 
 
 def test_operation_deep_sentinel_and_the_searches(q: Any) -> None:
@@ -166,16 +211,45 @@ def test_operation_deep_sentinel_and_the_searches(q: Any) -> None:
         "Operation Deep Sentinel", 2020, "year",
     )  # fmt: skip
     assert S5 in operation["sources"]
-    places = q(
-        "MATCH (:Event {id: 'event/archetyp-property-searches'})-[r:OCCURRED_IN]->(j) "
-        "RETURN j.iso_code AS code, r.note AS city, r.sources AS sources ORDER BY code"
+    # the administrator's properties in Hanover and Bucharest, which were searched (S5)
+    searched = q(
+        "MATCH (e:Event {id: 'event/archetyp-property-searches'})-[c:CONCERNS]->(a:Asset)"
+        "-[:LOCATED_IN]->(city:Place)<-[:OCCURRED_IN]-(e) "
+        "MATCH (:Person {id: $admin})-[o:OWNS]->(a) "
+        "RETURN e.kind AS kind, a.kind AS asset, c.role AS role, city.aliases AS city, "
+        "city.country AS country, o.sources AS owner_sources ORDER BY country"
+    , admin=ADMIN)  # fmt: skip
+    assert searched == [
+        {"kind": "search", "asset": "real_estate", "role": "searched", "city": ["Hanover"],
+         "country": "DE", "owner_sources": [S5]},
+        {"kind": "search", "asset": "real_estate", "role": "searched",
+         "city": ["Bucharest", "Bucuresti"], "country": "RO", "owner_sources": [S5]},
+    ]  # fmt: skip
+
+
+def test_lecouffe_holds_a_post_at_europol(q: Any) -> None:
+    [lecouffe] = q(
+        "MATCH (p:Person {id: 'person/jean-philippe-lecouffe'})-[r:AFFILIATED_WITH]->"
+        "(a:Agency) RETURN p.name AS name, p.sources AS sources, a.id AS agency, "
+        "r.role AS role, r.status AS status, r.sources AS said_by"
     )
-    # properties in Hanover and Bucharest, searched (S5)
-    assert places == [
-        {"code": "DE", "city": "Hanover.", "sources": [S5]},
-        {"code": "RO", "city": "Bucharest.", "sources": [S5]},
+    # "Jean-Philippe Lecouffe, Europol's Deputy Executive Director of Operations" (S2)
+    assert lecouffe == {
+        "name": "Jean-Philippe Lecouffe", "sources": [S2], "agency": "agency/europol",
+        "role": "Deputy Executive Director of Operations", "status": "reported",
+        "said_by": [S2],
+    }  # fmt: skip
+
+
+def test_a_moderator_and_six_top_vendors(q: Any) -> None:
+    rows = q(
+        "MATCH (e:Event {id: 'event/archetyp-measures-moderator-vendors'})-[c:CONCERNS]->(x)"
+        "-[a:ACTIVE_ON]->(:Platform {id: 'platform/archetyp'}) "
+        "RETURN labels(x) AS labels, x.size AS size, a.role AS role, c.sources AS sources "
+        "ORDER BY role"
+    )
+    # "measures against a moderator and six top vendors" in Germany and Sweden (S2)
+    assert rows == [
+        {"labels": ["Person"], "size": None, "role": "moderator", "sources": [S2]},
+        {"labels": ["Group"], "size": 6, "role": "top vendors", "sources": [S2]},
     ]
-    [lecouffe] = q("MATCH (p:Person {id: 'person/jean-philippe-lecouffe'}) RETURN p {.*} AS p")
-    # "Europol's Deputy Executive Director of Operations, was quoted" (S2)
-    assert lecouffe["p"]["role"] == "Deputy Executive Director of Operations, Europol"
-    assert lecouffe["p"]["sources"] == [S2]
