@@ -452,6 +452,7 @@ TESTED = {
     "claim-sources",
     "single-source-claims",
     "differing-claims",
+    "conflicts",
     "accounts-by-source",
     "source-claims",
     "sources-overview",
@@ -927,6 +928,143 @@ def test_differing_claims_none_in_the_seed(run: Run) -> None:
     assert run("differing-claims") == []
 
 
+S1, S2, S3 = (
+    "source/eurojust-archetyp-release",
+    "source/dts-archetyp-wire",
+    "source/abijita-archetyp-article",
+)
+S4 = "source/nexpressdaily-archetyp-article"
+ACTION_WEEK = "Action week against Archetyp Market"
+
+
+def _conflicts(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    keys = ("conflict", "subject", "about", "says_1", "sources_1", "says_2", "sources_2")
+    return [tuple(row[key] for key in keys) for row in rows]
+
+
+def test_conflicts_are_the_disagreements_of_the_brief(run: Run) -> None:
+    """Typed from ../shared/seeds/archetyp-2025.md: five countries (S1, S2) or six with the
+    United States (S3); eight arrested (S1) or one (S4); EUR 250 million traded (S1) and
+    more than USD 280 million (S4), EUR 7.8 million seized (S1, S2) and USD 9 million
+    (S4): conversions, flagged as a difference of currency. Nothing else: the arrest in
+    Spain (S1) and in Barcelona (S2) is not a disagreement, nor are the things one event
+    concerns."""
+    rows = run("conflicts", case="archetyp")
+    assert _conflicts(rows) == [
+        ("different currency", ACTION_WEEK, "assets_seized",
+         "assets worth EUR 7.8 million seized", [S1, S2],
+         "assets worth USD 9 million seized", [S4]),
+        ("different value", ACTION_WEEK, "countries_involved",
+         "5 countries", [S1, S2], "6 countries", [S3]),
+        ("different value", ACTION_WEEK, "persons_arrested",
+         "8 persons arrested", [S1], "1 person arrested", [S4]),
+        ("different currency", "Archetyp Market", "traded_volume",
+         "drugs worth at least EUR 250 million traded", [S1],
+         "transactions of more than USD 280 million", [S4]),
+        ("left out of a list", "Operation Deep Sentinel", "COOPERATED_WITH Jurisdiction",
+         "lists United States", [S3], "leaves United States out", [S2]),
+    ]  # fmt: skip
+    # the notes say which figures are conversions
+    currency = [row for row in rows if row["conflict"] == "different currency"]
+    assert all(any("conversion" in note for note in row["notes"]) for row in currency)
+    # the coco article holds no disagreement of these kinds: both cases give Archetyp's
+    assert run("conflicts", case="coco-gg") == []
+    assert run("conflicts", case="") == rows
+
+
+CONFLICTING = """\
+dataset: conflicts-test
+nodes:
+  - {id: "ct:source/a", type: Source, title: Source A, publisher: A, kind: news_article}
+  - {id: "ct:source/b", type: Source, title: Source B, publisher: B, kind: news_article}
+  - {id: "ct:platform/p", type: Platform, name: Platform P, sources: ["ct:source/a"]}
+  - {id: "ct:event/e", type: Event, name: Event E, kind: action, sources: ["ct:source/a"]}
+  - {id: "ct:agency/x", type: Agency, name: Agency X, sources: ["ct:source/b"]}
+  - {id: "ct:investigation/i", type: Investigation, name: Inquiry I, sources: ["ct:source/a"]}
+  # a shared source: one account, not two that disagree
+  - {id: "ct:figure/1", type: Figure, name: 10 users, value: 10, unit: users, metric: users,
+     sources: ["ct:source/a"]}
+  - {id: "ct:figure/2", type: Figure, name: 12 users, value: 12, unit: users, metric: users,
+     sources: ["ct:source/a", "ct:source/b"]}
+  # the same value
+  - {id: "ct:figure/3", type: Figure, name: 5 listings, value: 5, unit: listings,
+     metric: listings, sources: ["ct:source/a"]}
+  - {id: "ct:figure/4", type: Figure, name: five listings, value: 5, unit: listings,
+     metric: listings, sources: ["ct:source/b"]}
+  # different subjects
+  - {id: "ct:figure/5", type: Figure, name: 3 vendors, value: 3, unit: vendors,
+     metric: vendors, sources: ["ct:source/a"]}
+  - {id: "ct:figure/6", type: Figure, name: 4 vendors, value: 4, unit: vendors,
+     metric: vendors, sources: ["ct:source/b"]}
+  # one currency, two amounts: a disagreement
+  - {id: "ct:figure/7", type: Figure, name: EUR 100 seized, amount: 100, currency: EUR,
+     unit: seized, metric: assets_seized, sources: ["ct:source/a"]}
+  - {id: "ct:figure/8", type: Figure, name: EUR 120 seized, amount: 120, currency: EUR,
+     unit: seized, metric: assets_seized, sources: ["ct:source/b"]}
+relationships:
+  # one event concerning two things, each from its own source
+  - {type: CONCERNS, from: "ct:event/e", to: "ct:platform/p", status: reported,
+     sources: ["ct:source/a"]}
+  - {type: CONCERNS, from: "ct:event/e", to: "ct:agency/x", status: reported,
+     sources: ["ct:source/b"]}
+  # a list of states and a list of agencies: B's agency is not missing from A's states
+  - {type: COOPERATED_WITH, from: "ct:investigation/i", to: jurisdiction/fr, status: reported,
+     sources: ["ct:source/a", "ct:source/b"]}
+  - {type: COOPERATED_WITH, from: "ct:investigation/i", to: "ct:agency/x", status: reported,
+     sources: ["ct:source/b"]}
+  - {type: FIGURE_OF, from: "ct:figure/1", to: "ct:platform/p", status: reported,
+     sources: ["ct:source/a"]}
+  - {type: FIGURE_OF, from: "ct:figure/2", to: "ct:platform/p", status: reported,
+     sources: ["ct:source/b"]}
+  - {type: FIGURE_OF, from: "ct:figure/3", to: "ct:platform/p", status: reported,
+     sources: ["ct:source/a"]}
+  - {type: FIGURE_OF, from: "ct:figure/4", to: "ct:platform/p", status: reported,
+     sources: ["ct:source/b"]}
+  - {type: FIGURE_OF, from: "ct:figure/5", to: "ct:platform/p", status: reported,
+     sources: ["ct:source/a"]}
+  - {type: FIGURE_OF, from: "ct:figure/6", to: "ct:event/e", status: reported,
+     sources: ["ct:source/b"]}
+  - {type: FIGURE_OF, from: "ct:figure/7", to: "ct:event/e", status: reported,
+     sources: ["ct:source/a"]}
+  - {type: FIGURE_OF, from: "ct:figure/8", to: "ct:event/e", status: reported,
+     sources: ["ct:source/b"]}
+"""
+
+
+def test_conflicts_leave_out_what_is_not_a_disagreement(
+    run: Run, case: Neo4jServer, driver: Driver, tmp_path: Path
+) -> None:
+    (tmp_path / "conflicts.yaml").write_text(CONFLICTING, encoding="utf-8")
+    done = _cli(case, "load", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    try:
+        rows = run("conflicts", case="conflicts-test")
+    finally:
+        driver.execute_query(
+            "MATCH (n {dataset: 'conflicts-test'}) DETACH DELETE n", database_=case.database
+        )
+        driver.execute_query(
+            "MATCH ()-[r {dataset: 'conflicts-test'}]->() DELETE r", database_=case.database
+        )
+    assert _conflicts(rows) == [
+        ("different value", "Event E", "assets_seized", "EUR 100 seized", ["ct:source/a"],
+         "EUR 120 seized", ["ct:source/b"]),
+    ]  # fmt: skip
+
+
+def test_the_conflicts_command(case: Neo4jServer, run: Run) -> None:
+    done = _cli(case, "conflicts", "--dataset", "archetyp", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == run("conflicts", case="archetyp")
+    none = _cli(case, "conflicts", "--dataset", "coco-gg")
+    assert none.returncode == 0, none.stderr
+    assert "0 rows" in none.stdout
+    unknown = _cli(case, "conflicts", "--dataset", "nothing", "--format", "csv")
+    assert unknown.stdout.splitlines() == [
+        "conflict,subject,about,says_1,sources_1,says_2,sources_2,notes"
+    ]
+
+
 DIFFERING = """\
 dataset: differing-test
 nodes:
@@ -1220,8 +1358,12 @@ PER_CASE: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 # what the brief does not give for Archetyp: no offence is named in it
-# and coco's sources do not differ in the way differing-claims looks for
-EMPTY = {("archetyp", "suspected-offences"), ("coco-gg", "differing-claims")}
+# and coco's sources do not differ in the way differing-claims and conflicts look for
+EMPTY = {
+    ("archetyp", "suspected-offences"),
+    ("coco-gg", "differing-claims"),
+    ("coco-gg", "conflicts"),
+}
 SHARED = {"source/iso-3166"}  # the ISO 3166 nodes' source; the reference dataset's below
 
 

@@ -35,7 +35,7 @@ from loader.cli.common import (
 )
 from loader.cli.export import export_app
 from loader.cli.neo4j import neo4j_app
-from loader.cli.query import query_app
+from loader.cli.query import conflicts, query_app
 from loader.cli.xref import xref
 from loader.errors import DatabaseUnavailableError, Terminated, signal_exit_code
 from loader.server import jars, localserver
@@ -58,6 +58,7 @@ app.add_typer(neo4j_app, name="neo4j")
 app.add_typer(query_app, name="query")
 app.add_typer(export_app, name="export")
 app.command()(xref)
+app.command()(conflicts)
 
 
 @app.command()

@@ -38,6 +38,14 @@ QueriesOption = Annotated[
         show_default=False,
     ),
 ]
+OutputOption = Annotated[
+    Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+TimeoutOption = Annotated[
+    float, typer.Option(help="Seconds before the server stops the query.", min=0.001)
+]
+
+
 NameArg = Annotated[str, typer.Argument(help="The query's name (see `casegraph query list`).")]
 
 
@@ -122,12 +130,8 @@ def run(
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = Format.table,
-    timeout: Annotated[
-        float, typer.Option(help="Seconds before the server stops the query.", min=0.001)
-    ] = 30.0,
+    output: OutputOption = Format.table,
+    timeout: TimeoutOption = 30.0,
     queries: QueriesOption = None,
     uri: UriOption = None,
     username: UserOption = None,
@@ -139,13 +143,60 @@ def run(
     printed. Exit codes: 0 done, 1 bad query library or query failed, 2 usage (unknown
     query or parameter, bad value), 3 database unreachable or authentication failed.
     """
+    from loader.queries.run import split_param_args
+
+    given = split_param_args(param or [])
+    _run_saved(name, given, output, timeout, queries, uri, username, database)
+
+
+@friendly
+def conflicts(
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset",
+            "-d",
+            help="Only the disagreements of this case (dataset).",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOption = Format.table,
+    timeout: TimeoutOption = 30.0,
+    queries: QueriesOption = None,
+    uri: UriOption = None,
+    username: UserOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Where the sources disagree: figures of one metric about one subject with different
+    values, one sum in two currencies (flagged, often a conversion), a member of a list
+    that another source's list leaves out. Each row says who says what.
+
+    The saved query `conflicts` (`casegraph query show conflicts`), run read-only.
+
+    Exit codes as for `casegraph query run`.
+    """
+    _run_saved(
+        "conflicts", {"case": dataset or ""}, output, timeout, queries, uri, username, database
+    )
+
+
+def _run_saved(
+    name: str,
+    given: dict[str, str],
+    output: Format,
+    timeout: float,
+    queries: Path | None,
+    uri: str | None,
+    username: str | None,
+    database: str | None,
+) -> None:
     from loader import connection
     from loader.queries.library import find
-    from loader.queries.run import bind_params, run_query, split_param_args
+    from loader.queries.run import bind_params, run_query
     from loader.server import localserver
 
     query = find(_library(queries), name)
-    values = bind_params(query, split_param_args(param or []))
+    values = bind_params(query, given)
     conn = connection.resolve(
         uri=uri, username=username, database=database, local=localserver.local_target
     )
