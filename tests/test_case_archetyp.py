@@ -62,9 +62,9 @@ def test_the_administrator_is_not_named_and_nothing_is_proven(q: Any) -> None:
         id=ADMIN,
     )
     assert ties == [
-        # "was arrested in Spain" (S1)
+        # "was arrested in Spain" (S1), "in Barcelona" (S2)
         {"type": "ARRESTED_IN", "to": "event/archetyp-administrator-arrest",
-         "status": "arrested", "sources": [S1]},
+         "status": "arrested", "sources": [S1, S2]},
         # "creator and current administrator" (S1): an allegation
         {"type": "CREATED", "to": "platform/archetyp", "status": "alleged", "sources": [S1]},
         # "a German national residing in Spain" (S1)
@@ -253,3 +253,39 @@ def test_a_moderator_and_six_top_vendors(q: Any) -> None:
         {"labels": ["Person"], "size": None, "role": "moderator", "sources": [S2]},
         {"labels": ["Group"], "size": 6, "role": "top vendors", "sources": [S2]},
     ]
+
+
+def test_each_source_says_with_its_own_status(q: Any) -> None:
+    """Eurojust states (S1) what the wire reports (S2): each source keeps its own status,
+    and the claim's is the firmer of the two."""
+    [arrest] = q(
+        "MATCH (:Person {id: $admin})-[r:ARRESTED_IN]->() "
+        "RETURN r.status AS status, r.sources AS sources, r.source_statuses AS statuses",
+        admin=ADMIN,
+    )
+    assert arrest == {
+        "status": "arrested",
+        "sources": [S1, S2],
+        "statuses": ["arrested", "reported"],
+    }
+    rows = q(
+        "MATCH (f:Figure)-[r:FIGURE_OF]->(:Event {id: $e}) WHERE r.source_statuses IS NOT NULL "
+        "RETURN f.metric AS metric, r.status AS status, r.sources AS sources, "
+        "r.source_statuses AS statuses ORDER BY metric",
+        e=ACTION_WEEK,
+    )
+    # EUR 7.8 million seized and five countries: stated by Eurojust, reported by dts
+    assert rows == [
+        {"metric": "assets_seized", "status": "official", "sources": [S1, S2],
+         "statuses": ["official", "reported"]},
+        {"metric": "countries_involved", "status": "official", "sources": [S1, S2],
+         "statuses": ["official", "reported"]},
+    ]  # fmt: skip
+    # a claim without sources of their own status has none of the lists
+    assert (
+        q(
+            "MATCH ()-[r:OCCURRED_IN {dataset: 'archetyp'}]->() "
+            "WHERE r.source_statuses IS NOT NULL RETURN r"
+        )
+        == []
+    )

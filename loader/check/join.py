@@ -30,7 +30,6 @@ from loader.check.records import (
     RESOLVE_ROWS,
     FileCheck,
     Pending,
-    all_text,
 )
 from loader.check.resolve import check_ends, resolve_file, resolve_in_worker
 from loader.check.spill import Spill
@@ -282,7 +281,7 @@ class Join:
                 if cited is None:
                     continue
                 what, sources = cited
-                for source, mark in zip(sources, sources.item_marks, strict=True):
+                for source, mark in sources:
                     if source in wrong:
                         self.fail(mark, self._citation_problem(dataset, what, source))
 
@@ -321,7 +320,7 @@ class Join:
                 rules = group[record["type"]].rules
                 if rules is None or not rules.not_after_sources:
                     continue
-                props: dict[str, Any] = {"sources": list(sources)}
+                props: dict[str, Any] = {"sources": [source for source, _ in sources]}
                 for name in rules.not_after_sources:
                     raw = record.get(name)
                     with suppress(ValueProblem):  # a bad date is reported by the file's check
@@ -331,13 +330,20 @@ class Join:
                 for name, message in rules.source_problems(props, known):
                     self.fail(record.at(name), f"{what}: {message}")
 
-    def _citations(self, record: Any, kind: str) -> tuple[str, YList] | None:
-        """What ``node``/``rel`` would have registered as this record's citations."""
+    def _citations(self, record: Any, kind: str) -> tuple[str, list[tuple[str, Mark]]] | None:
+        """What ``node``/``rel`` would have registered as this record's citations: the
+        record as its messages name it, and each cited id with its place."""
         if not isinstance(record, YMap):
             return None
-        sources = record.get("sources")
-        if not isinstance(sources, YList) or not all_text(sources):
+        raw = record.get("sources")
+        if not isinstance(raw, YList):
             return None
+        sources = []
+        for item, mark in zip(raw, raw.item_marks, strict=True):
+            entry = item.get("id") if isinstance(item, YMap) else item  # {id: ..., status: ...}
+            if not isinstance(entry, str):
+                continue  # reported by the file's check
+            sources.append((entry, item.at("id") if isinstance(item, YMap) else mark))
         rtype = record.get("type")
         if not isinstance(rtype, str):
             return None

@@ -16,9 +16,9 @@ from typing import Any
 from loader.check.identity import content_hash, identity_key
 from loader.check.spill import SegmentWriter
 from loader.errors import InputError, Problem, ValueProblem, shown
-from loader.model.ontology import Ontology, PropertySpec
+from loader.model.ontology import SOURCE_FIELDS, Ontology, PropertySpec
 from loader.model.rules import RecordRules, latest_day
-from loader.model.values import PARSERS, PartialDate
+from loader.model.values import PARSERS, PartialDate, parse_string, parse_text, parse_url
 from loader.read import pieces
 from loader.read.pieces import read_piece
 from loader.read.yamlread import Mark, YList, YMap, read_file
@@ -92,6 +92,8 @@ class FileCheck:
 
 
 _TEXT = frozenset({str})
+# how what a source says of its own is read (its status is one of the ontology's)
+_OWN_PARSERS = {"quote": parse_text, "page": parse_string, "url": parse_url}
 
 
 def all_text(items: list[Any]) -> bool:
@@ -205,27 +207,38 @@ class FileChecker:
         return props
 
     def checked_properties(
-        self, record: YMap, specs: dict[str, PropertySpec], fixed: frozenset[str], what: str
+        self,
+        record: YMap,
+        specs: dict[str, PropertySpec],
+        fixed: frozenset[str],
+        what: str,
+        claim: bool = False,
     ) -> dict[str, Any]:
         """A record's properties, then its sources and status."""
         props = self.properties(record, specs, fixed, what)
-        self.sources_and_status(record, props, what)
+        self.sources_and_status(record, props, what, claim)
         return props
 
-    def sources_and_status(self, record: YMap, props: dict[str, Any], what: str) -> None:
+    def sources_and_status(
+        self, record: YMap, props: dict[str, Any], what: str, claim: bool = False
+    ) -> None:
         raw = record.get("sources")
         sources: list[str] = []
+        own: list[YMap | None] = []  # what each source says of its own, if anything
         if raw is not None:
-            if not isinstance(raw, YList) or not all_text(raw):
+            if not isinstance(raw, YList):
                 self.fail(record.at("sources"), "'sources' must be a list of source ids")
-            else:
+            elif all_text(raw):  # the usual case: ids only
                 sources = list(raw)
-                if len(set(sources)) < len(sources):  # positions only when one is twice
-                    seen: set[str] = set()
-                    for source, smark in zip(sources, raw.item_marks, strict=True):
-                        if source in seen:
-                            self.fail(smark, f"source {shown(source)} is listed twice")
-                        seen.add(source)
+                marks = raw.item_marks
+            else:
+                sources, own, marks = self.source_entries(raw)
+            if len(set(sources)) < len(sources):  # positions only when one is twice
+                seen: set[str] = set()
+                for source, smark in zip(sources, marks, strict=True):
+                    if source in seen:
+                        self.fail(smark, f"source {shown(source)} is listed twice")
+                    seen.add(source)
         if sources:
             props["sources"] = sources
             self.cited.update(sources)
@@ -234,8 +247,90 @@ class FileChecker:
             if not isinstance(status, str) or status not in self.ont.statuses:
                 choices = ", ".join(sorted(self.ont.statuses))
                 self.fail(record.at("status"), f"unknown status {shown(status)} (one of {choices})")
+                return
+            props["status"] = status
+        if any(entry is not None for entry in own):
+            self.own_says(record, props, own, what, claim)
+
+    def source_entries(self, raw: YList) -> tuple[list[str], list[YMap | None], list[Mark]]:
+        """The ids of a ``sources`` list whose items may be ``{id: ..., status: ...}``, each
+        item's mapping (None for a bare id) and place; an item that is neither is left out
+        (and reported)."""
+        sources: list[str] = []
+        own: list[YMap | None] = []
+        marks: list[Mark] = []
+        for item, mark in zip(raw, raw.item_marks, strict=True):
+            if isinstance(item, str):
+                sources.append(item)
+                own.append(None)
+                marks.append(mark)
+            elif isinstance(item, YMap) and isinstance(item.get("id"), str):
+                for key in item:
+                    if key != "id" and key not in SOURCE_FIELDS:
+                        known = ", ".join(("id", *SOURCE_FIELDS))
+                        self.fail(item.key_marks[key],
+                                  f"unknown key {key!r} of a source (known: {known})")  # fmt: skip
+                sources.append(item["id"])
+                own.append(item)
+                marks.append(item.at("id"))
             else:
-                props["status"] = status
+                self.fail(mark, "each source is an id, or a mapping of its 'id' and what the "
+                          f"source says of its own ({', '.join(SOURCE_FIELDS)})")  # fmt: skip
+        return sources, own, marks
+
+    def own_value(self, entry: YMap, key: str) -> str:
+        """What one source says of its own under ``key`` ('' for nothing or a bad value)."""
+        text = entry.get(key)
+        if text is None:
+            return ""
+        if not isinstance(text, str):
+            self.fail(entry.at(key), f"{key!r} of a source must be a single value")
+            return ""
+        if key == "status":
+            if text in self.ont.statuses:
+                return text
+            choices = ", ".join(sorted(self.ont.statuses))
+            self.fail(entry.at(key), f"unknown status {shown(text)} (one of {choices})")
+            return ""
+        try:
+            return _OWN_PARSERS[key](text)
+        except ValueProblem as exc:
+            self.fail(entry.at(key), f"{key!r} of a source: {exc}")
+            return ""
+
+    def own_says(
+        self, record: YMap, props: dict[str, Any], own: list[YMap | None], what: str, claim: bool
+    ) -> None:
+        """Each source's own status, quote, page and url, as lists beside ``sources`` (''
+        where a source says nothing of its own; a source without a status has the
+        claim's). A claim without a status of its own takes the firmest of its sources'
+        when each gives one; a claim's status is never firmer than all of them say."""
+        statuses = self.ont.statuses
+        values: dict[str, list[str]] = {key: [] for key in SOURCE_FIELDS}
+        for entry in own:
+            for key in SOURCE_FIELDS:
+                values[key].append("" if entry is None else self.own_value(entry, key))
+        said = values["status"]
+        if any(said):
+            if not claim:
+                for entry in own:
+                    if entry is not None and entry.get("status") is not None:
+                        self.fail(entry.at("status"), f"{what} is not a claim: its sources "
+                                  "give no status (only a claim's do)")  # fmt: skip
+                return
+            given = props.get("status")
+            if all(said):
+                firmest = max(said, key=lambda s: statuses[s].firmness)  # the first of them
+                if given is None:
+                    given = props["status"] = firmest
+                elif statuses[given].firmness > statuses[firmest].firmness:
+                    self.fail(record.at("status"), f"{what}: status {given!r} is firmer than "
+                              f"any of its sources says (the firmest: {firmest!r})")  # fmt: skip
+            if given is not None:
+                values["status"] = [s or given for s in said]
+        for key, name in SOURCE_FIELDS.items():
+            if any(values[key]):
+                props[name] = values[key]
 
     def record_rules(
         self, rules: RecordRules, record: YMap, props: dict[str, Any], what: str
@@ -324,7 +419,7 @@ class FileChecker:
             return
         rtype = spec.name
         what = f"{rtype} relationship"
-        props = self.checked_properties(record, spec.properties, REL_KEYS, what)
+        props = self.checked_properties(record, spec.properties, REL_KEYS, what, spec.claim)
         if spec.claim:
             if "status" not in props and record.get("status") is None:
                 self.fail(record.mark, f"{what} is a claim and needs a 'status'")

@@ -16,7 +16,7 @@ from typing import Any
 
 from loader.cypher import literal
 from loader.heap import old_objects_frozen
-from loader.model.ontology import Ontology, PropertySpec
+from loader.model.ontology import SOURCE_FIELDS, Ontology, PropertySpec
 from loader.model.values import CSV_TYPES
 from loader.plan.build import Plan
 
@@ -80,6 +80,7 @@ def _columns(props: dict[str, PropertySpec]) -> list[tuple[str, str]]:
 
 BOOKKEEPING = [
     ("sources", "string[]"),
+    *((name, "string[]") for name in SOURCE_FIELDS.values()),  # what each source says
     ("status", "string"),
     ("dataset", "string"),
     ("load_run", "string"),

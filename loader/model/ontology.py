@@ -25,8 +25,17 @@ DEFAULT_PATH = Path(__file__).with_name("ontology.yaml")
 # Labels casegraph writes for itself; an ontology cannot declare them.
 SYSTEM_LABELS = frozenset({"LoadRun", "LoadLock", "SavedQuery"})
 # Record keys and casegraph's bookkeeping properties; no ontology property may use them.
+# what a claim's source may say of its own (``sources: [{id, status, quote, page, url}]``),
+# and the list property that keeps it beside ``sources``, one item per source
+SOURCE_FIELDS = {
+    "status": "source_statuses",
+    "quote": "source_quotes",
+    "page": "source_pages",
+    "url": "source_urls",
+}
 RESERVED = frozenset(
     {
+        *SOURCE_FIELDS.values(),
         "id",
         "type",
         "from",
@@ -93,6 +102,7 @@ class StatusSpec:
     name: str
     description: str
     proven: bool
+    firmness: int = 0  # higher is firmer: a claim's status is its sources' firmest
 
 
 @dataclass(frozen=True)
@@ -226,9 +236,16 @@ def _statuses(r: _Reader, top: YMap) -> dict[str, StatusSpec]:
         spec = r.mapping(body, raw.at(name), what)
         if spec is None:
             continue
-        r.keys(spec, {"description", "proven"}, what)
+        r.keys(spec, {"description", "proven", "firmness"}, what)
+        firmness = spec.get("firmness", "0")
+        if not isinstance(firmness, str) or not firmness.isdigit():
+            r.fail(spec.at("firmness"), f"'firmness' of {what} must be a whole number, 0 or more")
+            firmness = "0"
         statuses[name] = StatusSpec(
-            name, r.text(spec, "description", what, True), r.flag(spec, "proven", what)
+            name,
+            r.text(spec, "description", what, True),
+            r.flag(spec, "proven", what),
+            int(firmness),
         )
     return statuses
 

@@ -196,13 +196,16 @@ def render_markdown(ont: Ontology) -> str:
         "## Claim statuses",
         "",
         "The `status` of a claim (a relationship of a claim type, or a node) says how firm",
-        "it is. Only a status marked proven means that a court found it proven.",
+        "it is. Only a status marked proven means that a court found it proven. A claim",
+        "whose sources each give their own status takes the firmest of them (higher",
+        "firmness is firmer).",
         "",
-        "| status | proven | description |",
-        "| --- | --- | --- |",
+        "| status | proven | firmness | description |",
+        "| --- | --- | --- | --- |",
     ]
     for st in ont.statuses.values():
-        out.append(f"| `{st.name}` | {'yes' if st.proven else 'no'} | {_cell(st.description)} |")
+        proven = "yes" if st.proven else "no"
+        out.append(f"| `{st.name}` | {proven} | {st.firmness} | {_cell(st.description)} |")
     out += ["", "## Labels", ""]
     for name in sorted(ont.labels):
         out += _label_section(ont, name)
