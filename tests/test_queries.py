@@ -770,6 +770,16 @@ def test_figures(run: Run) -> None:
     )
     for row in rows:
         assert (row["status"], row["sources"]) == ("official", [PRESS_RELEASE])
+    assert [r["metric"] for r in rows] == ["procedures", "victims", "offices"]
+    # Archetyp's market: sums of money in their currency, counts as values (S1, S4)
+    rows = run("figures", case="archetyp", entity="platform/archetyp")
+    assert [(r["metric"], r["value"], r["amount"], r["currency"], r["bound"]) for r in rows] == [
+        ("traded_volume", None, 280_000_000, "USD", "more_than"),
+        ("traded_volume", None, 250_000_000, "EUR", "at_least"),
+        ("users", 600_000, None, None, "more_than"),
+        ("listings", 17_000, None, None, "approximate"),
+        ("vendors", 3_200, None, None, "approximate"),
+    ]
 
 
 def test_people_status_never_presents_an_arrest_as_proven(run: Run) -> None:
