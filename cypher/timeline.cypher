@@ -1,8 +1,9 @@
 // Timeline of events
 // name: timeline
 // description: Events in date order, each date only as precise as the sources give it (2022,
-//   2023-12, 2024-06-11), with what each event concerns and where it took place. Events without
-//   a date come last.
+//   2023-12, 2024-06-11), with the last day of those that lasted several days, what each event
+//   concerns and where it took place (states, subdivisions, cities). Events without a date come
+//   last.
 // category: Timeline
 // param: about string default='' -- id of an entity: only the events linked to it ('' for all)
 // param: undated bool default=true -- also list the events the sources give no date for
@@ -20,9 +21,9 @@ CALL (e) {
   RETURN collect(x.name + coalesce(' (' + c.role + ')', '')) AS concerns
 }
 CALL (e) {
-  OPTIONAL MATCH (e)-[:OCCURRED_IN]->(j:Jurisdiction)
-  WITH j ORDER BY j.name
-  RETURN collect(j.name) AS places
+  OPTIONAL MATCH (e)-[:OCCURRED_IN]->(p)
+  WITH p ORDER BY p.name
+  RETURN collect(p.name) AS places
 }
 RETURN CASE e.date_precision
          WHEN 'year' THEN toString(e.date.year)
@@ -30,6 +31,11 @@ RETURN CASE e.date_precision
          ELSE toString(e.date)
        END AS date,
        e.date_precision AS precision,
+       CASE e.end_date_precision
+         WHEN 'year' THEN toString(e.end_date.year)
+         WHEN 'month' THEN left(toString(e.end_date), 7)
+         ELSE toString(e.end_date)
+       END AS end_date,
        e.kind AS kind,
        e.name AS event,
        concerns,

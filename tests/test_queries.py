@@ -827,6 +827,37 @@ def test_timeline_in_date_order_with_precision(run: Run) -> None:
     ]
 
 
+def test_timeline_of_archetyp_with_spans_and_cities(run: Run) -> None:
+    rows = {r["id"]: r for r in run("timeline", case="archetyp")}
+    # the action week of 11-13 June 2025 (S1)
+    week = rows["event/archetyp-action-week"]
+    assert (week["date"], week["end_date"], week["precision"]) == (
+        "2025-06-11",
+        "2025-06-13",
+        "day",
+    )
+    # the arrest in Spain (S1), in Barcelona (S2); the searches in Hanover and Bucharest (S5)
+    assert rows["event/archetyp-administrator-arrest"]["places"] == ["Barcelona", "Spain"]
+    assert rows["event/archetyp-property-searches"]["places"] == ["București", "Hannover"]
+    assert rows["event/archetyp-property-searches"]["date"] is None  # S5 gives no date
+    assert rows["event/archetyp-administrator-arrest"]["end_date"] is None
+
+
+def test_claim_sources_say_what_each_source_says(run: Run) -> None:
+    rows = run("claim-sources", case="archetyp", entity="person/archetyp-administrator")
+    arrest = [r for r in rows if r["relation"] == "-[ARRESTED_IN]->"]
+    # Eurojust states the arrest (S1), the dts wire reports it (S2): the claim is "arrested"
+    assert [(r["source"], r["status"], r["source_status"]) for r in arrest] == [
+        ("source/dts-archetyp-wire", "arrested", "reported"),
+        ("source/eurojust-archetyp-release", "arrested", "arrested"),
+    ]
+    # a claim whose sources give no status of their own: each source says the claim's
+    created = [r for r in rows if r["relation"] == "-[CREATED]->"]
+    assert [(r["status"], r["source_status"], r["quote"]) for r in created] == [
+        ("alleged", "alleged", None)
+    ]
+
+
 def _as_of(run: Run, date: str) -> set[tuple[Any, ...]]:
     return {
         (r["state"], r["subject"], r["relation"], r["object"], r["uncertain"])
