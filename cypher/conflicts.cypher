@@ -1,8 +1,8 @@
 // Where the sources disagree
 // name: conflicts
 // description: The disagreements between sources, each with who says what: two Figures of one
-//   metric about one subject, from sources that share none, with different values ('different
-//   value'); the same sum in two currencies ('different currency': often a conversion, not a
+//   metric about one subject, or two values of one property each given with its sources, from
+//   sources that share none, with different values ('different value'); the same sum in two currencies ('different currency': often a conversion, not a
 //   contradiction: read the notes); a member of a list (e.g. the countries an operation
 //   cooperated with) that one source gives and another source's list of the same kind leaves
 //   out ('left out of a list'). Claims of one source, and one event concerning several things,
@@ -30,6 +30,21 @@ CALL () {
          f1.name AS says_1, f1.sources AS sources_1,
          f2.name AS says_2, f2.sources AS sources_2,
          [note IN [f1.note, f2.note] WHERE note IS NOT NULL] AS notes
+  UNION ALL
+  MATCH (n)
+  WHERE $case = '' OR n.dataset = $case
+  UNWIND [key IN keys(n) WHERE key ENDS WITH '_values' | left(key, size(key) - 7)] AS property
+  WITH n, property, n[property + '_values'] AS said, n[property + '_sources'] AS by
+  UNWIND range(0, size(said) - 2) AS i
+  UNWIND range(i + 1, size(said) - 1) AS j
+  WITH n, property, said[i] AS v1, said[j] AS v2, split(by[i], ' ') AS s1, split(by[j], ' ') AS s2
+  WHERE v1 <> v2 AND none(s IN s1 WHERE s IN s2)
+  RETURN 'different value' AS conflict,
+         coalesce(n.name, n.title) AS subject,
+         property AS about,
+         property + ': ' + toString(v1) AS says_1, s1 AS sources_1,
+         property + ': ' + toString(v2) AS says_2, s2 AS sources_2,
+         [note IN [n.note] WHERE note IS NOT NULL] AS notes
   UNION ALL
   MATCH (a)-[r]->(m)
   WHERE type(r) IN $lists AND ($case = '' OR r.dataset = $case)

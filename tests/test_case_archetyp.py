@@ -54,7 +54,8 @@ def test_the_administrator_is_not_named_and_nothing_is_proven(q: Any) -> None:
     [admin] = q("MATCH (p:Person {id: $id}) RETURN p {.*} AS p", id=ADMIN)
     person = admin["p"]
     assert "not named" in person["name"]
-    assert person["age"] == 30  # "aged 30" (S1)
+    assert person["age"] == 30  # "aged 30" (S1), which the property cites
+    assert (person["age_values"], person["age_sources"]) == ([30], [S1])
     assert "aliases" not in person
     ties = q(
         "MATCH (:Person {id: $id})-[r]->(x) RETURN type(r) AS type, x.id AS to, "

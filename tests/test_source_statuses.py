@@ -152,3 +152,105 @@ def test_what_a_source_says_of_its_own_is_checked(tmp_path: Path) -> None:
         f"{path}:26:5: CREATED relationship is a claim and needs a 'status'",
         "Error: 8 problems in the input",
     ]
+
+
+CITED = """\
+dataset: cited
+nodes:
+  - {id: source/a, type: Source, title: A, publisher: A, kind: press_release, date: 2025-06}
+  - {id: source/b, type: Source, title: B, publisher: B, kind: news_article, date: 2025-06}
+  - id: event/e
+    type: Event
+    name: Arrests
+    kind: arrest
+    date:
+      - {value: 2025-06-11, sources: [source/a]}
+      - {value: 2025-06, sources: [source/b]}
+    people_count:
+      - {value: 8, sources: [source/a]}
+      - {value: 1, sources: [source/b]}
+    sources: [source/a, source/b]
+  - id: person/x
+    type: Person
+    name: X
+    age: {value: 30, sources: [source/a, source/b]}
+    sources: [source/a]
+"""
+
+
+@pytest.mark.neo4j
+def test_a_property_cites_its_sources_and_disputed_values_both_stay(
+    empty_db: Neo4jServer, driver: Driver, tmp_path: Path
+) -> None:
+    (tmp_path / "cited.yaml").write_text(CITED, encoding="utf-8")
+    done = casegraph("load", str(tmp_path), env=empty_db.env())
+    assert done.returncode == 0, done.stderr
+    [event] = driver.execute_query(
+        "MATCH (e:Event) RETURN e {.*} AS e", database_=empty_db.database
+    ).records
+    e = event["e"]
+    # the first value is the property's; every value stays, item for item with its sources
+    assert (e["people_count"], e["people_count_values"]) == (8, [8, 1])
+    assert e["people_count_sources"] == ["source/a", "source/b"]
+    assert (str(e["date"]), e["date_precision"]) == ("2025-06-11", "day")
+    assert [str(d) for d in e["date_values"]] == ["2025-06-11", "2025-06-01"]
+    assert e["date_values_precision"] == ["day", "month"]
+    [person] = driver.execute_query(
+        "MATCH (p:Person) RETURN p {.*} AS p", database_=empty_db.database
+    ).records
+    assert (person["p"]["age"], person["p"]["age_sources"]) == (30, ["source/a source/b"])
+    # the conflicts view lists the two counts (and the two dates: the 11th is in June, but
+    # the sources give different dates, which a reader should see)
+    conflicts = casegraph("conflicts", "--dataset", "cited", "--format", "json", env=empty_db.env())
+    assert conflicts.returncode == 0, conflicts.stderr
+    rows = [
+        (r["conflict"], r["subject"], r["about"], r["says_1"], r["sources_1"], r["says_2"],
+         r["sources_2"])
+        for r in json.loads(conflicts.stdout)
+    ]  # fmt: skip
+    assert rows == [
+        ("different value", "Arrests", "date", "date: 2025-06-11", ["source/a"],
+         "date: 2025-06-01", ["source/b"]),
+        ("different value", "Arrests", "people_count", "people_count: 8", ["source/a"],
+         "people_count: 1", ["source/b"]),
+    ]  # fmt: skip
+    again = casegraph("load", str(tmp_path), "--force", "--json", env=empty_db.env())
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert (report["totals"]["created"], report["totals"]["changed"]) == (0, 0)
+
+
+BAD_CITED = """\
+dataset: bad
+nodes:
+  - {id: source/a, type: Source, title: A, publisher: A, kind: wire}
+  - id: person/x
+    type: Person
+    name: X
+    age: {value: -4, sources: [source/a]}
+    occupation: {value: baker}
+    role:
+      - {value: seller, sources: [source/nowhere], since: 2020}
+      - plain
+    aliases: [{value: Y, sources: [source/a]}]
+    sources: [source/a]
+"""
+
+
+def test_cited_values_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD_CITED, encoding="utf-8")
+    done = casegraph("validate", str(path))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"{path}:7:18: 'age': -4 is less than 0 (rule minimum: 0)",
+        f"{path}:8:17: 'occupation': a cited value is a mapping of its 'value' and its "
+        "'sources' (a list of source ids)",
+        f"{path}:10:35: Person 'person/x' cites unknown source 'source/nowhere'",
+        f"{path}:10:52: 'role': unknown key 'since' of a cited value (known: value, sources)",
+        f"{path}:11:9: 'role': a cited value is a mapping of its 'value' and its 'sources' "
+        "(a list of source ids)",
+        f"{path}:12:15: 'aliases': a nested mapping is not allowed (Neo4j stores only values "
+        "and lists)",
+        "Error: 6 problems in the input",
+    ]

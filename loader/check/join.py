@@ -30,6 +30,8 @@ from loader.check.records import (
     RESOLVE_ROWS,
     FileCheck,
     Pending,
+    cited_in,
+    first_value,
 )
 from loader.check.resolve import check_ends, resolve_file, resolve_in_worker
 from loader.check.spill import Spill
@@ -281,7 +283,7 @@ class Join:
                 if cited is None:
                     continue
                 what, sources = cited
-                for source, mark in sources:
+                for source, mark in sources + cited_in(record):
                     if source in wrong:
                         self.fail(mark, self._citation_problem(dataset, what, source))
 
@@ -322,7 +324,7 @@ class Join:
                     continue
                 props: dict[str, Any] = {"sources": [source for source, _ in sources]}
                 for name in rules.not_after_sources:
-                    raw = record.get(name)
+                    raw = first_value(record.get(name))
                     with suppress(ValueProblem):  # a bad date is reported by the file's check
                         if isinstance(raw, str):
                             date = parse_date(raw)
@@ -332,14 +334,15 @@ class Join:
 
     def _citations(self, record: Any, kind: str) -> tuple[str, list[tuple[str, Mark]]] | None:
         """What ``node``/``rel`` would have registered as this record's citations: the
-        record as its messages name it, and each cited id with its place."""
+        record as its messages name it, and each id of its ``sources`` with its place (those
+        of its cited property values: ``cited_in``)."""
         if not isinstance(record, YMap):
             return None
         raw = record.get("sources")
-        if not isinstance(raw, YList):
+        if raw is not None and not isinstance(raw, YList):
             return None
         sources = []
-        for item, mark in zip(raw, raw.item_marks, strict=True):
+        for item, mark in zip(raw or [], raw.item_marks if raw else [], strict=True):
             entry = item.get("id") if isinstance(item, YMap) else item  # {id: ..., status: ...}
             if not isinstance(entry, str):
                 continue  # reported by the file's check

@@ -101,6 +101,35 @@ def all_text(items: list[Any]) -> bool:
     return set(map(type, items)) <= _TEXT
 
 
+def _cited(raw: Any) -> bool:
+    """Whether a property's value is given with its sources (``cited_values``)."""
+    return isinstance(raw, YMap) or (
+        isinstance(raw, YList) and any(isinstance(i, YMap) for i in raw)
+    )
+
+
+def first_value(raw: Any) -> Any:
+    """A property's value as written: of a cited one (``cited_values``), the first's."""
+    if not _cited(raw):
+        return raw
+    first = raw if isinstance(raw, YMap) else raw[0]
+    return first.get("value") if isinstance(first, YMap) else None
+
+
+def cited_in(record: YMap) -> list[tuple[str, Mark]]:
+    """The source ids a record's cited property values name, with their places."""
+    out: list[tuple[str, Mark]] = []
+    for raw in record.values():
+        if not _cited(raw):
+            continue
+        for item in [raw] if isinstance(raw, YMap) else raw:
+            sources = item.get("sources") if isinstance(item, YMap) else None
+            if isinstance(sources, YList):
+                out += [(s, m) for s, m in zip(sources, sources.item_marks, strict=True)
+                        if isinstance(s, str)]  # fmt: skip
+    return out
+
+
 def _at(where: YMap | YList, at: Any) -> Mark:
     """The position of ``where[at]``."""
     return where.at(at) if isinstance(where, YMap) else where.item_marks[at]
@@ -185,6 +214,9 @@ class FileChecker:
                 self.fail(record.key_marks[key], f"unknown property {shown(key)} for {what} "
                           f"(known: {known})")  # fmt: skip
                 continue
+            if not spec.list and _cited(raw):
+                self.cited_values(spec, raw, record, key, props)
+                continue
             value = self.value(spec, raw, record, key)
             if value is None or value == []:
                 continue
@@ -205,6 +237,47 @@ class FileChecker:
             if name not in props and record.get(name) is None:
                 self.fail(record.mark, f"{what} needs property {name!r}")
         return props
+
+    def cited_values(
+        self, spec: PropertySpec, raw: YMap | YList, record: YMap, key: str, props: dict[str, Any]
+    ) -> None:
+        """A property given with the sources that give it, ``{value: V, sources: [...]}``,
+        or as a list of such (values the sources disagree on, each with its own): the first
+        is the property's value; every value and its sources are kept beside it, item for
+        item (``<key>_values``, and ``<key>_sources`` with each one's ids joined by spaces)."""
+        items = [raw] if isinstance(raw, YMap) else list(raw)
+        marks = [record.at(key)] if isinstance(raw, YMap) else raw.item_marks
+        values: list[Any] = []
+        cited: list[str] = []
+        for item, mark in zip(items, marks, strict=True):
+            sources = item.get("sources") if isinstance(item, YMap) else None
+            if (
+                not isinstance(item, YMap)
+                or "value" not in item
+                or not isinstance(sources, YList)
+                or not sources
+                or not all_text(sources)
+            ):
+                self.fail(mark, f"{key!r}: a cited value is a mapping of its 'value' and its "
+                          "'sources' (a list of source ids)")  # fmt: skip
+                return
+            for name in item:
+                if name not in {"value", "sources"}:
+                    self.fail(item.key_marks[name], f"{key!r}: unknown key {name!r} of a cited "
+                              "value (known: value, sources)")  # fmt: skip
+            value = self.scalar(spec, item["value"], item, "value")
+            if value is None:
+                return
+            values.append(value)
+            cited.append(" ".join(sources))
+            self.cited.update(sources)
+        if spec.type == "date":
+            props[key], props[f"{key}_precision"] = values[0].value, values[0].precision
+            props[f"{key}_values"] = [d.value for d in values]
+            props[f"{key}_values_precision"] = [d.precision for d in values]
+        else:
+            props[key], props[f"{key}_values"] = values[0], values
+        props[f"{key}_sources"] = cited
 
     def checked_properties(
         self,

@@ -67,20 +67,40 @@ def _csv_field(value: Any, kind: str = "") -> str:
     return '"' + str(value).replace('"', '""') + '"'
 
 
-def _columns(props: dict[str, PropertySpec]) -> list[tuple[str, str]]:
-    """(property, neo4j-admin type) for each stored property of an ontology type."""
+def _columns(props: dict[str, PropertySpec], cited: set[str]) -> list[tuple[str, str]]:
+    """(property, neo4j-admin type) for each stored property of an ontology type; for
+    those in ``cited`` (given with their sources), the values and sources beside them."""
     columns = []
     for name, spec in sorted(props.items()):
         suffix = "[]" if spec.list else ""
         columns.append((name, CSV_TYPES[spec.type] + suffix))
         if spec.type == "date":
             columns.append((f"{name}_precision", "string" + suffix))
+        if name in cited:
+            columns.append((f"{name}_values", CSV_TYPES[spec.type] + "[]"))
+            if spec.type == "date":
+                columns.append((f"{name}_values_precision", "string[]"))
+            columns.append((f"{name}_sources", "string[]"))
     return columns
+
+
+def _keys(batches: Iterable[Any], name: str) -> set[str]:
+    """The property keys the rows of the type ``name`` have."""
+    return {
+        key for batch in batches if batch.name == name for row in batch.rows for key in row["props"]
+    }
+
+
+def _own_columns(specs: dict[str, PropertySpec], keys: set[str]) -> list[tuple[str, str]]:
+    """The columns of an ontology type's properties, and those beside them that its rows
+    have: the values of a property cited with its sources, what each source says."""
+    cited = {key.removesuffix("_sources") for key in keys if key.endswith("_sources")}
+    said = [(name, "string[]") for name in SOURCE_FIELDS.values() if name in keys]
+    return _columns(specs, cited) + said
 
 
 BOOKKEEPING = [
     ("sources", "string[]"),
-    *((name, "string[]") for name in SOURCE_FIELDS.values()),  # what each source says
     ("status", "string"),
     ("dataset", "string"),
     ("load_run", "string"),
@@ -133,7 +153,8 @@ def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]
     once (the same on every row)."""
     args: list[str] = []
     for label in sorted({b.name for b in plan.nodes}):
-        cols = _columns(ont.labels[label].properties) + BOOKKEEPING
+        specs = ont.labels[label].properties
+        cols = _own_columns(specs, _keys(plan.nodes, label)) + BOOKKEEPING
         header = ["id:ID"] + [f"{name}:{kind}" for name, kind in cols]
         rows = (
             [_csv_field(row["id"])]
@@ -147,7 +168,8 @@ def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]
         _write(path, header, rows)
         args.append(f"--nodes={ont.quote(label).strip('`')}={path.name}")
     for rtype in sorted({b.name for b in plan.rels}):
-        cols = [("key", "string"), *_columns(ont.relationships[rtype].properties), *BOOKKEEPING]
+        specs = ont.relationships[rtype].properties
+        cols = [("key", "string"), *_own_columns(specs, _keys(plan.rels, rtype)), *BOOKKEEPING]
         header = [":START_ID", ":END_ID"] + [f"{name}:{kind}" for name, kind in cols]
         rows = (
             [_csv_field(row["start"]), _csv_field(row["end"])]

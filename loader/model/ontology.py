@@ -33,6 +33,8 @@ SOURCE_FIELDS = {
     "page": "source_pages",
     "url": "source_urls",
 }
+# what a property cited with its sources keeps beside it (``<property>_values``, ...)
+CITED_SUFFIXES = ("_values", "_sources")
 RESERVED = frozenset(
     {
         *SOURCE_FIELDS.values(),
@@ -190,7 +192,7 @@ class _Reader:
             if not PROP_RE.fullmatch(name):
                 self.fail(mark, f"property name {name!r} must be lower_snake_case")
                 continue
-            if name in RESERVED:
+            if name in RESERVED or name.endswith(("_precision", *CITED_SUFFIXES)):
                 self.fail(mark, f"property name {name!r} is reserved by casegraph")
                 continue
             body = self.mapping(spec, props.at(name), f"property {name!r} of {what}")
@@ -378,7 +380,8 @@ def parse_ontology(data: Any, path: str) -> Ontology:
     specs: list[LabelSpec | RelSpec] = [*labels.values(), *rels.values()]
     for spec in specs:
         for prop in spec.properties:
-            names.update((prop, f"{prop}_precision"))
+            names.update((prop, f"{prop}_precision", f"{prop}_values_precision"))
+            names.update(prop + suffix for suffix in CITED_SUFFIXES)
     return Ontology(
         path=path,
         source_label=source_label,
