@@ -40,6 +40,7 @@ nodes:
     name: Arrests
     value: 8
     unit: persons
+    metric: persons_arrested
     period_start: 2025-06-13
     period_end: 2025-06-11
     sources: [source/a]
@@ -48,6 +49,7 @@ nodes:
     name: Within June
     value: 1
     unit: persons
+    metric: persons_arrested
     period_start: 2025-06-13
     period_end: 2025-06
     sources: [source/a]
@@ -56,6 +58,7 @@ nodes:
     name: Assets seized
     amount: 7800000
     unit: assets seized
+    metric: assets_seized
     sources: [source/a]
   - id: figure/d
     type: Figure
@@ -63,6 +66,7 @@ nodes:
     amount: 9000000
     currency: USX
     unit: assets seized
+    metric: assets_seized
     sources: [source/a]
   - id: event/a
     type: Event
@@ -84,13 +88,13 @@ relationships:
 EXPECTED = [
     "{f}:8:15: 'language': 'French' does not have the expected form (rule pattern: '[a-z]{{2}}')",
     "{f}:12:10: 'age': -44 is less than 0 (rule minimum: 0)",
-    "{f}:20:17: Figure 'figure/a': 'period_end' (2025-06-11) is before 'period_start' "
+    "{f}:21:17: Figure 'figure/a': 'period_end' (2025-06-11) is before 'period_start' "
     "(2025-06-13) (rule order: [period_start, period_end])",
-    "{f}:30:5: Figure 'figure/c': 'amount' without 'currency' (rule together: [amount, currency])",
-    "{f}:40:15: 'currency': 'USX' is not an ISO 4217 currency code",
-    "{f}:48:15: Event 'event/a': 'end_date' (2025-06-11) is before 'date' (2025-06-13) "
+    "{f}:32:5: Figure 'figure/c': 'amount' without 'currency' (rule together: [amount, currency])",
+    "{f}:43:15: 'currency': 'USX' is not an ISO 4217 currency code",
+    "{f}:52:15: Event 'event/a': 'end_date' (2025-06-11) is before 'date' (2025-06-13) "
     "(rule order: [date, end_date])",
-    "{f}:53:9: SPOUSE_OF relationship goes from 'person/a' to itself (rule loops: false)",
+    "{f}:57:9: SPOUSE_OF relationship goes from 'person/a' to itself (rule loops: false)",
     "Error: 7 problems in the input",
 ]
 

@@ -82,8 +82,8 @@ def test_property_tables_show_types_enum_values_and_required(small: Ontology) ->
         "| `id` | string | yes |",
         "| `sources` | list of string | yes |",
         "| `content_hash` | string | auto |",
-        "| `convicted` | yes | Found proven by a court. |",
-        "| `reported` | no | Reported by a source. |",
+        "| `convicted` | yes | 0 | Found proven by a court. |",  # no firmness: 0
+        "| `reported` | no | 0 | Reported by a source. |",
     ]:
         assert row in markdown, row
     works_for = markdown.split("### WORKS_FOR\n")[1]

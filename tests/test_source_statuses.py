@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
+from loader.errors import InputError
+from loader.model.ontology import load_ontology
 from tests.conftest import Neo4jServer
 from tests.dump import canonical_dump
-from tests.helpers import casegraph
+from tests.helpers import TEST_ONTOLOGY, casegraph
 
 CASE = """\
 dataset: own
@@ -253,4 +255,18 @@ def test_cited_values_are_checked(tmp_path: Path) -> None:
         f"{path}:12:15: 'aliases': a nested mapping is not allowed (Neo4j stores only values "
         "and lists)",
         "Error: 6 problems in the input",
+    ]
+
+
+def test_the_names_beside_a_cited_property_are_reserved(tmp_path: Path) -> None:
+    text = TEST_ONTOLOGY.read_text(encoding="utf-8")
+    born = "      born: {type: date}\n"
+    assert born in text
+    path = tmp_path / "ontology.yaml"
+    path.write_text(text.replace(born, born + "      born_sources: {type: string}\n", 1))
+    with pytest.raises(InputError) as caught:
+        load_ontology(path)
+    assert [p.message for p in caught.value.problems] == [
+        "property name 'born_sources' is reserved by casegraph (a property cited with its "
+        "sources keeps its values and sources in names ending in _values and _sources)"
     ]

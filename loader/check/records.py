@@ -102,10 +102,11 @@ def all_text(items: list[Any]) -> bool:
 
 
 def _cited(raw: Any) -> bool:
-    """Whether a property's value is given with its sources (``cited_values``)."""
-    return isinstance(raw, YMap) or (
-        isinstance(raw, YList) and any(isinstance(i, YMap) for i in raw)
-    )
+    """Whether a property's value is given with its sources (``cited_values``): a mapping
+    of a ``value``, or a list of some."""
+    if isinstance(raw, YMap):
+        return "value" in raw
+    return isinstance(raw, YList) and any(isinstance(i, YMap) and "value" in i for i in raw)
 
 
 def first_value(raw: Any) -> Any:
@@ -214,7 +215,7 @@ class FileChecker:
                 self.fail(record.key_marks[key], f"unknown property {shown(key)} for {what} "
                           f"(known: {known})")  # fmt: skip
                 continue
-            if not spec.list and _cited(raw):
+            if type(raw) is not str and not spec.list and _cited(raw):  # str: the usual case
                 self.cited_values(spec, raw, record, key, props)
                 continue
             value = self.value(spec, raw, record, key)

@@ -192,8 +192,13 @@ class _Reader:
             if not PROP_RE.fullmatch(name):
                 self.fail(mark, f"property name {name!r} must be lower_snake_case")
                 continue
-            if name in RESERVED or name.endswith(("_precision", *CITED_SUFFIXES)):
+            if name in RESERVED:
                 self.fail(mark, f"property name {name!r} is reserved by casegraph")
+                continue
+            if name.endswith(CITED_SUFFIXES):
+                self.fail(mark, f"property name {name!r} is reserved by casegraph (a property "
+                          "cited with its sources keeps its values and sources in names ending "
+                          "in _values and _sources)")  # fmt: skip
                 continue
             body = self.mapping(spec, props.at(name), f"property {name!r} of {what}")
             if body is None:
