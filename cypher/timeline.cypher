@@ -31,11 +31,6 @@ RETURN CASE e.date_precision
          ELSE toString(e.date)
        END AS date,
        e.date_precision AS precision,
-       CASE e.end_date_precision
-         WHEN 'year' THEN toString(e.end_date.year)
-         WHEN 'month' THEN left(toString(e.end_date), 7)
-         ELSE toString(e.end_date)
-       END AS end_date,
        e.kind AS kind,
        e.name AS event,
        concerns,
@@ -43,7 +38,12 @@ RETURN CASE e.date_precision
        e.people_count AS people_count,
        e.sources AS sources,
        e.note AS note,
-       e.id AS id
+       e.id AS id,
+       CASE e.end_date_precision
+         WHEN 'year' THEN toString(e.end_date.year)
+         WHEN 'month' THEN left(toString(e.end_date), 7)
+         ELSE toString(e.end_date)
+       END AS end_date
 ORDER BY e.date,
          CASE e.date_precision WHEN 'year' THEN 0 WHEN 'month' THEN 1 ELSE 2 END,
          event;
