@@ -299,17 +299,18 @@ class FileChecker:
         raw = record.get("sources")
         sources: list[str] = []
         own: list[YMap | None] = []  # what each source says of its own, if anything
+        marks: list[Mark] = []  # the places of own's items
         if raw is not None:
             if not isinstance(raw, YList):
                 self.fail(record.at("sources"), "'sources' must be a list of source ids")
             elif all_text(raw):  # the usual case: ids only
                 sources = list(raw)
-                marks = raw.item_marks
             else:
                 sources, own, marks = self.source_entries(raw)
             if len(set(sources)) < len(sources):  # positions only when one is twice
                 seen: set[str] = set()
-                for source, smark in zip(sources, marks, strict=True):
+                at = raw.item_marks if not own else marks  # item_marks: made when asked
+                for source, smark in zip(sources, at, strict=True):
                     if source in seen:
                         self.fail(smark, f"source {shown(source)} is listed twice")
                     seen.add(source)
