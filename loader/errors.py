@@ -137,7 +137,21 @@ class Terminated(BaseException):
 
 def signal_exit_code(exc: BaseException) -> int:
     """The exit code of a process stopped by the signal behind ``exc``: 128 + its number."""
-    return 143 if isinstance(exc, Terminated) else 130
+    return 143 if isinstance(signal_in(exc) or exc, Terminated) else 130
+
+
+def signal_in(exc: BaseException | None) -> BaseException | None:
+    """The signal (``KeyboardInterrupt``, ``Terminated``) ``exc`` is, or was raised while
+    handling. The command line's handlers raise inside the driver's socket read; the
+    driver's own clean-up of that connection may then fail with another error (a
+    ``BufferError`` of its buffer) whose context is the signal: still an interruption."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt | Terminated):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__context__ or exc.__cause__
+    return None
 
 
 class SchemaNameError(CasegraphError):

@@ -36,3 +36,31 @@ def test_every_error_joins_the_tree_and_is_drawn() -> None:
         assert issubclass(cls, CasegraphError), cls
         assert cls.__module__ == "loader.errors", f"{cls.__name__} is defined outside errors.py"
         assert f" {cls.__name__} " in f" {errors.__doc__} ".replace("\n", " "), cls.__name__
+
+
+def _raised_while_handling(signal: BaseException) -> BaseException:
+    """A BufferError raised while the signal was being handled, as the driver's clean-up
+    of a connection left mid-message raises it."""
+    try:
+        try:
+            raise signal
+        except BaseException:
+            raise BufferError("Existing exports of data: object cannot be re-sized")  # noqa: B904
+    except BufferError as exc:
+        return exc
+
+
+def test_an_error_raised_while_handling_a_signal_is_the_signal() -> None:
+    from loader.errors import Terminated, signal_exit_code, signal_in
+
+    term = Terminated()
+    after = _raised_while_handling(term)
+    assert signal_in(after) is term
+    assert signal_exit_code(after) == 143
+    interrupt = KeyboardInterrupt()
+    assert signal_in(_raised_while_handling(interrupt)) is interrupt
+    assert signal_exit_code(_raised_while_handling(interrupt)) == 130
+    # an error with no signal behind it is an error
+    plain = _raised_while_handling(ValueError("no signal"))
+    assert signal_in(plain) is None
+    assert signal_in(None) is None

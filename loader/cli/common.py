@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from loader.errors import CasegraphError, InputError, Terminated, signal_exit_code
+from loader.errors import CasegraphError, InputError, Terminated, signal_exit_code, signal_in
 from loader.server import localserver
 
 if TYPE_CHECKING:
@@ -63,8 +63,14 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
         except (KeyboardInterrupt, Terminated) as exc:  # outside a load's own handling
             raise fail("interrupted", signal_exit_code(exc)) from None
         except OSError as exc:  # a file the command writes or reads: a folder missing, ...
+            if signal_in(exc) is not None:
+                raise fail("interrupted", signal_exit_code(exc)) from None
             where = f"{exc.filename}: " if exc.filename else ""
             raise fail(f"{where}{exc.strerror or exc}", 1) from None
+        except Exception as exc:  # an error of the clean-up after a signal is the signal
+            if signal_in(exc) is None:
+                raise
+            raise fail("interrupted", signal_exit_code(exc)) from None
 
     return wrapper
 

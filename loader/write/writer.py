@@ -39,6 +39,7 @@ from loader.errors import (
     Terminated,
     TransactionMemoryError,
     signal_exit_code,
+    signal_in,
 )
 from loader.heap import old_objects_frozen
 from loader.plan.build import Plan, Statement
@@ -292,7 +293,9 @@ def _load_single(
         return done
     except LoadError:
         raise
-    except (KeyboardInterrupt, Terminated) as exc:
+    except (Exception, KeyboardInterrupt, Terminated) as exc:
+        if signal_in(exc) is None and isinstance(exc, Exception):
+            raise _single_failure(exc) from None
         outcome = (
             "it was being committed, so whether it was is unknown"
             if committing
@@ -302,23 +305,27 @@ def _load_single(
             f"the load was interrupted: {outcome}; run the same load again to complete it",
             signal_exit_code(exc),
         ) from None
-    except (Neo4jError, DriverError) as exc:
-        if isinstance(exc, IncompleteCommit):
-            raise DatabaseUnavailableError(
-                "lost the connection to Neo4j while the load's transaction was committing: "
-                "whether it was committed is unknown; run the same load again, which "
-                "converges either way (IncompleteCommit)"
-            ) from None
-        if _connection_lost(exc):
-            raise DatabaseUnavailableError(
-                f"lost the connection to Neo4j during the load; the transaction was not "
-                f"committed, so the database is unchanged ({type(exc).__name__})"
-            ) from None
-        if is_memory_error(exc):
-            raise _memory_error(exc) from None
-        raise LoadError(
-            f"the load failed and was rolled back; the database is unchanged: {exc}"
-        ) from None
+
+
+def _single_failure(exc: Exception) -> Exception:
+    """What a failed single-transaction load raises: casegraph's own error for the
+    driver's and the server's, the exception itself for anything else (a bug)."""
+    if not isinstance(exc, Neo4jError | DriverError):
+        return exc
+    if isinstance(exc, IncompleteCommit):
+        return DatabaseUnavailableError(
+            "lost the connection to Neo4j while the load's transaction was committing: "
+            "whether it was committed is unknown; run the same load again, which "
+            "converges either way (IncompleteCommit)"
+        )
+    if _connection_lost(exc):
+        return DatabaseUnavailableError(
+            f"lost the connection to Neo4j during the load; the transaction was not "
+            f"committed, so the database is unchanged ({type(exc).__name__})"
+        )
+    if is_memory_error(exc):
+        return _memory_error(exc)
+    return LoadError(f"the load failed and was rolled back; the database is unchanged: {exc}")
 
 
 def _load_batched(
@@ -360,7 +367,7 @@ def _load_batched(
                 session.execute_read(lambda tx: check_prune(tx, plan, report.run))
                 prune_batched(session, plan, report)
         except (Exception, KeyboardInterrupt, Terminated) as exc:  # anything, even a bug:
-            interrupted = not isinstance(exc, Exception)  # record the run's end first
+            interrupted = signal_in(exc) is not None  # record the run's end first
             report.status = "interrupted" if interrupted else "failed"
             message = "interrupted by a signal" if interrupted else f"{type(exc).__name__}: {exc}"
             try:  # a session of its own: a signal may have stopped the other mid-transaction
