@@ -21,6 +21,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from loader.check.citations import cited_in, entry_id, first_value, put_date
 from loader.check.datasets import Datasets
 from loader.check.graph import Graph
 from loader.check.identity import identity_digest
@@ -30,8 +31,6 @@ from loader.check.records import (
     RESOLVE_ROWS,
     FileCheck,
     Pending,
-    cited_in,
-    first_value,
 )
 from loader.check.resolve import check_ends, resolve_file, resolve_in_worker
 from loader.check.spill import Spill
@@ -327,8 +326,7 @@ class Join:
                     raw = first_value(record.get(name))
                     with suppress(ValueProblem):  # a bad date is reported by the file's check
                         if isinstance(raw, str):
-                            date = parse_date(raw)
-                            props[name], props[f"{name}_precision"] = date.value, date.precision
+                            put_date(props, name, parse_date(raw))
                 for name, message in rules.source_problems(props, known):
                     self.fail(record.at(name), f"{what}: {message}")
 
@@ -343,10 +341,10 @@ class Join:
             return None
         sources = []
         for item, mark in zip(raw or [], raw.item_marks if raw else [], strict=True):
-            entry = item.get("id") if isinstance(item, YMap) else item  # {id: ..., status: ...}
-            if not isinstance(entry, str):
+            source = entry_id(item)
+            if source is None:
                 continue  # reported by the file's check
-            sources.append((entry, item.at("id") if isinstance(item, YMap) else mark))
+            sources.append((source, item.at("id") if isinstance(item, YMap) else mark))
         rtype = record.get("type")
         if not isinstance(rtype, str):
             return None
