@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import TypeVar
 
 from neo4j import Driver, GraphDatabase, RoutingControl, Session
 from neo4j.exceptions import AuthError, ClientError, ConfigurationError, ServiceUnavailable
@@ -20,6 +21,7 @@ from loader import settings
 from loader.errors import DatabaseUnavailableError
 
 DEFAULT_URI = "neo4j://127.0.0.1:7687"
+C = TypeVar("C", Driver, Session)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ def open_driver(conn: Connection) -> Iterator[Driver]:
         )
     except (ValueError, ConfigurationError) as exc:
         raise DatabaseUnavailableError(f"bad Neo4j URI {conn.uri!r}: {exc}") from None
-    try:
+    with _closed(driver):
         try:
             driver.verify_connectivity()
             driver.execute_query("RETURN 1", database_=conn.database, routing_=RoutingControl.READ)
@@ -111,11 +113,6 @@ def open_driver(conn: Connection) -> Iterator[Driver]:
         except OSError as exc:
             raise DatabaseUnavailableError(f"cannot reach Neo4j at {conn.uri}: {exc}") from None
         yield driver
-    except BaseException:
-        with suppress(Exception):  # see session(): the body's error is the one that counts
-            driver.close()
-        raise
-    driver.close()
 
 
 @contextmanager
@@ -126,11 +123,18 @@ def session(driver: Driver, database: str, **config: object) -> Iterator[Session
     connection mid-message; closing it then fails (a ``BufferError`` of the driver's
     buffer), and that must not hide the signal. The server rolls back what was open when
     the connection goes. Every session casegraph opens is opened here."""
-    opened = driver.session(database=database, **config)  # type: ignore[arg-type]
-    try:
+    with _closed(driver.session(database=database, **config)) as opened:  # type: ignore[arg-type]
         yield opened
+
+
+@contextmanager
+def _closed(resource: C) -> Iterator[C]:
+    """``resource`` closed on the way out; when the body raised, a failure to close is not
+    shown (``session`` says why). The driver and every session are closed so."""
+    try:
+        yield resource
     except BaseException:
         with suppress(Exception):
-            opened.close()
+            resource.close()
         raise
-    opened.close()
+    resource.close()
