@@ -4,13 +4,13 @@
 //   each measures (metric), the count (value) or the sum of money (amount and currency), the
 //   unit, how to read it (at least, more than, approximate...) and the period counted.
 // category: Platform
-// param: entity string default='' -- id of the node the figures measure ('' for every one)
+// param: about string default='' -- id of the node the figures measure ('' for every one)
 // param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
 //   every case
 // tags: figures, statistics, money, currency, victims, procedures
 
 MATCH (f:Figure)-[r:FIGURE_OF]->(x)
-WHERE ($entity = '' OR x.id = $entity) AND ($case = '' OR r.dataset = $case)
+WHERE ($about = '' OR x.id = $about) AND ($case = '' OR r.dataset = $case)
 RETURN x.name AS about,
        f.name AS figure,
        f.metric AS metric,

@@ -36,4 +36,4 @@ RETURN head(labels(n)) AS label,
        CASE best.rank WHEN 0 THEN 'exact' WHEN 1 THEN 'prefix' ELSE 'contains' END AS `match`,
        coalesce(n.aliases, []) AS aliases
 ORDER BY best.rank, size(best.candidate), label, name
-LIMIT $limit;
+LIMIT toInteger($limit);

@@ -13,9 +13,11 @@ ONAF), and so on.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import subprocess
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,12 +25,15 @@ from typing import Any
 import pytest
 import yaml
 from neo4j import Driver, RoutingControl
+from neo4j.exceptions import Neo4jError
 
+from loader.browser.files import favorites_zip
 from loader.cypher import literal as cypher_literal
 from loader.errors import InputError, Problem, QueryError, ServerError, UsageError
 from loader.queries.library import (
     SavedQuery,
     find,
+    library_preset,
     load_library,
     mask,
     param_preset,
@@ -416,6 +421,39 @@ def test_browser_param_preset() -> None:
     )
 
 
+def test_a_parameter_name_means_one_thing_across_the_library(tmp_path: Path) -> None:
+    _write(tmp_path, "a.cypher", GOOD.format(name="a"))
+    b = _write(tmp_path, "b.cypher", GOOD.format(name="b").replace("default='x/y'", "default='z'"))
+    c = _write(
+        tmp_path, "c.cypher", GOOD.format(name="c").replace("default='x/y'", "example='x/y'")
+    )
+    _write(tmp_path, "d.cypher", GOOD.format(name="d"))  # the same meaning as a's: fine
+    rule = (
+        "a name has one type and one default across the library (Browser keeps one value per name)"
+    )
+    assert _problems(tmp_path) == [
+        Problem(str(b), 5, 1, f"parameter 'id' is string, default 'z' here and string, default "
+                f"'x/y' in a.cypher: {rule}"),
+        Problem(str(c), 5, 1, f"parameter 'id' is string, required here and string, default "
+                f"'x/y' in a.cypher: {rule}"),
+    ]  # fmt: skip
+
+
+def test_the_library_preset_sets_every_default_once() -> None:
+    preset = library_preset(LIBRARY)
+    assert preset is not None
+    defaults = {p.name: p for q in LIBRARY.values() for p in q.params if not p.required}
+    required = {p.name for q in LIBRARY.values() for p in q.params if p.required}
+    # typed from the headers: a page of 25 names, one hop, the bookkeeping labels left out
+    for part in ("25 AS limit", "1 AS depth", "['Source', 'LoadRun'] AS exclude", "'' AS case"):
+        assert part in preset
+    for name in defaults:
+        assert preset.count(f" AS {name} ") + preset.count(f" AS {name},") == 1, name
+    for name in required - set(defaults):  # ids and dates the user must give
+        assert f" AS {name}" not in preset
+    assert {"entity", "asOf", "text", "from_id", "to_id"} <= required
+
+
 def test_every_query_has_a_test_here() -> None:
     assert len(LIBRARY) >= 12
     assert set(LIBRARY) == TESTED
@@ -542,6 +580,82 @@ def test_every_file_runs_as_is_in_cypher_shell(
     )
     assert done.returncode == 0, done.stderr + done.stdout
     assert "Unité nationale cyber" in done.stdout
+
+
+def _preset_values(driver: Driver, database: str) -> dict[str, Any]:
+    """The library preset's values as Browser gets them: the server evaluates its RETURN."""
+    preset = library_preset(LIBRARY)
+    assert preset is not None
+    assert preset.startswith(":param [{")
+    records, _, _ = driver.execute_query(
+        preset.split("=>", 1)[1].strip()[1:-1], database_=database, routing_=RoutingControl.READ
+    )
+    return dict(records[0])
+
+
+def _as_written(driver: Driver, database: str, text: str, params: dict[str, Any]) -> Any:
+    """Run a query file's text as it is (header comments and final ';' included); the
+    records, or the server's message when it refuses the statement."""
+    try:
+        records, _, _ = driver.execute_query(
+            text, params, database_=database, routing_=RoutingControl.READ
+        )
+    except Neo4jError as exc:
+        return exc.message
+    return records
+
+
+def _check_as_written(name: str, result: Any, given: set[str]) -> None:
+    query = LIBRARY[name]
+    missing = sorted(p.name for p in query.params if p.name not in given)
+    if not missing:
+        assert isinstance(result, list), f"{name}: {result}"
+        return
+    # one line that names what to set, and only that (in the order the query uses them)
+    assert isinstance(result, str), f"{name}: {result}"
+    head, _, names = result.partition(": ")
+    assert head == "Expected parameter(s)", f"{name}: {result}"
+    assert "\n" not in names
+    assert sorted(names.split(", ")) == missing, f"{name}: {result}"
+
+
+def test_every_file_runs_as_written(case: Neo4jServer, driver: Driver) -> None:
+    """Each file of cypher/, as it is: with no parameter the server names every one to set;
+    after the library preset (what connecting to the local server's Browser runs) each runs,
+    or names its required parameters; an integer given as a float (Browser's ``:params``
+    sends 25 as 25.0) gives the same rows."""
+    preset = _preset_values(driver, case.database)
+    assert preset["limit"] == 25
+    assert preset["exclude"] == ["Source", "LoadRun"]
+    answered = 0
+    for name, query in LIBRARY.items():
+        text = query.path.read_text(encoding="utf-8")
+        _check_as_written(name, _as_written(driver, case.database, text, {}), set())
+        result = _as_written(driver, case.database, text, preset)
+        _check_as_written(name, result, set(preset))
+        if isinstance(result, list):
+            answered += 1
+            floats = {k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                      for k, v in preset.items()}  # fmt: skip
+            assert _as_written(driver, case.database, text, floats) == result, name
+    required = {q.name for q in LIBRARY.values() if any(p.required for p in q.params)}
+    assert answered == len(LIBRARY) - len(required)
+    assert answered >= 15
+
+
+def test_every_favorite_runs_as_written(case: Neo4jServer, driver: Driver) -> None:
+    """The favorites of the zip, as Browser gets them, behave as the files do."""
+    preset = _preset_values(driver, case.database)
+    by_title = {q.title: q.name for q in LIBRARY.values()}
+    with zipfile.ZipFile(io.BytesIO(favorites_zip(LIBRARY))) as archive:
+        names = archive.namelist()
+        assert len(names) == len(LIBRARY)
+        for member in names:
+            text = archive.read(member).decode("utf-8")
+            name = by_title[text.split("\n", 1)[0].removeprefix("// ")]
+            _check_as_written(name, _as_written(driver, case.database, text, {}), set())
+            result = _as_written(driver, case.database, text, preset)
+            _check_as_written(name, result, set(preset))
 
 
 def _probe(text: str) -> SavedQuery:
@@ -772,7 +886,7 @@ def test_figures(run: Run) -> None:
         assert (row["status"], row["sources"]) == ("official", [PRESS_RELEASE])
     assert [r["metric"] for r in rows] == ["procedures", "victims", "offices"]
     # Archetyp's market: sums of money in their currency, counts as values (S1, S4)
-    rows = run("figures", case="archetyp", entity="platform/archetyp")
+    rows = run("figures", case="archetyp", about="platform/archetyp")
     assert [(r["metric"], r["value"], r["amount"], r["currency"], r["bound"]) for r in rows] == [
         ("traded_volume", None, 280_000_000, "USD", "more_than"),
         ("traded_volume", None, 250_000_000, "EUR", "at_least"),

@@ -148,14 +148,19 @@ def param_preset(query: SavedQuery) -> str | None:
     ``:param depth => 1``, or ``:param [{a, b}] => { RETURN 'x' AS a, 2 AS b }`` for several.
     (Browser parses ``:params {...}`` itself: 25 becomes 25.0 and a date becomes text.)
     """
-    if not query.params:
+    return _preset([(p.name, p.sample()) for p in query.params])
+
+
+def _preset(values: list[tuple[str, Any]]) -> str | None:
+    """The ``:param`` command that sets each (name, value)."""
+    if not values:
         return None
-    if len(query.params) == 1:
-        param = query.params[0]
-        return f":param {param.name} => {cypher_literal(param.sample())}"
-    names = ", ".join(p.name for p in query.params)
-    values = ", ".join(f"{cypher_literal(p.sample())} AS {p.name}" for p in query.params)
-    return f":param [{{{names}}}] => {{ RETURN {values} }}"
+    if len(values) == 1:
+        ((name, value),) = values
+        return f":param {name} => {cypher_literal(value)}"
+    names = ", ".join(name for name, _ in values)
+    given = ", ".join(f"{cypher_literal(value)} AS {name}" for name, value in values)
+    return f":param [{{{names}}}] => {{ RETURN {given} }}"
 
 
 # -- parsing and checking -------------------------------------------------------------------
@@ -489,9 +494,46 @@ def load_library(directory: Path | None = None) -> dict[str, SavedQuery]:
             )
             continue
         found[query.name] = query
+    _one_meaning(found, problems)
     if problems:
         raise InputError(problems)
     return dict(sorted(found.items(), key=lambda item: (item[1].category, item[0])))
+
+
+def _meaning(param: QueryParam) -> str:
+    if param.required:
+        return f"{param.type}, required"
+    return f"{param.type}, default {cypher_literal(param.default)}"
+
+
+def _one_meaning(found: Mapping[str, SavedQuery], problems: list[Problem]) -> None:
+    """A parameter name has one type and one default (or none) across the library: Neo4j
+    Browser keeps one value per name, and ``library_preset`` sets each name once."""
+    first: dict[str, tuple[QueryParam, SavedQuery]] = {}
+    for query in found.values():
+        for param in query.params:
+            other, where = first.setdefault(param.name, (param, query))
+            if _meaning(other) == _meaning(param):
+                continue
+            text = query.path.read_text(encoding="utf-8")
+            line = _line_col(text, max(0, text.find(f"param: {param.name} ")))[0]
+            problems.append(
+                Problem(
+                    str(query.path), line, 1,
+                    f"parameter '{param.name}' is {_meaning(param)} here and "
+                    f"{_meaning(other)} in {where.path.name}: a name has one type and one "
+                    "default across the library (Browser keeps one value per name)",
+                )
+            )  # fmt: skip
+
+
+def library_preset(library: Mapping[str, SavedQuery]) -> str | None:
+    """The Browser command that sets every parameter of the library that has a default to
+    it (``load_library`` checked that each name has one): after it, a query file pasted into
+    Browser as it is runs with its defaults, and one with a required parameter is refused
+    by the server with a message naming it. None when no parameter has a default."""
+    defaults = {p.name: p.default for q in library.values() for p in q.params if not p.required}
+    return _preset(sorted(defaults.items()))
 
 
 def find(library: Mapping[str, SavedQuery], name: str) -> SavedQuery:
