@@ -8,7 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
-COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
+from loader.browser.files import post_connect_command
+from loader.queries.library import load_library
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yml"
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +59,20 @@ def test_loader_waits_for_health_and_loads_seed(compose: dict[str, Any]) -> None
     assert loader["profiles"] == ["load"]
     assert loader["depends_on"]["neo4j"]["condition"] == "service_healthy"
     assert "load seed/" in loader["command"]
+
+
+def test_browser_runs_the_library_defaults_style_and_guide_on_connecting(
+    compose: dict[str, Any],
+) -> None:
+    """The value is what casegraph computes from cypher/ for the guide service's address."""
+    env = compose["services"]["neo4j"]["environment"]
+    value = env["NEO4J_browser_post__connect__cmd"]
+    wanted = post_connect_command(load_library(ROOT / "cypher"), "http://localhost:8474")
+    assert value == wanted, f"set NEO4J_browser_post__connect__cmd to: {wanted}"
+    commands = [c.strip() for c in value.split(";")]
+    assert commands[0].startswith("param [{about, case, depth,")
+    assert commands[1:] == [
+        "style http://localhost:8474/casegraph.grass",
+        "play http://localhost:8474/guide.html",
+    ]
+    assert "localhost" in env["NEO4J_browser_remote__content__hostname__whitelist"].split(",")

@@ -15,9 +15,11 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
+from loader.browser.files import post_connect_command
+from loader.queries.library import load_library
 from loader.server import jars, localserver
 from loader.server.java import find_java
-from tests.helpers import free_port
+from tests.helpers import ROOT, free_port
 
 PASSWORD = "lifecycle-pw-1"
 
@@ -145,7 +147,8 @@ def test_status_when_stopped(tmp_path: Path) -> None:
 def test_start_status_browser_auth_stop(tmp_path: Path) -> None:
     home = tmp_path / "home"
     bolt, http = free_port(), free_port()
-    env = dict(os.environ, NEO4J_PASSWORD=PASSWORD)
+    env = dict(os.environ, NEO4J_PASSWORD=PASSWORD, CASEGRAPH_GUIDE_PORT="8475")
+    env["CASEGRAPH_QUERIES"] = str(ROOT / "cypher")
     started = casegraph(
         "neo4j", "start", "--home", str(home), "--bolt-port", str(bolt),
         "--http-port", str(http), "--heap", "512m", "--pagecache", "256m", env=env,
@@ -168,6 +171,14 @@ def test_start_status_browser_auth_stop(tmp_path: Path) -> None:
         with GraphDatabase.driver(f"neo4j://127.0.0.1:{bolt}", auth=("neo4j", PASSWORD)) as drv:
             records, _, _ = drv.execute_query("RETURN 1 AS one")
             assert records[0]["one"] == 1
+            # what Browser runs on connecting: the library's defaults, the style, the guide
+            records, _, _ = drv.execute_query("CALL dbms.clientConfig()")
+            config = {r["name"]: r["value"] for r in records}
+            library = load_library(ROOT / "cypher")
+            assert config["browser.post_connect_cmd"] == post_connect_command(
+                library, "http://127.0.0.1:8475"
+            )
+            assert "On connecting, Browser sets the saved queries' defaults" in started.stdout
         with (
             GraphDatabase.driver(f"bolt://127.0.0.1:{bolt}", auth=("neo4j", "wrong-pw-1")) as drv,
             pytest.raises(AuthError),

@@ -8,7 +8,9 @@ saved-query library (``cypher/``) and the ontology.
   question with its description, parameters, a runnable ``:param`` preset and the query;
 - **style**: a ``.grass`` sheet for ``:style <url>``: colour and caption of every label;
 - **publish**: the library written into the graph as ``(:SavedQuery)`` nodes, so everyone
-  on the server finds it (``MATCH (q:SavedQuery) RETURN q.title, q.query``).
+  on the server finds it (``MATCH (q:SavedQuery) RETURN q.title, q.query``);
+- **on connecting**: the commands the server tells Browser to run when it connects
+  (``browser.post_connect_cmd``): the library's defaults, the style, the guide.
 
 Files are deterministic: the same library and ontology give the same bytes. Browser 5
 facts this relies on (read in the 5.24 bundle): ``pre.runnable`` puts its text in the
@@ -43,7 +45,7 @@ from loader.cypher import literal as cypher_literal
 from loader.errors import DatabaseUnavailableError, LoadError
 from loader.model.colors import node_colors
 from loader.model.ontology import SYSTEM_LABELS, Ontology
-from loader.queries.library import SavedQuery, param_preset
+from loader.queries.library import SavedQuery, library_preset, param_preset
 
 FAVORITES = "casegraph-favorites.zip"
 GUIDE = "guide.html"
@@ -111,6 +113,22 @@ def favorites_zip(library: Mapping[str, SavedQuery]) -> bytes:
     return buffer.getvalue()
 
 
+# -- on connecting --------------------------------------------------------------------------
+
+
+def post_connect_command(library: Mapping[str, SavedQuery], base_url: str) -> str:
+    """The value of the server setting ``browser.post_connect_cmd``: the commands Browser runs
+    on connecting (without their ``:``, separated by ``;``). Every default of the library is
+    set (``library_preset``), so that a query pasted from ``cypher/`` or run from a favorite
+    runs as it is; then the style is applied and the guide opened, from ``base_url`` (the
+    guide server)."""
+    base = base_url.rstrip("/")
+    preset = library_preset(library)
+    commands = [preset[1:]] if preset else []
+    commands += [f"style {base}/{STYLE}", f"play {base}/{GUIDE}"]
+    return "; ".join(commands)
+
+
 # -- parameters -----------------------------------------------------------------------------
 
 
@@ -173,12 +191,17 @@ def _runnable(code: str) -> str:
     return f'<pre class="pre-scrollable code runnable">{_text(code)}</pre>'
 
 
+# the guide's own style sheet gives table cells no padding: words of two cells ran together
+_CELL = ' style="padding: 2px 12px 2px 0; vertical-align: top"'
+
+
 def _params_table(query: SavedQuery) -> list[str]:
     if not query.params:
         return ["<p>No parameters.</p>"]
     rows = [
         '<table class="table-condensed">',
-        "<tr><th>parameter</th><th>type</th><th>value</th><th>meaning</th></tr>",
+        f"<tr><th{_CELL}>parameter</th><th{_CELL}>type</th><th{_CELL}>value</th>"
+        f"<th{_CELL}>meaning</th></tr>",
     ]
     for p in query.params:
         value = (
@@ -187,8 +210,8 @@ def _params_table(query: SavedQuery) -> list[str]:
             else f"default <code>{_text(cypher_literal(p.default))}</code>"
         )
         rows.append(
-            f"<tr><td><code>${_text(p.name)}</code></td><td>{_text(p.type)}</td>"
-            f"<td>{value}</td><td>{_prose(p.description)}</td></tr>"
+            f"<tr><td{_CELL}><code>${_text(p.name)}</code></td><td{_CELL}>{_text(p.type)}</td>"
+            f"<td{_CELL}>{value}</td><td{_CELL}>{_prose(p.description)}</td></tr>"
         )
     rows.append("</table>")
     return rows
@@ -228,11 +251,15 @@ def _query_slide(query: SavedQuery, number: int) -> list[str]:
 
 def _intro_slide(library: Mapping[str, SavedQuery], base_url: str) -> list[str]:
     base = base_url.rstrip("/")
+    preset = library_preset(library)
     contents: dict[str, list[str]] = {}
     for number, query in enumerate(library.values(), start=2):
-        link = f'<a play-topic="{_attr(f"{base}/{GUIDE}#slide-{number}")}">'
+        # Browser gives a play-topic element a play icon that opens the slide in a new
+        # frame; a click on the element itself plays the guide again in this frame, which
+        # shows its first slide: so the element holds only the icon, the title is text
+        link = f'<a play-topic="{_attr(f"{base}/{GUIDE}#slide-{number}")}"></a>'
         contents.setdefault(query.category, []).append(
-            f"<li>{link}{_text(query.title)}</a> <small>(slide {number})</small></li>"
+            f"<li>{link} {_text(query.title)} <small>(slide {number})</small></li>"
         )
     toc = []
     for category, items in contents.items():
@@ -251,6 +278,16 @@ def _intro_slide(library: Mapping[str, SavedQuery], base_url: str) -> list[str]:
         '  <div class="col-sm-9">',
         "    <p>Colours and captions for the case graph:</p>",
         f"    {_runnable(f':style {base}/{STYLE}')}",
+        *(
+            [
+                "    <p>Every question's defaults, so that a query pasted from "
+                "<code>cypher/</code> or run from a favorite runs as it is (connecting to "
+                "<code>casegraph neo4j start</code>'s server does this, and the two above):</p>",
+                f"    {_runnable(preset)}",
+            ]
+            if preset
+            else []
+        ),
         f'    <p>All the questions as favorites: download <a href="{_attr(f"{base}/{FAVORITES}")}"'
         f' target="_blank">{FAVORITES}</a> and drop it on this window.</p>',
         "    <p>The same library, shared in the graph:</p>",
@@ -289,8 +326,7 @@ def guide_html(library: Mapping[str, SavedQuery], base_url: str = DEFAULT_BASE_U
 
 # -- style ----------------------------------------------------------------------------------
 
-# Neo4j Browser 5's own defaults and palette (colour -> outline, caption text), so that a
-# label coloured from the palette looks as Browser would draw it.
+# Neo4j Browser 5's own defaults, for what no rule below sets
 _NODE_DEFAULTS = (
     ("diameter", "50px"),
     ("color", "#A5ABB6"),
@@ -309,18 +345,22 @@ _RELATIONSHIP_DEFAULTS = (
     ("caption", '"<type>"'),
 )
 _SYSTEM_CAPTIONS = {"LoadLock": "dataset", "LoadRun": "id", "SavedQuery": "title"}
-_SYSTEM_COLOR = "#A5ABB6"
+# casegraph's own nodes (a load's record, a lock, a saved query): small and pale, apart
+# from the case's nodes
+_SYSTEM_COLOR = "#EEEEEE"
+_SYSTEM_DIAMETER = "20px"
 
 
 def _rule(selector: str, props: tuple[tuple[str, str], ...]) -> list[str]:
     return [f"{selector} {{", *(f"  {key}: {value};" for key, value in props), "}"]
 
 
-def _node_rule(label: str, color: str, caption: str) -> list[str]:
+def _node_rule(label: str, color: str, caption: str, *more: tuple[str, str]) -> list[str]:
     fill, border, text = node_colors(color)
     return _rule(
         f"node.{label}",
         (
+            *more,
             ("color", fill),
             ("border-color", border),
             ("text-color-internal", text),
@@ -331,13 +371,15 @@ def _node_rule(label: str, color: str, caption: str) -> list[str]:
 
 def grass(ontology: Ontology) -> str:
     """The ``.grass`` style sheet: Browser's defaults, then a rule per label (its colour, an
-    outline, readable caption text, its caption property; casegraph's own labels in grey)
+    outline, readable caption text, its caption property; casegraph's own labels small and
+    pale)
     and per relationship type (captioned with the type)."""
     lines = [*_rule("node", _NODE_DEFAULTS), *_rule("relationship", _RELATIONSHIP_DEFAULTS)]
     for name, spec in sorted(ontology.labels.items()):
         lines += _node_rule(name, spec.color, spec.caption)
     for name in sorted(SYSTEM_LABELS):
-        lines += _node_rule(name, _SYSTEM_COLOR, _SYSTEM_CAPTIONS.get(name, "id"))
+        caption = _SYSTEM_CAPTIONS.get(name, "id")
+        lines += _node_rule(name, _SYSTEM_COLOR, caption, ("diameter", _SYSTEM_DIAMETER))
     for name in sorted(ontology.relationships):
         lines += _rule(f"relationship.{name}", (("caption", '"<type>"'),))
     return "\n".join(lines) + "\n"

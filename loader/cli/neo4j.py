@@ -69,6 +69,7 @@ def neo4j_start(
     """
     config = localserver.ServerConfig(
         home=home_dir(home),
+        settings=_browser_settings(),
         bolt_port=settings.port("CASEGRAPH_BOLT_PORT", 7687) if bolt_port is None else bolt_port,
         http_port=settings.port("CASEGRAPH_HTTP_PORT", 7474) if http_port is None else http_port,
         heap=heap or settings.text("CASEGRAPH_NEO4J_HEAP") or "1g",
@@ -79,6 +80,29 @@ def neo4j_start(
     out.print(f"Neo4j {state.version} is running (pid {state.pid}).")
     out.print(f"  Bolt:    {state.bolt_uri}")
     out.print(f"  Browser: {state.browser_url}")
+    if config.settings:
+        out.print(
+            "  On connecting, Browser sets the saved queries' defaults, and applies the style "
+            "and opens the guide when the guide server runs (casegraph browser serve "
+            "--background)."
+        )
+
+
+def _browser_settings() -> dict[str, str]:
+    """``browser.post_connect_cmd`` for the saved-query library and the guide server's
+    default address; none when the library cannot be read (``casegraph query list`` says
+    why)."""
+    from loader.browser import guideserver
+    from loader.browser.files import DEFAULT_PORT, post_connect_command
+    from loader.errors import CasegraphError
+    from loader.queries.library import load_library
+
+    try:
+        library = load_library()
+    except CasegraphError:
+        return {}
+    base = guideserver.base_url("127.0.0.1", settings.port("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT))
+    return {"browser.post_connect_cmd": post_connect_command(library, base)}
 
 
 @neo4j_app.command("stop")
