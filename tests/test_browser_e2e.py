@@ -207,7 +207,7 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
         if "node.Agency" in style.text:
             break
         time.sleep(1)
-    assert "#4C8EDA" in style.text
+    assert "#0072B2" in style.text  # Agency's colour
 
     # The favorites zip, dropped on the window, becomes a folder per category.
     library = load_library(ROOT / "cypher")
