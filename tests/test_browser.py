@@ -42,7 +42,7 @@ from loader.browser.files import (
     saved_query_row,
 )
 from loader.model.ontology import SYSTEM_LABELS, load_ontology
-from loader.queries.library import SavedQuery, load_library, param_preset
+from loader.queries.library import SavedQuery, library_preset, load_library, param_preset
 from tests.conftest import Neo4jServer, wipe
 from tests.helpers import ROOT, casegraph, harness
 
@@ -253,9 +253,18 @@ def test_guide_has_a_slide_per_question_with_preset_and_query() -> None:
     assert guide.tags.count("article") == guide.tags.count("carousel") == 1
     assert '<article class="guide">' in text
     assert "script" not in guide.tags
-    assert len(guide.slides) == len(LIBRARY) + 1
-    intro, *slides = guide.slides
+    assert len(guide.slides) == len(LIBRARY) + 2
+    intro, legend, *slides = guide.slides
     assert intro[0] == f":style {DEFAULT_BASE_URL}/{STYLE}"
+    assert intro[1] == library_preset(LIBRARY)
+    assert legend == []  # how to read the graph: nothing to run
+    assert "<h3>Reading the graph</h3>" in text
+    assert "<code>FACILITATED · alleged</code>" in text
+    for status in ONTOLOGY.statuses:
+        assert f"<code>{status}</code>" in text
+    for label in ONTOLOGY.labels:
+        fill, _, ink = node_colors(ONTOLOGY.labels[label].color)
+        assert f'<span style="background: {fill}; color: {ink};' in text
     for query, blocks in zip(LIBRARY.values(), slides, strict=True):
         preset = param_preset(query)
         assert blocks == [*([preset] if preset else []), f"// {query.title}\n{query.text}"]
@@ -272,7 +281,7 @@ def test_text_that_looks_like_an_event_attribute_survives(tmp_path: Path) -> Non
     text = guide_html(library)
     assert "WHERE one &#61; 1" in text
     assert clean_html(text) == text
-    assert _guide(text).slides[1] == ["// One\nWITH 1 AS one WHERE one = 1 RETURN one"]
+    assert _guide(text).slides[2] == ["// One\nWITH 1 AS one WHERE one = 1 RETURN one"]
 
 
 # -- style ----------------------------------------------------------------------------------
@@ -299,7 +308,7 @@ def test_grass_as_browser_reads_it() -> None:
     assert rules["node.Agency"]["text-color-internal"] == "#FFFFFF"
     assert rules["node.Source"]["caption"] == "{title}"
     for name in ONTOLOGY.relationships:
-        assert rules[f"relationship.{name}"] == {"caption": "<type>"}
+        assert rules[f"relationship.{name}"] == {"caption": "{caption}"}  # type and status
 
 
 def test_every_colour_gets_an_outline_and_the_text_that_reads_better() -> None:

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pytest
 from neo4j import Driver
 
+from loader.browser.files import FIRST_QUERY_SLIDE
 from loader.queries.library import library_preset, load_library
 from loader.server import localserver
 from tests.conftest import ARTIFACTS, Neo4jServer
@@ -209,6 +210,24 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
         time.sleep(1)
     assert "#0072B2" in style.text  # Agency's colour
 
+    # The graph view: a claim's status is on the canvas, without a click (the style
+    # captions relationships with the caption the loader writes: type and status).
+    run("MATCH p = (:Platform)-[:FACILITATED]->(:Offence) RETURN p")
+    graph = frame("MATCH p = (:Platform)-[:FACILITATED]", "FACILITATED")
+    captions = wait.until(
+        lambda _: (
+            [
+                t.text
+                for t in graph.find_elements(By.CSS_SELECTOR, "svg g.relationship text")
+                if t.text
+            ]
+            or False
+        )
+    )
+    assert "FACILITATED · alleged" in captions, captions
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-graph.png"))
+
     # The favorites zip, dropped on the window, becomes a folder per category.
     library = load_library(ROOT / "cypher")
     title = library[QUERY].title
@@ -229,8 +248,15 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
     )
     chrome.find_element(By.CSS_SELECTOR, "[data-testid=navigationFavorites]").click()
 
-    # The guide, at the question's slide (slide 1 is the introduction).
-    number = list(library).index(QUERY) + 2
+    # The guide's legend: the statuses and the colours.
+    run(f":play {guide_url}/guide.html#slide-2")
+    legend = frame(":play", "Reading the graph")
+    assert "FACILITATED · alleged" in legend.text
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-legend.png"))
+
+    # The guide, at the question's slide (slide 1 is the introduction, 2 the legend).
+    number = list(library).index(QUERY) + FIRST_QUERY_SLIDE
     run(f":play {guide_url}/guide.html#slide-{number}")
     guide = frame(":play", title)
     assert f"{number} / " in guide.text

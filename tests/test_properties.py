@@ -161,7 +161,7 @@ class Model:
 
     def expected_dump(self) -> dict[str, list[Any]]:
         nodes = [[[label], {"id": node_id, **rec.props()}] for label, node_id, rec in self.nodes]
-        rels = [[rtype, a, b, rec.props()] for rtype, a, b, rec in self.rels]
+        rels = [[rtype, a, b, _captioned(rtype, rec.props())] for rtype, a, b, rec in self.rels]
         return {"nodes": _sorted(nodes), "relationships": _sorted(rels)}
 
 
@@ -360,6 +360,12 @@ def load(
     done = casegraph("load", str(path), "--json", *args, env=env)
     report = json.loads(done.stdout) if done.returncode == 0 else None
     return done, report
+
+
+def _captioned(rtype: str, props: dict[str, Any]) -> dict[str, Any]:
+    """A relationship as Browser's style captions it: its type, then its status if any."""
+    status = props.get("status")
+    return {**props, "caption": rtype if status is None else f"{rtype} · {status}"}
 
 
 def without_hash(dump: dict[str, list[Any]]) -> dict[str, list[Any]]:

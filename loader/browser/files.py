@@ -44,7 +44,7 @@ from loader import connection
 from loader.cypher import literal as cypher_literal
 from loader.errors import DatabaseUnavailableError, LoadError
 from loader.model.colors import node_colors
-from loader.model.ontology import SYSTEM_LABELS, Ontology
+from loader.model.ontology import SYSTEM_LABELS, Ontology, load_ontology
 from loader.queries.library import SavedQuery, library_preset, param_preset
 
 FAVORITES = "casegraph-favorites.zip"
@@ -193,6 +193,7 @@ def _runnable(code: str) -> str:
 
 # the guide's own style sheet gives table cells no padding: words of two cells ran together
 _CELL = ' style="padding: 2px 12px 2px 0; vertical-align: top"'
+_NAME_CELL = ' style="padding: 2px 12px 2px 0; vertical-align: top; white-space: nowrap"'
 
 
 def _params_table(query: SavedQuery) -> list[str]:
@@ -253,7 +254,7 @@ def _intro_slide(library: Mapping[str, SavedQuery], base_url: str) -> list[str]:
     base = base_url.rstrip("/")
     preset = library_preset(library)
     contents: dict[str, list[str]] = {}
-    for number, query in enumerate(library.values(), start=2):
+    for number, query in enumerate(library.values(), start=FIRST_QUERY_SLIDE):
         # Browser gives a play-topic element a play icon that opens the slide in a new
         # frame; a click on the element itself plays the guide again in this frame, which
         # shows its first slide: so the element holds only the icon, the title is text
@@ -306,8 +307,60 @@ SAVED_QUERIES_QUERY = (
 )
 
 
-def guide_html(library: Mapping[str, SavedQuery], base_url: str = DEFAULT_BASE_URL) -> str:
-    """The Browser guide: an introduction, then one slide per saved query, in library order.
+def _legend_slide(ontology: Ontology) -> list[str]:
+    """How to read the graph: what a relationship's caption says, the statuses, the colours."""
+    statuses = [
+        f"<tr><td{_NAME_CELL}><code>{_text(name)}</code></td><td{_CELL}>"
+        f"{'proven' if spec.proven else ''}</td><td{_CELL}>{_text(spec.description)}"
+        "</td></tr>"
+        for name, spec in sorted(ontology.statuses.items(), key=lambda i: (-i[1].firmness, i[0]))
+    ]
+    labels = []
+    for name, spec in sorted(ontology.labels.items()):
+        fill, border, text = node_colors(spec.color)
+        swatch = (
+            f'<span style="background: {fill}; color: {text}; border: 2px solid {border}; '
+            f'border-radius: 10px; padding: 1px 8px">{_text(name)}</span>'
+        )
+        first = spec.description.split(". ")[0].rstrip(".")
+        labels.append(f"<tr><td{_NAME_CELL}>{swatch}</td><td{_CELL}>{_text(first)}.</td></tr>")
+    return [
+        '<slide class="row-fluid">',
+        '  <div class="col-sm-3">',
+        "    <h3>Reading the graph</h3>",
+        "    <p>Every relationship is a claim: its caption on the canvas gives its type and its "
+        "status, e.g. <code>FACILITATED · alleged</code>. Click it for its sources (the ids of "
+        "the Source nodes that state it) and the notes.</p>",
+        "    <p>Browser styles relationships by type only, so a status does not change their "
+        "colour: read the caption.</p>",
+        "    <p>The small pale nodes (<code>LoadRun</code>, <code>LoadLock</code>, "
+        "<code>SavedQuery</code>) are casegraph's own records, not part of any case.</p>",
+        "  </div>",
+        '  <div class="col-sm-9">',
+        "    <p>The statuses, firmest first. Only one says that something is proven:</p>",
+        '    <table class="table-condensed">',
+        *(f"    {row}" for row in statuses),
+        "    </table>",
+        "    <p>The colours:</p>",
+        '    <table class="table-condensed">',
+        *(f"    {row}" for row in labels),
+        "    </table>",
+        "  </div>",
+        "</slide>",
+    ]
+
+
+# the introduction is slide 1, the legend slide 2
+FIRST_QUERY_SLIDE = 3
+
+
+def guide_html(
+    library: Mapping[str, SavedQuery],
+    base_url: str = DEFAULT_BASE_URL,
+    ontology: Ontology | None = None,
+) -> str:
+    """The Browser guide: an introduction, how to read the graph (of ``ontology``, by
+    default the shipped one), then one slide per saved query, in library order.
 
     ``base_url`` is where the guide, style and favorites are served (for the ``:style``
     command and the links to slides).
@@ -317,8 +370,9 @@ def guide_html(library: Mapping[str, SavedQuery], base_url: str = DEFAULT_BASE_U
         '<article class="guide">',
         '  <carousel class="deck container-fluid">',
         *(f"    {line}" for line in _intro_slide(library, base_url)),
+        *(f"    {line}" for line in _legend_slide(ontology or load_ontology())),
     ]
-    for number, query in enumerate(library.values(), start=2):
+    for number, query in enumerate(library.values(), start=FIRST_QUERY_SLIDE):
         lines += [f"    {line}" for line in _query_slide(query, number)]
     lines += ["  </carousel>", "</article>", ""]
     return "\n".join(lines)
@@ -372,8 +426,8 @@ def _node_rule(label: str, color: str, caption: str, *more: tuple[str, str]) -> 
 def grass(ontology: Ontology) -> str:
     """The ``.grass`` style sheet: Browser's defaults, then a rule per label (its colour, an
     outline, readable caption text, its caption property; casegraph's own labels small and
-    pale)
-    and per relationship type (captioned with the type)."""
+    pale) and per relationship type (captioned with the caption the loader writes: its type
+    and status, as ``records.caption`` makes it)."""
     lines = [*_rule("node", _NODE_DEFAULTS), *_rule("relationship", _RELATIONSHIP_DEFAULTS)]
     for name, spec in sorted(ontology.labels.items()):
         lines += _node_rule(name, spec.color, spec.caption)
@@ -381,7 +435,7 @@ def grass(ontology: Ontology) -> str:
         caption = _SYSTEM_CAPTIONS.get(name, "id")
         lines += _node_rule(name, _SYSTEM_COLOR, caption, ("diameter", _SYSTEM_DIAMETER))
     for name in sorted(ontology.relationships):
-        lines += _rule(f"relationship.{name}", (("caption", '"<type>"'),))
+        lines += _rule(f"relationship.{name}", (("caption", '"{caption}"'),))
     return "\n".join(lines) + "\n"
 
 
@@ -401,7 +455,7 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     contents = {
         FAVORITES: favorites_zip(library),
-        GUIDE: guide_html(library, base_url).encode("utf-8"),
+        GUIDE: guide_html(library, base_url, ontology).encode("utf-8"),
         STYLE: grass(ontology).encode("utf-8"),
     }
     written = []

@@ -314,6 +314,7 @@ class FileChecker(SourceChecks):
         # the ends may be in a file not read yet: resolved once every file is in
         where = record.places(None, "from", "to")
         key = props["key"] = _key_of(props, spec.identity)
+        props["caption"] = caption(rtype, props.get("status"))
         self.out.add(PENDING, (rtype, start, end, key, props, content_hash(rtype, props), *where))
 
     def file(self, data: Any, path: str) -> tuple[list[YMap], list[YMap]]:
@@ -358,6 +359,13 @@ class FileChecker(SourceChecks):
                 if not isinstance(item, YMap):
                     self.fail(mark, f"each entry of {key!r} must be a mapping")
         return out
+
+
+def caption(rtype: str, status: Any) -> str:
+    """What Neo4j Browser writes on a relationship (the style sheet's ``{caption}``): its type
+    and its status, so that an allegation reads as one on the canvas ("FACILITATED ·
+    alleged"). Browser captions a relationship with one property or its type, not both."""
+    return f"{rtype} · {status}" if isinstance(status, str) else rtype
 
 
 def _malformed_sources(record: YMap) -> bool:

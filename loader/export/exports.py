@@ -169,7 +169,8 @@ def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]
         args.append(f"--nodes={ont.quote(label).strip('`')}={path.name}")
     for rtype in sorted({b.name for b in plan.rels}):
         specs = ont.relationships[rtype].properties
-        cols = [("key", "string"), *_own_columns(specs, _keys(plan.rels, rtype)), *BOOKKEEPING]
+        own = _own_columns(specs, _keys(plan.rels, rtype))
+        cols = [("key", "string"), ("caption", "string"), *own, *BOOKKEEPING]
         header = [":START_ID", ":END_ID"] + [f"{name}:{kind}" for name, kind in cols]
         rows = (
             [_csv_field(row["start"]), _csv_field(row["end"])]

@@ -50,6 +50,7 @@ RESERVED = frozenset(
         "last_seen",
         "content_hash",
         "key",
+        "caption",
     }
 )
 LABEL_RE = re.compile(r"[A-Z][A-Za-z0-9]{0,62}")

@@ -42,7 +42,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // rel KNOWS: 1 rows
-WITH [{`start`: 'person/ada', `end`: 'person/bob', `key`: '', `props`: {`since`: '2001-01-01', `since_precision`: 'year', `key`: ''}, `hash`: '5cfc62a7960569add590dafd'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
+WITH [{`start`: 'person/ada', `end`: 'person/bob', `key`: '', `props`: {`since`: '2001-01-01', `since_precision`: 'year', `key`: '', `caption`: 'KNOWS'}, `hash`: 'cfabc455f7ea20d6bd7d5048'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MATCH (a:`Person` {id: row.start})
 MATCH (b:`Person` {id: row.end})
@@ -55,7 +55,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // rel WORKS_FOR: 2 rows
-WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: '2020-01-01', `valid_from_precision`: 'month', `valid_to`: '2022-01-01', `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]'}, `hash`: '59f6b2bb986f08f06448a8c6'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: '2023-12-05', `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]'}, `hash`: '7d43a5274bc6a2565ebcd7c6'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
+WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: '2020-01-01', `valid_from_precision`: 'month', `valid_to`: '2022-01-01', `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]', `caption`: 'WORKS_FOR · reported'}, `hash`: '6cfe42bc757e1a27b10eff19'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: '2023-12-05', `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]', `caption`: 'WORKS_FOR · alleged'}, `hash`: '55504b01dc3685c42ce5db36'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MATCH (a:`Person` {id: row.start})
 MATCH (b:`Org` {id: row.end})
