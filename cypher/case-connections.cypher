@@ -9,6 +9,7 @@
 // param: other string default='' -- the second case; '' for every other case
 // param: exclude list<string> default='Source,LoadRun' -- labels to leave out (comma-separated)
 // tags: cases, cross-case, connection, meeting point, same as
+// view: graph
 
 MATCH (x)-[ra]-(a)
 WHERE ra.dataset IS NOT NULL AND ($case = '' OR ra.dataset = $case) AND type(ra) <> 'SAME_AS'
@@ -29,7 +30,9 @@ WITH x, y, ra, rb,
      CASE WHEN startNode(rb) = y
        THEN '-[' + type(rb) + ']-> ' + coalesce(b.name, b.title, b.id)
        ELSE coalesce(b.name, b.title, b.id) + ' -[' + type(rb) + ']->'
-     END AS claim_b
+     END AS claim_b,
+     [startNode(ra), ra, endNode(ra), startNode(rb), rb, endNode(rb)]
+       + [(x)-[s:SAME_AS]-(y) WHERE s.judgement = 'same' | s] AS graph
 RETURN ra.dataset AS case_a,
        rb.dataset AS case_b,
        head(labels(x)) AS label,
@@ -41,5 +44,6 @@ RETURN ra.dataset AS case_a,
        ra.sources AS sources_a,
        claim_b,
        rb.status AS status_b,
-       rb.sources AS sources_b
+       rb.sources AS sources_b,
+       graph
 ORDER BY case_a, case_b, label, meeting_point, claim_a, claim_b;

@@ -11,6 +11,7 @@
 // param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
 //   every case
 // tags: neighbourhood, ego network, exploration, graph
+// view: graph
 
 MATCH (c {id: $entity})
 MATCH p = (c)-[*1..3]-(n)
@@ -28,12 +29,13 @@ WITH n, p,
          END
        + coalesce(nodes(p)[i + 1].name, nodes(p)[i + 1].title, nodes(p)[i + 1].id))) AS via
 ORDER BY length(p), via
-WITH n, collect({distance: length(p), via: via, last: last(relationships(p))})[0] AS best
+WITH n, collect({distance: length(p), via: via, last: last(relationships(p)), path: p})[0] AS best
 RETURN best.distance AS distance,
        head(labels(n)) AS label,
        coalesce(n.name, n.title) AS name,
        n.id AS id,
        best.via AS via,
        best.last.status AS status,
-       best.last.sources AS sources
+       best.last.sources AS sources,
+       best.path AS graph
 ORDER BY distance, label, name;

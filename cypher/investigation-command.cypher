@@ -7,13 +7,14 @@
 // param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
 //   every case
 // tags: investigation, agencies, chain of command, authority
+// view: graph
 
-MATCH (i:Investigation)
+MATCH role = (i:Investigation)
       -[r:UNDER_AUTHORITY_OF|CONDUCTED_BY|SUPPORTED_BY|COORDINATED_WITH]->(a:Agency)
 WHERE ($investigation = '' OR i.id = $investigation) AND ($case = '' OR r.dataset = $case)
 OPTIONAL MATCH chain = (a)-[:PART_OF*1..10]->(top:Agency)
 WHERE NOT (top)-[:PART_OF]->(:Agency)
-WITH i, r, a, chain,
+WITH i, r, a, role, chain,
      CASE type(r)
        WHEN 'UNDER_AUTHORITY_OF' THEN 1
        WHEN 'CONDUCTED_BY' THEN 2
@@ -35,5 +36,6 @@ RETURN i.name AS investigation,
          acc + [s IN p.sources WHERE NOT s IN acc]), []) AS part_of_sources,
        r.role AS unit_role,
        r.status AS status,
-       r.sources AS sources
+       r.sources AS sources,
+       [role] + CASE WHEN chain IS NULL THEN [] ELSE [chain] END AS graph
 ORDER BY investigation, rank, agency;

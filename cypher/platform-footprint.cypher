@@ -8,6 +8,7 @@
 // param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
 //   every case
 // tags: platform, domains, hosting, operator, relocation, jurisdictions
+// view: graph
 
 MATCH (p:Platform)
 WHERE $platform = '' OR p.id = $platform
@@ -52,5 +53,6 @@ RETURN p.name AS platform,
          ELSE toString(r.valid_to)
        END AS until,
        r.status AS status,
-       r.sources AS sources
+       r.sources AS sources,
+       [startNode(r), r, endNode(r)] AS graph
 ORDER BY platform, rank, coalesce(r.valid_from, r.valid_to), entity, aspect, jurisdiction;

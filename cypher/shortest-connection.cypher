@@ -10,6 +10,7 @@
 // param: case string default='' -- the case (dataset) to answer for, e.g. archetyp; '' for
 //   every case
 // tags: path, shortest path, connection, exploration
+// view: graph
 
 MATCH (a {id: $from_id}), (b {id: $to_id})
 MATCH p = allShortestPaths((a)-[*..10]-(b))
@@ -23,8 +24,8 @@ WITH collect(p) AS paths
 UNWIND range(0, size(paths) - 1) AS k
 WITH k + 1 AS connection, paths[k] AS p
 UNWIND range(0, length(p) - 1) AS i
-WITH connection, length(p) AS hops, i + 1 AS step, nodes(p)[i] AS x, relationships(p)[i] AS r,
-     nodes(p)[i + 1] AS y
+WITH p, connection, length(p) AS hops, i + 1 AS step, nodes(p)[i] AS x,
+     relationships(p)[i] AS r, nodes(p)[i + 1] AS y
 RETURN connection,
        hops,
        step,
@@ -33,5 +34,6 @@ RETURN connection,
          AS relation,
        coalesce(y.name, y.title, y.id) AS to_name,
        r.status AS status,
-       r.sources AS sources
+       r.sources AS sources,
+       p AS graph
 ORDER BY connection, step;

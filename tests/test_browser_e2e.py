@@ -311,4 +311,25 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
     result = frame(f"// {favorite}", "Netherlands", "Expected parameter")
     assert "Expected parameter" not in result.text
     chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-favorite.png"))
+
+    # A query that answers with a graph (view: graph): its column 'graph' of paths is drawn.
+    command = library["investigation-command"]
+    assert "//" not in command.text
+    run(" ".join(command.text.split()))  # one line: the editor runs it as typed
+    drawn = frame("MATCH role = (i:Investigation)", "CONDUCTED_BY", "Expected parameter")
+    # Browser opens a frame in the view last chosen (the table, above): choose the graph
+    drawn.find_element(By.CSS_SELECTOR, "[data-testid=cypherFrameSidebarVisualization]").click()
+    captions = wait.until(
+        lambda _: (
+            [
+                t.text
+                for t in drawn.find_elements(By.CSS_SELECTOR, "svg g.relationship text")
+                if t.text
+            ]
+            or False
+        )
+    )
+    assert any(c.startswith("CONDUCTED_BY · ") for c in captions), captions
+    assert any(c.startswith("PART_OF · ") for c in captions), captions
+    chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-graph-answer.png"))
     assert time.monotonic() - began < 90

@@ -39,7 +39,7 @@ from loader.queries.library import (
     param_preset,
     parse_query,
 )
-from loader.queries.run import bind_params, run_query, split_param_args
+from loader.queries.run import bind_params, cell, run_query, split_param_args, to_json
 from loader.server import localserver
 from loader.server.java import check_java
 from tests.conftest import Neo4jServer
@@ -160,7 +160,7 @@ def test_header_without_blank_line_and_missing_keys(tmp_path: Path) -> None:
             str(path),
             3,
             1,
-            "unknown header key 'colour' (keys: name, description, category, param, tags)",
+            "unknown header key 'colour' (keys: name, description, category, param, tags, view)",
         ),
     ]
 
@@ -439,6 +439,36 @@ def test_a_parameter_name_means_one_thing_across_the_library(tmp_path: Path) -> 
     ]  # fmt: skip
 
 
+def test_a_view_is_table_or_graph_and_a_graph_query_returns_one(tmp_path: Path) -> None:
+    pie = _write(
+        tmp_path, "a.cypher", GOOD.format(name="a").replace("// tags:", "// view: pie\n// tags:")
+    )
+    bare = _write(
+        tmp_path, "b.cypher", GOOD.format(name="b").replace("// tags:", "// view: graph\n// tags:")
+    )
+    fine = GOOD.format(name="c").replace("// tags:", "// view: graph\n// tags:")
+    _write(tmp_path, "c.cypher", fine.replace("AS name;", "AS name, n AS graph;"))
+    assert _problems(tmp_path) == [
+        Problem(str(pie), 6, 1, "view 'pie' is not one of table, graph"),
+        Problem(str(bare), 6, 1, "a query with view: graph returns its nodes and relationships "
+                "as a column 'graph'"),
+    ]  # fmt: skip
+
+
+def test_graph_values_print_as_ids_and_arrows() -> None:
+    node = {"labels": ["Person"], "properties": {"id": "person/a", "name": "A"}}
+    other = {"labels": ["Platform"], "properties": {"id": "platform/b"}}
+    rel = {"type": "CREATED", "start": "person/a", "end": "platform/b", "properties": {}}
+    back = {"type": "SHUT_DOWN_BY", "start": "platform/b", "end": "agency/c", "properties": {}}
+    third = {"labels": ["Agency"], "properties": {"id": "agency/c"}}
+    path = {"nodes": [third, other, node], "relationships": [back, rel]}
+    assert cell(node) == "person/a"
+    assert cell(rel) == "person/a -[CREATED]-> platform/b"
+    assert cell(path) == "agency/c <-[SHUT_DOWN_BY]- platform/b <-[CREATED]- person/a"
+    assert cell([node, rel]) == "person/a, person/a -[CREATED]-> platform/b"
+    assert cell({"a": 1}) == '{"a": 1}'
+
+
 def test_the_library_preset_sets_every_default_once() -> None:
     preset = library_preset(LIBRARY)
     assert preset is not None
@@ -602,7 +632,7 @@ def _as_written(driver: Driver, database: str, text: str, params: dict[str, Any]
         )
     except Neo4jError as exc:
         return exc.message
-    return records
+    return [to_json(dict(record)) for record in records]  # nodes compare by value
 
 
 def _check_as_written(name: str, result: Any, given: set[str]) -> None:
@@ -1614,3 +1644,111 @@ def test_case_connections(run: Run) -> None:
     assert len(flipped) == len(rows)
     assert {(r["case_a"], r["case_b"]) for r in flipped} == {("archetyp", "coco-gg")}
     assert run("case-connections", case="") == flipped  # every pair, each once, by name
+
+
+# -- graph answers ----------------------------------------------------------------------------
+
+
+def _graph_of(value: Any) -> tuple[set[str], list[tuple[str, str, str]]]:
+    """The node ids and the (type, start, end) relationships in a ``graph`` value as
+    ``run_query`` gives it (paths, nodes, relationships, lists of them)."""
+    nodes: set[str] = set()
+    rels: list[tuple[str, str, str]] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, list):
+            for one in item:
+                walk(one)
+        elif isinstance(item, dict) and set(item) == {"nodes", "relationships"}:
+            walk(item["nodes"])
+            walk(item["relationships"])
+        elif isinstance(item, dict) and "labels" in item:
+            nodes.add(item["properties"]["id"])
+        elif isinstance(item, dict) and "type" in item:
+            rels.append((item["type"], item["start"], item["end"]))
+        else:
+            raise AssertionError(f"not a graph element: {item!r}")
+
+    walk(value)
+    return nodes, rels
+
+
+def test_five_queries_answer_with_a_graph() -> None:
+    graph = {q.name for q in LIBRARY.values() if q.view == "graph"}
+    assert graph == {
+        "ego-network",
+        "shortest-connection",
+        "investigation-command",
+        "platform-footprint",
+        "case-connections",
+    }
+
+
+def test_ego_network_graph(run: Run) -> None:
+    rows = run("ego-network", entity="platform/coco")
+    nodes, rels = _graph_of([r["graph"] for r in rows])
+    assert nodes == COCO_NEIGHBOURS | {"platform/coco"}
+    assert len(rels) == len(rows)  # one hop to each neighbour
+    assert all("platform/coco" in (start, end) for _, start, end in rels)
+
+
+def test_shortest_connection_graph(run: Run) -> None:
+    rows = run("shortest-connection", from_id="person/isaac-steidl", to_id="agency/uncyber")
+    nodes, rels = _graph_of([r["graph"] for r in rows])
+    # the three ways of test_shortest_connection, as nodes and relationships
+    assert {t for t, _, _ in rels} == {
+        "CREATED", "SHUT_DOWN_BY", "PART_OF", "INVESTIGATES", "CONDUCTED_BY", "RELOCATED_TO",
+        "COOPERATED_WITH",
+    }  # fmt: skip
+    assert {"person/isaac-steidl", "platform/coco", "agency/uncyber", "investigation/coco",
+            "agency/gendarmerie-nationale", "jurisdiction/bg"} == nodes  # fmt: skip
+    for row in rows:
+        path = row["graph"]
+        assert path["nodes"][0]["properties"]["id"] == "person/isaac-steidl"
+        assert path["nodes"][-1]["properties"]["id"] == "agency/uncyber"
+        assert len(path["relationships"]) == row["hops"]
+
+
+def test_investigation_command_graph(run: Run) -> None:
+    rows = run("investigation-command")
+    nodes, rels = _graph_of([r["graph"] for r in rows])
+    # the investigation, the five bodies of its command, and the bodies they belong to
+    assert nodes == {
+        "investigation/coco", "agency/junalco", "agency/parquet-paris", "agency/onaf",
+        "agency/uncyber", "agency/gendarmerie-nationale", "agency/comcyber-mi",
+        "agency/ministere-interieur", "agency/eurojust",
+    }  # fmt: skip
+    assert {(t, s, e) for t, s, e in rels if t == "PART_OF"} == {
+        ("PART_OF", "agency/junalco", "agency/parquet-paris"),
+        ("PART_OF", "agency/uncyber", "agency/gendarmerie-nationale"),
+        ("PART_OF", "agency/comcyber-mi", "agency/ministere-interieur"),
+    }
+    roles = {(t, e) for t, s, e in rels if s == "investigation/coco"}
+    assert roles == {
+        ("UNDER_AUTHORITY_OF", "agency/junalco"), ("CONDUCTED_BY", "agency/onaf"),
+        ("CONDUCTED_BY", "agency/uncyber"), ("SUPPORTED_BY", "agency/comcyber-mi"),
+        ("COORDINATED_WITH", "agency/eurojust"),
+    }  # fmt: skip
+
+
+def test_platform_footprint_graph(run: Run) -> None:
+    rows = run("platform-footprint")
+    for row in rows:
+        nodes, rels = _graph_of(row["graph"])
+        assert [t for t, _, _ in rels] == [row["relation"]]
+        ((_, start, end),) = rels
+        assert {start, end} == nodes
+    nodes, _ = _graph_of([r["graph"] for r in rows])
+    assert {"platform/coco", "domain/coco-gg", "domain/coco-fr", "agency/dgddi"} <= nodes
+
+
+def test_case_connections_graph(run: Run) -> None:
+    rows = run("case-connections", case="coco-gg", other="archetyp")
+    assert rows
+    for row in rows:
+        nodes, rels = _graph_of(row["graph"])
+        assert row["id"] in nodes  # where the two cases meet
+        assert len(rels) == (2 if row["same_as"] is None else 3)
+        if row["same_as"] is not None:
+            assert row["same_as"] in nodes
+            assert any(t == "SAME_AS" for t, _, _ in rels)

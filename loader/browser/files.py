@@ -218,6 +218,13 @@ def _params_table(query: SavedQuery) -> list[str]:
     return rows
 
 
+_VIEWS = {
+    "graph": "Answers with a graph: the nodes and relationships it speaks of (the Table view "
+    "lists the values, hop by hop).",
+    "table": "Answers with a table of values.",
+}
+
+
 def _query_slide(query: SavedQuery, number: int) -> list[str]:
     preset = param_preset(query)
     steps = []
@@ -239,6 +246,7 @@ def _query_slide(query: SavedQuery, number: int) -> list[str]:
         f'    <p class="lead">{_text(query.category)} &middot; <code>{_text(query.name)}</code>'
         f" &middot; slide {number}</p>",
         f"    <p>{_prose(query.description)}</p>",
+        f"    <p><small>{_VIEWS[query.view]}</small></p>",
         *([f"    <p><small>Tags: {_text(tags)}</small></p>"] if tags else []),
         "  </div>",
         '  <div class="col-sm-9">',

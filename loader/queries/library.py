@@ -46,7 +46,10 @@ T = TypeVar("T")
 ENV_VAR = "CASEGRAPH_QUERIES"
 DEFAULT_TIMEOUT = 30.0
 PARAM_TYPES = ("string", "int", "float", "bool", "date", "list<string>")
-HEADER_KEYS = ("name", "description", "category", "param", "tags")
+HEADER_KEYS = ("name", "description", "category", "param", "tags", "view")
+# what Neo4j Browser shows first: a table of values, or a graph (the query also returns the
+# nodes and relationships it speaks of, in its column ``graph``)
+VIEWS = ("table", "graph")
 REQUIRED_KEYS = ("name", "description", "category")
 
 _NAME_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -104,6 +107,7 @@ class SavedQuery:
     tags: tuple[str, ...]
     text: str  # the statement sent to the server: the file without its header and final ';'
     path: Path
+    view: str = "table"  # one of VIEWS
 
     def param(self, name: str) -> QueryParam | None:
         return next((p for p in self.params if p.name == name), None)
@@ -430,6 +434,15 @@ def parse_query(path: Path, text: str) -> SavedQuery:
         problems.append(Problem(header.where, name_line, 1, message))
     params, declared = _params(header, problems)
     end = _check_code(text, header, declared, problems)
+    view_line, view = header.fields.get("view", (0, "table"))
+    if view not in VIEWS:
+        message = f"view '{view}' is not one of {', '.join(VIEWS)}"
+        problems.append(Problem(header.where, view_line, 1, message))
+    elif view == "graph" and not re.search(
+        r"\bAS graph\b|\bgraph\s*$|,\s*graph\b", text[header.body_start : end]
+    ):
+        message = "a query with view: graph returns its nodes and relationships as a column 'graph'"
+        problems.append(Problem(header.where, view_line, 1, message))
     if problems:
         raise InputError(problems)
     fields = header.fields
@@ -443,6 +456,7 @@ def parse_query(path: Path, text: str) -> SavedQuery:
         tags=tags,
         text=text[header.body_start : end].strip(),
         path=path,
+        view=view,
     )
 
 

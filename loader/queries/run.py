@@ -198,5 +198,27 @@ def cell(value: Any, sep: str = ", ") -> str:
     if isinstance(value, list):
         return sep.join(cell(item, sep) for item in value)
     if isinstance(value, dict):
+        graph = _graph_text(value)
+        if graph is not None:
+            return graph
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def _graph_text(value: dict[str, Any]) -> str | None:
+    """A node, relationship or path as ``to_json`` gives it, as short text: a node by its id,
+    a relationship as ``start -[TYPE]-> end``, a path hop by hop; None for other maps."""
+    if set(value) == {"labels", "properties"}:
+        return str(value["properties"].get("id", "?"))
+    if set(value) == {"type", "start", "end", "properties"}:
+        return f"{value['start']} -[{value['type']}]-> {value['end']}"
+    if set(value) == {"nodes", "relationships"}:
+        nodes = [str(n["properties"].get("id", "?")) for n in value["nodes"]]
+        if not value["relationships"]:
+            return nodes[0] if nodes else ""
+        out = nodes[0]
+        for node, rel in zip(nodes[1:], value["relationships"], strict=True):
+            forward = rel["end"] == node
+            out += f" -[{rel['type']}]-> {node}" if forward else f" <-[{rel['type']}]- {node}"
+        return out
+    return None
