@@ -30,6 +30,7 @@ from loader.browser.files import (
     DEFAULT_BASE_URL,
     FAVORITES,
     GUIDE,
+    OVERVIEW_QUERY,
     STYLE,
     build,
     favorites,
@@ -44,7 +45,7 @@ from loader.browser.files import (
 from loader.model.ontology import SYSTEM_LABELS, load_ontology
 from loader.queries.library import SavedQuery, library_preset, load_library, param_preset
 from tests.conftest import Neo4jServer, wipe
-from tests.helpers import ROOT, casegraph, harness
+from tests.helpers import ROOT, casegraph, harness, load_seed
 
 GOLDEN = Path(__file__).parent / "golden" / "browser"
 LIBRARY = load_library(ROOT / "cypher")
@@ -257,6 +258,7 @@ def test_guide_has_a_slide_per_question_with_preset_and_query() -> None:
     intro, legend, *slides = guide.slides
     assert intro[0] == f":style {DEFAULT_BASE_URL}/{STYLE}"
     assert intro[1] == library_preset(LIBRARY)
+    assert intro[2] == OVERVIEW_QUERY
     assert legend == []  # how to read the graph: nothing to run
     assert "<h3>Reading the graph</h3>" in text
     assert "<code>FACILITATED · alleged</code>" in text
@@ -448,6 +450,27 @@ def graph(empty_db: Neo4jServer, driver: Driver) -> Iterator[Neo4jServer]:
     """An empty database, emptied again afterwards: no SavedQuery is left for other tests."""
     yield empty_db
     wipe(driver, empty_db.database)
+
+
+@pytest.mark.neo4j
+def test_the_overview_shows_the_cases_and_none_of_casegraph_own_nodes(
+    graph: Neo4jServer, driver: Driver
+) -> None:
+    load_seed(graph, driver)
+    publish(driver, graph.database, LIBRARY)  # SavedQuery nodes, beside LoadRun and LoadLock
+    shown, _, _ = driver.execute_query(OVERVIEW_QUERY, database_=graph.database)
+    labels = [set(r["n"].labels) for r in shown]
+    assert not any(found & SYSTEM_LABELS for found in labels)
+    own, _, _ = driver.execute_query(
+        "MATCH (n) WHERE n:LoadRun OR n:SavedQuery RETURN count(n) AS own",
+        database_=graph.database,
+    )
+    assert own[0]["own"] > len(LIBRARY)  # they are there, and left out
+    cases, _, _ = driver.execute_query(
+        "MATCH (n) WHERE n.dataset IN ['coco-gg', 'archetyp'] RETURN count(n) AS n",
+        database_=graph.database,
+    )
+    assert 0 < cases[0]["n"] <= len(shown) <= 300
 
 
 @pytest.mark.neo4j

@@ -299,6 +299,8 @@ def _intro_slide(library: Mapping[str, SavedQuery], base_url: str) -> list[str]:
         ),
         f'    <p>All the questions as favorites: download <a href="{_attr(f"{base}/{FAVORITES}")}"'
         f' target="_blank">{FAVORITES}</a> and drop it on this window.</p>',
+        "    <p>The graph of the cases, without casegraph's own nodes:</p>",
+        f"    {_runnable(OVERVIEW_QUERY)}",
         "    <p>The same library, shared in the graph:</p>",
         f"    {_runnable(SAVED_QUERIES_QUERY)}",
         "    <p>The questions (the &#9654; icon opens one in a new frame):</p>",
@@ -308,6 +310,11 @@ def _intro_slide(library: Mapping[str, SavedQuery], base_url: str) -> list[str]:
     ]
 
 
+OVERVIEW_QUERY = (
+    "MATCH (n)\n"
+    f"WHERE none(l IN labels(n) WHERE l IN {cypher_literal(sorted(SYSTEM_LABELS))})\n"
+    "RETURN n LIMIT 300"
+)
 SAVED_QUERIES_QUERY = (
     "MATCH (q:SavedQuery)\n"
     "RETURN q.category AS category, q.title AS title, q.name AS name, q.description AS about\n"
