@@ -177,6 +177,11 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
 
         return wait.until(found)
 
+    def captions_of(graph: Any) -> list[str]:
+        """The relationship captions drawn in a frame's graph view (its SVG), once drawn."""
+        selector = (By.CSS_SELECTOR, "svg g.relationship text")
+        return wait.until(lambda _: [t.text for t in graph.find_elements(*selector) if t.text])
+
     # Connect: the URL fills in the server and user, the form takes the password.
     chrome.get(
         f"http://127.0.0.1:{state.http_port}/browser/"
@@ -214,16 +219,7 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
     # captions relationships with the caption the loader writes: type and status).
     run("MATCH p = (:Platform)-[:FACILITATED]->(:Offence) RETURN p")
     graph = frame("MATCH p = (:Platform)-[:FACILITATED]", "FACILITATED")
-    captions = wait.until(
-        lambda _: (
-            [
-                t.text
-                for t in graph.find_elements(By.CSS_SELECTOR, "svg g.relationship text")
-                if t.text
-            ]
-            or False
-        )
-    )
+    captions = captions_of(graph)
     assert "FACILITATED · alleged" in captions, captions
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-graph.png"))
@@ -318,17 +314,9 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
     run(" ".join(command.text.split()))  # one line: the editor runs it as typed
     drawn = frame("MATCH role = (i:Investigation)", "CONDUCTED_BY", "Expected parameter")
     # Browser opens a frame in the view last chosen (the table, above): choose the graph
-    drawn.find_element(By.CSS_SELECTOR, "[data-testid=cypherFrameSidebarVisualization]").click()
-    captions = wait.until(
-        lambda _: (
-            [
-                t.text
-                for t in drawn.find_elements(By.CSS_SELECTOR, "svg g.relationship text")
-                if t.text
-            ]
-            or False
-        )
-    )
+    tab = (By.CSS_SELECTOR, "[data-testid=cypherFrameSidebarVisualization]")
+    wait.until(lambda _: drawn.find_elements(*tab))[0].click()  # once the result is in
+    captions = captions_of(drawn)
     assert any(c.startswith("CONDUCTED_BY · ") for c in captions), captions
     assert any(c.startswith("PART_OF · ") for c in captions), captions
     chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-graph-answer.png"))
