@@ -2,13 +2,18 @@
 
 Headless Chromium (Debian's ``chromium`` and ``chromium-driver``) driven by Selenium opens
 the Neo4j Browser that the local test server serves and connects with the password. With
-the files of ``casegraph browser serve --background``: ``:style`` applies the style sheet;
-the favorites zip, dropped on the window, becomes a folder of favorites per category;
+the files of ``casegraph browser serve --background``: ``:style`` applies the style sheet,
+and the graph view of the FACILITATED claims shows "FACILITATED · alleged" on the canvas
+(read from its SVG; tests/artifacts/browser-e2e-graph.png); the favorites zip, dropped on
+the window, becomes a folder of favorites per category; the guide's second slide is the
+legend;
 ``:play`` opens the guide at the international-cooperation question, whose preset sets
 the parameters and whose query, clicked into the editor and run, lists the five
 cooperating states in the result table. The page is saved as tests/artifacts/browser-e2e.png.
 Then the library's defaults are set (what connecting to casegraph's own server runs) and a
-favorite from the zip, run as it is, lists the states (tests/artifacts/browser-e2e-favorite.png).
+favorite from the zip, run as it is, lists the states (tests/artifacts/browser-e2e-favorite.png);
+a query that answers with a graph is drawn, its relationships captioned with their status
+(tests/artifacts/browser-e2e-graph-answer.png).
 
 Skipped when Chromium, its driver or Selenium is missing (fails instead with
 ``CASEGRAPH_REQUIRE_BROWSER=1``), and when the session's Neo4j is not the local kind.
