@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from loader import settings
-from loader.browser.files import FILES, GUIDE
+from loader.browser.files import DEFAULT_PORT, FILES, GUIDE
 from loader.errors import PortInUseError, ServerError, StartError
 from loader.server.localserver import process_runs
 
@@ -74,6 +74,12 @@ def base_url(host: str, port: int) -> str:
     """The URL Browser should use for a server listening on ``host``."""
     shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host  # noqa: S104
     return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+
+
+def default_base_url() -> str:
+    """Where the guide server listens unless told otherwise: 127.0.0.1, on
+    ``CASEGRAPH_GUIDE_PORT`` (else 8474)."""
+    return base_url("127.0.0.1", settings.port("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT))
 
 
 class Handler(SimpleHTTPRequestHandler):

@@ -63,7 +63,7 @@ def browser_show(home: HomeOption = None) -> None:
     import os
 
     from loader.browser import guideserver
-    from loader.browser.files import DEFAULT_PORT, FAVORITES, GUIDE, STYLE, browser_url
+    from loader.browser.files import FAVORITES, GUIDE, STYLE, browser_url
 
     state = localserver.running_state(home_dir(home))
     env_uri = os.environ.get("NEO4J_URI")
@@ -79,9 +79,7 @@ def browser_show(home: HomeOption = None) -> None:
     out.print(f"  {localserver.password_file(home_dir(home))}")
     guide_home = guideserver.default_home()
     served = guideserver.running(guide_home)
-    port = settings.port("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT)
-    default = guideserver.base_url("127.0.0.1", port)
-    base = served.base_url if served else default
+    base = served.base_url if served else guideserver.default_base_url()
     site = Path(served.directory) if served else guideserver.site_dir(guide_home)
     status = f"running, pid {served.pid}" if served else "not running"
     out.print(f"Saved queries in Neo4j Browser (guide server {base}: {status}):")

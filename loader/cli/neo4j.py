@@ -93,7 +93,7 @@ def _browser_settings() -> dict[str, str]:
     default address; none when the library cannot be read (``casegraph query list`` says
     why)."""
     from loader.browser import guideserver
-    from loader.browser.files import DEFAULT_PORT, post_connect_command
+    from loader.browser.files import post_connect_command
     from loader.errors import CasegraphError
     from loader.queries.library import load_library
 
@@ -101,7 +101,7 @@ def _browser_settings() -> dict[str, str]:
         library = load_library()
     except CasegraphError:
         return {}
-    base = guideserver.base_url("127.0.0.1", settings.port("CASEGRAPH_GUIDE_PORT", DEFAULT_PORT))
+    base = guideserver.default_base_url()
     return {"browser.post_connect_cmd": post_connect_command(library, base)}
 
 
