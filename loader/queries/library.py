@@ -18,8 +18,9 @@ but not declared or declared but not used, a clause that writes. The runner send
 Cypher parameters, in a READ session (the server refuses any write), with a timeout and
 transaction metadata naming the query, and returns JSON-friendly rows.
 
-Over 400 lines on purpose: the header format, its parameters and the read-only check of
-the Cypher text are one parser, reporting every problem at once with its place.
+Over 400 lines on purpose: the header format, its parameters, the read-only check of the
+Cypher text and the rules across the library's files (one meaning per parameter name) are
+one parser, reporting every problem at once with its place.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -87,6 +88,7 @@ class QueryParam:
     default: Any = None
     example: Any = None
     description: str = ""
+    line: int = field(default=0, compare=False)  # of its header line in the query's file
 
     @property
     def required(self) -> bool:
@@ -339,8 +341,8 @@ def _header_line(
     return key
 
 
-def _params(header: _Header, problems: list[Problem]) -> tuple[list[QueryParam], dict[str, int]]:
-    """The declared parameters, and the header line of each."""
+def _params(header: _Header, problems: list[Problem]) -> list[QueryParam]:
+    """The declared parameters, each with its header line."""
     params: list[QueryParam] = []
     lines: dict[str, int] = {}
     for line, value in header.params:
@@ -370,8 +372,8 @@ def _params(header: _Header, problems: list[Problem]) -> tuple[list[QueryParam],
             problem(f"parameter '{name}' needs a default or an example")
         lines[name] = line
         default, example = parsed.get("default"), parsed.get("example")
-        params.append(QueryParam(name, type_, default, example, description))
-    return params, lines
+        params.append(QueryParam(name, type_, default, example, description, line))
+    return params
 
 
 def _check_code(
@@ -432,8 +434,8 @@ def parse_query(path: Path, text: str) -> SavedQuery:
     if not _NAME_RE.fullmatch(name):
         message = f"bad query name '{name}': use lower-case letters, digits and '-'"
         problems.append(Problem(header.where, name_line, 1, message))
-    params, declared = _params(header, problems)
-    end = _check_code(text, header, declared, problems)
+    params = _params(header, problems)
+    end = _check_code(text, header, {p.name: p.line for p in params}, problems)
     view_line, view = header.fields.get("view", (0, "table"))
     if view not in VIEWS:
         message = f"view '{view}' is not one of {', '.join(VIEWS)}"
@@ -529,11 +531,9 @@ def _one_meaning(found: Mapping[str, SavedQuery], problems: list[Problem]) -> No
             other, where = first.setdefault(param.name, (param, query))
             if _meaning(other) == _meaning(param):
                 continue
-            text = query.path.read_text(encoding="utf-8")
-            line = _line_col(text, max(0, text.find(f"param: {param.name} ")))[0]
             problems.append(
                 Problem(
-                    str(query.path), line, 1,
+                    str(query.path), param.line, 1,
                     f"parameter '{param.name}' is {_meaning(param)} here and "
                     f"{_meaning(other)} in {where.path.name}: a name has one type and one "
                     "default across the library (Browser keeps one value per name)",
