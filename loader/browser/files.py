@@ -192,8 +192,9 @@ def _runnable(code: str) -> str:
 
 
 # the guide's own style sheet gives table cells no padding: words of two cells ran together
-_CELL = ' style="padding: 2px 12px 2px 0; vertical-align: top"'
-_NAME_CELL = ' style="padding: 2px 12px 2px 0; vertical-align: top; white-space: nowrap"'
+_CELL_STYLE = "padding: 2px 12px 2px 0; vertical-align: top"
+_CELL = f' style="{_CELL_STYLE}"'
+_NAME_CELL = f' style="{_CELL_STYLE}; white-space: nowrap"'  # a name is not broken
 
 
 def _params_table(query: SavedQuery) -> list[str]:

@@ -214,9 +214,7 @@ def _graph_text(value: dict[str, Any]) -> str | None:
         return f"{value['start']} -[{value['type']}]-> {value['end']}"
     if set(value) == {"nodes", "relationships"}:
         nodes = [str(n["properties"].get("id", "?")) for n in value["nodes"]]
-        if not value["relationships"]:
-            return nodes[0] if nodes else ""
-        out = nodes[0]
+        out = nodes[0] if nodes else ""
         for node, rel in zip(nodes[1:], value["relationships"], strict=True):
             forward = rel["end"] == node
             out += f" -[{rel['type']}]-> {node}" if forward else f" <-[{rel['type']}]- {node}"
