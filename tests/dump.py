@@ -37,8 +37,11 @@ def canonical_dump(driver: Driver, database: str) -> dict[str, list[Any]]:
     rels, _, _ = driver.execute_query(RELS, database_=database)
     node_rows = [[sorted(r["labels"]), _props(r["props"])] for r in nodes]
     rel_rows = [[r["type"], r["start"], r["end"], _props(r["props"])] for r in rels]
-    return {"nodes": sorted(node_rows, key=_order), "relationships": sorted(rel_rows, key=_order)}
+    return {
+        "nodes": sorted(node_rows, key=row_order),
+        "relationships": sorted(rel_rows, key=row_order),
+    }
 
 
-def _order(row: list[Any]) -> str:
+def row_order(row: list[Any]) -> str:
     return json.dumps(row, sort_keys=True, ensure_ascii=False)

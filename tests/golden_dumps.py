@@ -17,6 +17,12 @@ as ``tests.dump`` sorts them): issue 23 gave every relationship a
 caption, which changed those hashes on purpose. It was computed from commit 0ba4509, the
 code before that change, whose dump of the case has the ``sha256`` above (checked in the
 same run), so it describes the same graph.
+
+``sha256_unhashed`` is the same with every ``content_hash`` left out, of nodes too, and the
+nodes sorted again: issue 23 then wrote beside the sources of every element their titles
+(``according_to``), which changed the hashes of everything that cites a source. It was
+computed from commit f25fc9d, the code before that change, whose dump of the case has the
+``sha256_unhashed_relationships`` above (checked in the same run).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Headless Chromium (Debian's ``chromium`` and ``chromium-driver``) driven by Sele
 the Neo4j Browser that the local test server serves and connects with the password. With
 the files of ``casegraph browser serve --background``: ``:style`` applies the style sheet,
 and the graph view of the FACILITATED claims shows "FACILITATED · alleged" on the canvas
-(read from its SVG; tests/artifacts/browser-e2e-graph.png); the favorites zip, dropped on
+(read from its SVG; tests/artifacts/browser-e2e-graph.png), and a click on one of them
+opens the inspector, whose first property names the source the seed cites for it
+(tests/artifacts/browser-e2e-claim-sources.png); the favorites zip, dropped on
 the window, becomes a folder of favorites per category; the guide's second slide is the
 legend;
 ``:play`` opens the guide at the international-cooperation question, whose preset sets
@@ -31,6 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from neo4j import Driver
 
 from loader.browser.files import FIRST_QUERY_SLIDE
@@ -82,6 +85,29 @@ def _missing() -> str | None:
     except ImportError:
         return "Selenium is not installed: pip install 'selenium>=4.20,<5'"
     return None
+
+
+def facilitated_source_titles() -> set[str]:
+    """The titles of the sources the seed's FACILITATED claims cite, read from the seed
+    files themselves (not from what casegraph wrote)."""
+    records = [
+        yaml.safe_load(path.read_text("utf-8")) or {} for path in (ROOT / "seed").rglob("*.yaml")
+    ]
+    titles = {
+        node["id"]: node["title"]
+        for data in records
+        for node in data.get("nodes") or []
+        if node.get("type") == "Source"
+    }
+    cited = {
+        source if isinstance(source, str) else source["id"]
+        for data in records
+        for rel in data.get("relationships") or []
+        if rel.get("type") == "FACILITATED"
+        for source in rel["sources"]
+    }
+    assert cited
+    return {titles[source] for source in cited}
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +172,7 @@ def test_guide_runs_a_saved_query_in_neo4j_browser(
 
 def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) -> None:
     from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -228,6 +255,22 @@ def _guide_runs_a_saved_query(chrome: Any, case: Neo4jServer, guide_url: str) ->
     assert "FACILITATED · alleged" in captions, captions
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-graph.png"))
+
+    # Who says so, one click away: a click on a claim opens Browser's inspector, which
+    # names the documents the claim cites (according_to), as the seed files title them,
+    # first.
+    claim = graph.find_element(By.CSS_SELECTOR, "svg g.relationship text")
+    ActionChains(chrome).move_to_element(claim).click().perform()
+    pane = (By.CSS_SELECTOR, "[data-testid=viz-details-pane-properties-table]")
+    inspector = wait.until(lambda _: graph.find_element(*pane))
+    wait.until(lambda _: "according_to" in inspector.text)
+    assert "FACILITATED · alleged" in inspector.text
+    titles = facilitated_source_titles()
+    assert any(title in inspector.text for title in titles), (titles, inspector.text)
+    # Browser sorts the properties by name: the titles come first, before the bookkeeping
+    keys = [cell.text for cell in inspector.find_elements(By.CSS_SELECTOR, "tr > td:first-child")]
+    assert [key for key in keys if not key.startswith("<")][:2] == ["according_to", "caption"]
+    chrome.save_screenshot(str(ARTIFACTS / "browser-e2e-claim-sources.png"))
 
     # The favorites zip, dropped on the window, becomes a folder per category.
     library = load_library(ROOT / "cypher")

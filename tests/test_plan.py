@@ -91,3 +91,54 @@ def test_quote_refuses_names_outside_the_schema() -> None:
         ont.quote("Person`) DETACH DELETE n //")
     with pytest.raises(SchemaNameError):
         ont.quote("Robot")
+
+
+def _titles_and_hashes(directory: Path) -> dict[str, tuple[list[str] | None, str]]:
+    ont = mini_ontology()
+    plan = build_plan(read_graph([directory], ont), ont)
+    out = {}
+    for batch in plan.batches:
+        for row in batch.rows:
+            name = row.get("id") or f"{row['start']}-{batch.name}-{row['key']}"
+            out[name] = (row["props"].get("according_to"), row["hash"])
+    return out
+
+
+def test_elements_name_their_sources_and_a_new_title_rewrites_them(tmp_path: Path) -> None:
+    """Every element that cites sources carries their titles (Browser's inspector shows
+    them), item for item; a source's new title changes the hash of what cites it, so a
+    reload writes those elements again, and only those."""
+    (tmp_path / "a").mkdir()
+    for name in ("people.yaml", "sources.yaml"):
+        (tmp_path / "a" / name).write_text((DATA / "mini" / name).read_text("utf-8"), "utf-8")
+    before = _titles_and_hashes(tmp_path / "a")
+    cited = {name for name, (titles, _) in before.items() if titles is not None}
+    assert cited >= {"person/ada", "person/bob", 'person/ada-WORKS_FOR-["2020-01"]'}
+    assert all(before[name][0] == ["The Daily Paper"] for name in cited)  # sources.yaml
+    assert before["src/paper"][0] is None  # the source itself cites none
+    path = tmp_path / "a" / "sources.yaml"
+    path.write_text(path.read_text("utf-8").replace("The Daily Paper", "The Paper"), "utf-8")
+    after = _titles_and_hashes(tmp_path / "a")
+    assert all(after[name][0] == ["The Paper"] for name in cited)
+    changed = {name for name in before if before[name][1] != after[name][1]}
+    assert changed == cited | {"src/paper"}  # the source's own title changed too
+
+
+def test_a_source_of_a_used_dataset_is_named_by_its_title(tmp_path: Path) -> None:
+    """A dataset may cite the sources of a dataset it uses: their titles are known too."""
+    (tmp_path / "sources.yaml").write_text(
+        "dataset: library\nnodes:\n"
+        "  - {id: src/gazette, type: Source, title: The Gazette, published: 2024}\n",
+        "utf-8",
+    )
+    (tmp_path / "case.yaml").write_text(
+        "dataset: case\nuses: [library]\nnodes:\n"
+        "  - {id: person/cy, type: Person, name: Cy, sources: [src/gazette]}\n",
+        "utf-8",
+    )
+    ont = mini_ontology()
+    plan = build_plan(read_graph([tmp_path], ont, dataset="case"), ont)
+    rows = [row for batch in plan.nodes for row in batch.rows]
+    assert [(r["id"], r["props"].get("according_to")) for r in rows] == [
+        ("person/cy", ["The Gazette"])
+    ]

@@ -55,6 +55,8 @@ class Graph:
     reference_rows: dict[str, list[tuple[str, dict[str, Any], str]]] = field(default_factory=dict)
     # the ids its relationships name that other datasets define: id -> (label, dataset)
     external: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # the title of each Source it may cite (id -> title), shown on the claims that cite it
+    source_titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def node_count(self) -> int:

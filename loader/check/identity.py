@@ -19,6 +19,13 @@ def content_hash(kind: str, props: dict[str, Any]) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
+def titled_hash(digest: str, titles: str) -> str:
+    """An element's ``content_hash`` once its sources' titles (``titles``: joined by
+    U+001F) are written beside it: a change of a title changes it, so the element is
+    written again."""
+    return hashlib.blake2b(f"{digest}\x1f{titles}".encode(), digest_size=12).hexdigest()
+
+
 def _date_json(value: Any) -> dict[str, str]:
     if isinstance(value, dt.date):
         return {"date": value.isoformat()}

@@ -59,6 +59,7 @@ class Join:
         # set per file held each file's own copy of the ids (450 MB at 1M entities)
         self.named_cited: dict[str | None, set[str]] = {}
         self.source_dates: dict[str, tuple[dt.date, str]] = {}  # FileCheck.source_dates
+        self.source_titles: dict[str, str] = {}  # FileCheck.source_titles
         self.file_dated: list[dict[str, dt.date]] = []  # FileCheck.dated, per file
         self.file_rows: list[list[tuple[Any, str, int, int]] | None] = []  # node chunks
         self.sets = Datasets(ontology)  # which file is of which dataset, and what each uses
@@ -87,6 +88,7 @@ class Join:
         dataset = self.sets.add(check, given)
         self.named_cited.setdefault(dataset, set()).update(check.cited)
         self.source_dates.update(check.source_dates)
+        self.source_titles.update(check.source_titles)
         self.file_dated.append(check.dated)
         places = check.node_places
         for at, (node_id, label) in enumerate(zip(check.node_ids, check.node_labels, strict=True)):
@@ -406,6 +408,7 @@ class Join:
             graph.checksum = self.sets.checksum(name)
             graph.uses = self.sets.depends_on(name)
             graph.references = sorted(self.referred.get(name, set()))
+            graph.source_titles = self.source_titles  # every dataset's: one may cite another's
             if self.sets.several:
                 graph.external = self._external(name, graph)
             graphs.append(graph)

@@ -72,6 +72,8 @@ class FileCheck:
     # of these is after its source's date)
     source_dates: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
     dated: dict[str, dt.date] = field(default_factory=dict)
+    # the Sources' captions (id -> title): a claim shows its sources' titles (plan)
+    source_titles: dict[str, str] = field(default_factory=dict)
     chunks: list[tuple[Any, str, int, int]] = field(default_factory=list)
     # ^ (group, segment file, offset, rows)
     cut: list[pieces.Piece] | None = None  # the pieces it was read in, if it was
@@ -88,6 +90,7 @@ class FileCheck:
         self.node_places.extend(other.node_places)
         self.cited |= other.cited
         self.source_dates.update(other.source_dates)
+        self.source_titles.update(other.source_titles)
         for source, day in other.dated.items():
             self.dated[source] = max(day, self.dated.get(source, day))
         self.chunks.extend(other.chunks)
@@ -270,10 +273,14 @@ class FileChecker(SourceChecks):
             self.fail(record.mark, f"{what} needs 'sources' (label {label} states facts)")
         if spec.rules is not None:
             self.record_rules(spec.rules, record, props, what)
-        if label == self.ont.source_label and self.ont.source_date is not None:
-            dated = latest_day(props, self.ont.source_date)
-            if dated is not None:
-                self.check.source_dates[node_id] = dated
+        if label == self.ont.source_label:
+            title = props.get(spec.caption)
+            if isinstance(title, str):
+                self.check.source_titles[node_id] = title
+            if self.ont.source_date is not None:
+                dated = latest_day(props, self.ont.source_date)
+                if dated is not None:
+                    self.check.source_dates[node_id] = dated
         line, _, id_line, id_column = record.places(None, "id")
         check = self.check
         check.node_ids.append(node_id)

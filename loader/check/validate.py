@@ -302,6 +302,7 @@ def _add_references(graphs: list[Graph], ontology: Ontology, workdir: Path, chun
     for graph in graphs:
         mine = set(graph.references)
         if mine:
+            graph.source_titles = {**graph.source_titles, **check.source_titles}
             graph.reference_rows = {
                 label: [r for r in found if r[0] in mine or label != reference.LABEL]
                 for label, found in rows.items()

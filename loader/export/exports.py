@@ -16,7 +16,7 @@ from typing import Any
 
 from loader.cypher import literal
 from loader.heap import old_objects_frozen
-from loader.model.ontology import SOURCE_FIELDS, Ontology, PropertySpec
+from loader.model.ontology import SOURCE_FIELDS, SOURCE_TITLES, Ontology, PropertySpec
 from loader.model.values import CSV_TYPES
 from loader.plan.build import Plan
 
@@ -95,7 +95,7 @@ def _own_columns(specs: dict[str, PropertySpec], keys: set[str]) -> list[tuple[s
     """The columns of an ontology type's properties, and those beside them that its rows
     have: the values of a property cited with its sources, what each source says."""
     cited = {key.removesuffix("_sources") for key in keys if key.endswith("_sources")}
-    said = [(name, "string[]") for name in SOURCE_FIELDS.values() if name in keys]
+    said = [(name, "string[]") for name in (*SOURCE_FIELDS.values(), SOURCE_TITLES) if name in keys]
     return _columns(specs, cited) + said
 
 

@@ -33,11 +33,14 @@ SOURCE_FIELDS = {
     "page": "source_pages",
     "url": "source_urls",
 }
+# the titles of a claim's sources, item for item with ``sources`` (written by the plan)
+SOURCE_TITLES = "according_to"
 # what a property cited with its sources keeps beside it (``<property>_values``, ...)
 CITED_SUFFIXES = ("_values", "_sources")
 RESERVED = frozenset(
     {
         *SOURCE_FIELDS.values(),
+        SOURCE_TITLES,
         "id",
         "type",
         "from",

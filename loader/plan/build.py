@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loader.check.graph import Graph
+from loader.check.identity import titled_hash
 from loader.check.spill import Spill
 from loader.cypher import literal
 from loader.errors import UsageError
 from loader.model import reference
-from loader.model.ontology import Ontology, PropertySpec
+from loader.model.ontology import SOURCE_TITLES, Ontology, PropertySpec
 from loader.plan.statements import (
     COUNT_STALE_NODES,
     COUNT_STALE_RELS,
@@ -69,6 +70,7 @@ class Batch:
         size: int,
         create: str = "",
         dates: tuple[tuple[str, bool], ...] = (),
+        titles: dict[str, str] | None = None,
     ) -> None:
         self.kind = kind  # "node" | "rel"
         self.name = name  # label, or relationship type
@@ -78,6 +80,7 @@ class Batch:
         self._source = source
         self.size = size
         self.dates = dates  # (property, is a list) of each date property: sent as text
+        self.titles = titles  # the sources' titles (id -> title), written beside `sources`
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -89,12 +92,37 @@ class Batch:
         def props(p: dict[str, Any]) -> dict[str, Any]:
             return _dates_as_text(p, dates) if dates else p
 
+        rows = self._source()
+        if self.titles is not None:
+            rows = _titled(rows, self.titles)
         if self.kind == "node":
-            return [{"id": i, "props": props(p), "hash": h} for i, p, h in self._source()]
+            return [{"id": i, "props": props(p), "hash": h} for i, p, h in rows]
         return [
-            {"start": a, "end": b, "key": k, "props": props(p), "hash": h}
-            for a, b, k, p, h in self._source()
+            {"start": a, "end": b, "key": k, "props": props(p), "hash": h} for a, b, k, p, h in rows
         ]
+
+
+def _titled(rows: list[tuple[Any, ...]], titles: dict[str, str]) -> list[tuple[Any, ...]]:
+    """The rows (a node's or a relationship's: props and hash come last), each that cites
+    sources with ``according_to``: each source's title (its id when the input does not
+    hold it), so that Neo4j Browser's inspector names the sources; the hash covers them.
+    Rows citing the same sources share one list (most rows of a batch do)."""
+    shown: dict[tuple[str, ...], tuple[list[str], str]] = {}
+    out = []
+    for row in rows:
+        props, digest = row[-2], row[-1]
+        cited = props.get("sources")
+        if not cited:
+            out.append(row)
+            continue
+        key = tuple(cited)
+        found = shown.get(key)
+        if found is None:
+            names = [titles.get(source, source) for source in cited]
+            found = shown[key] = (names, "\x1f".join(names))
+        props = {**props, SOURCE_TITLES: found[0]}
+        out.append((*row[:-2], props, titled_hash(digest, found[1])))
+    return out
 
 
 def _dates_as_text(props: dict[str, Any], dates: tuple[tuple[str, bool], ...]) -> dict[str, Any]:
@@ -259,7 +287,8 @@ def _reference_batches(graph: Graph, ont: Ontology) -> tuple[list[Batch], list[I
             return list(rows)
 
         name = f"{label} ({reference.DATASET})"
-        batches.append(Batch("node", name, body, diff, source, len(rows)))
+        titles = graph.source_titles
+        batches.append(Batch("node", name, body, diff, source, len(rows), titles=titles))
         ids = sorted(row[0] for row in rows)
         checks.append(IdCheck(label, REFERENCE_OWNERS.format(label=q), ids))
     return batches, checks
@@ -293,8 +322,9 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         create = NODE_CREATE.format(label=q, dates=sets)
         sizes = _batch_sizes(graph.node_rows.count(label), batch_size)
         batches = _batches(graph.node_rows, label, batch_size)  # rows: (id, props, hash)
+        titles = graph.source_titles
         for source, size in zip(batches, sizes, strict=True):
-            nodes.append(Batch("node", label, body, diff, source, size, create, dates))
+            nodes.append(Batch("node", label, body, diff, source, size, create, dates, titles))
     rels: list[Batch] = []
     for group in groups:
         rtype, start, end = group
@@ -305,8 +335,9 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         create = REL_CREATE.format(**fmt, dates=sets)
         sizes = _batch_sizes(graph.rel_rows.count(group), batch_size)
         batches = _batches(graph.rel_rows, group, batch_size)  # (start, end, key, props, hash)
+        titles = graph.source_titles
         for source, size in zip(batches, sizes, strict=True):
-            rels.append(Batch("rel", rtype, body, diff, source, size, create, dates))
+            rels.append(Batch("rel", rtype, body, diff, source, size, create, dates, titles))
 
     def wanted() -> dict[str, str]:
         return {

@@ -20,7 +20,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // node Person: 2 rows
-WITH [{`id`: 'person/ada', `props`: {`name`: 'Ada Example', `aliases`: ['A. Example', 'NO'], `age`: 44, `height`: 1.7, `verified`: true, `born`: '1980-01-01', `born_precision`: 'year', `nationality`: 'NO', `region`: 'FR-83', `kind`: 'private', `bio`: 'Two lines\nof text.\n', `sources`: ['src/paper'], `id`: 'person/ada'}, `hash`: '683a09db41691aab3cd1c73c'}, {`id`: 'person/bob', `props`: {`name`: 'Bob Example', `sources`: ['src/paper'], `id`: 'person/bob'}, `hash`: 'f99424c96f8929238cdcea25'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
+WITH [{`id`: 'person/ada', `props`: {`name`: 'Ada Example', `aliases`: ['A. Example', 'NO'], `age`: 44, `height`: 1.7, `verified`: true, `born`: '1980-01-01', `born_precision`: 'year', `nationality`: 'NO', `region`: 'FR-83', `kind`: 'private', `bio`: 'Two lines\nof text.\n', `sources`: ['src/paper'], `id`: 'person/ada', `according_to`: ['The Daily Paper']}, `hash`: '15344f7c0b7410ea03d2ca66'}, {`id`: 'person/bob', `props`: {`name`: 'Bob Example', `sources`: ['src/paper'], `id`: 'person/bob', `according_to`: ['The Daily Paper']}, `hash`: '0e133bc447dfaf3a03eb85cf'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MERGE (n:`Person` {id: row.id})
 WITH n, row, dataset, run, now, n.content_hash AS before, coalesce(n.first_seen, now) AS first
@@ -55,7 +55,7 @@ RETURN count(*) AS rows, count(CASE WHEN before IS NULL THEN 1 END) AS created,
        count(CASE WHEN before <> row.hash THEN 1 END) AS changed;
 
 // rel WORKS_FOR: 2 rows
-WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: '2020-01-01', `valid_from_precision`: 'month', `valid_to`: '2022-01-01', `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]', `caption`: 'WORKS_FOR · reported'}, `hash`: '6cfe42bc757e1a27b10eff19'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: '2023-12-05', `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]', `caption`: 'WORKS_FOR · alleged'}, `hash`: '55504b01dc3685c42ce5db36'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
+WITH [{`start`: 'person/ada', `end`: 'org/acme', `key`: '["2020-01"]', `props`: {`role`: 'engineer', `valid_from`: '2020-01-01', `valid_from_precision`: 'month', `valid_to`: '2022-01-01', `valid_to_precision`: 'year', `sources`: ['src/paper'], `status`: 'reported', `key`: '["2020-01"]', `caption`: 'WORKS_FOR · reported', `according_to`: ['The Daily Paper']}, `hash`: 'abc430cdd130a9923177c1b1'}, {`start`: 'person/ada', `end`: 'org/acme', `key`: '["2023-12-05"]', `props`: {`role`: 'director', `valid_from`: '2023-12-05', `valid_from_precision`: 'day', `sources`: ['src/paper'], `status`: 'alleged', `key`: '["2023-12-05"]', `caption`: 'WORKS_FOR · alleged', `according_to`: ['The Daily Paper']}, `hash`: '5cc37cd54f5dc8dbe2c75e80'}] AS rows, 'mini' AS dataset, 'export-e4367a02c2073cca' AS run, datetime() AS now
 UNWIND rows AS row
 MATCH (a:`Person` {id: row.start})
 MATCH (b:`Org` {id: row.end})
