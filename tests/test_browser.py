@@ -305,9 +305,10 @@ def test_grass_as_browser_reads_it() -> None:
             "color": fill,
             "border-color": border,
             "text-color-internal": text,
-            "caption": f"{{{spec.caption}}}",
+            "caption": "{caption}" if spec.short_caption else f"{{{spec.caption}}}",
         }
     assert rules["node.Agency"]["text-color-internal"] == "#FFFFFF"
+    assert rules["node.Agency"]["caption"] == "{caption}"  # its acronym, else its name
     assert rules["node.Source"]["caption"] == "{title}"
     for name in ONTOLOGY.relationships:
         assert rules[f"relationship.{name}"] == {"caption": "{caption}"}  # type and status

@@ -12,10 +12,13 @@ from typing import Any
 
 import pytest
 
+from loader.browser.files import grass
 from loader.check.validate import read_graph
-from loader.errors import SchemaNameError
+from loader.errors import InputError, SchemaNameError
+from loader.model.ontology import load_ontology, parse_ontology
 from loader.plan.build import build_plan
-from tests.helpers import DATA, harness, mini_ontology
+from loader.read.yamlread import parse_text
+from tests.helpers import DATA, ROOT, TEST_ONTOLOGY, harness, mini_ontology
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -142,3 +145,27 @@ def test_a_source_of_a_used_dataset_is_named_by_its_title(tmp_path: Path) -> Non
     assert [(r["id"], r["props"].get("according_to")) for r in rows] == [
         ("person/cy", ["The Gazette"])
     ]
+
+
+def test_an_agency_is_captioned_with_its_acronym_where_it_has_one() -> None:
+    """Agency's short caption: the seed gives JUNALCO and UNCyber their acronyms, and the
+    Gendarmerie nationale none, so it keeps its name."""
+    ont = load_ontology()
+    graph = read_graph([ROOT / "seed"], ont, dataset="coco-gg")
+    captions = {node.id: node.props.get("caption") for node in graph.nodes}
+    assert captions["agency/junalco"] == "JUNALCO"
+    assert captions["agency/uncyber"] == "UNCyber"
+    assert captions["agency/gendarmerie-nationale"] == "Gendarmerie nationale"
+    assert captions["person/isaac-steidl"] is None  # Person has no short caption
+    agency = grass(ont).split("node.Agency {")[1].split("\n}")[0]
+    assert '  caption: "{caption}";' in agency
+
+
+def test_a_short_caption_must_be_a_property_of_its_label() -> None:
+    text = TEST_ONTOLOGY.read_text("utf-8").replace(
+        "    caption: name\n", "    caption: name\n    short_caption: nick\n", 1
+    )
+    with pytest.raises(InputError) as caught:
+        parse_ontology(parse_text(text, "ontology.yaml"), "ontology.yaml")
+    [problem] = caught.value.problems
+    assert problem.message == "short_caption 'nick' of label Person is not one of its properties"

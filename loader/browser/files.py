@@ -446,7 +446,8 @@ def grass(ontology: Ontology) -> str:
     and status, as ``records.caption`` makes it)."""
     lines = [*_rule("node", _NODE_DEFAULTS), *_rule("relationship", _RELATIONSHIP_DEFAULTS)]
     for name, spec in sorted(ontology.labels.items()):
-        lines += _node_rule(name, spec.color, spec.caption)
+        caption = "caption" if spec.short_caption is not None else spec.caption
+        lines += _node_rule(name, spec.color, caption)
     for name in sorted(SYSTEM_LABELS):
         caption = _SYSTEM_CAPTIONS.get(name, "id")
         lines += _node_rule(name, _SYSTEM_COLOR, caption, ("diameter", _SYSTEM_DIAMETER))

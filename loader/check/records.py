@@ -288,6 +288,8 @@ class FileChecker(SourceChecks):
         check.node_places.extend((line, id_line, id_column))
         if not self.problems:  # rows are only worth keeping while the input is valid
             props["id"] = node_id
+            if spec.short_caption is not None:
+                props["caption"] = node_caption(props, spec.short_caption, spec.caption)
             self.out.add(label, (node_id, props, content_hash(label, props)))
 
     def rel(self, record: YMap) -> None:
@@ -373,6 +375,14 @@ def caption(rtype: str, status: Any) -> str:
     and its status, so that an allegation reads as one on the canvas ("FACILITATED ·
     alleged"). Browser captions a relationship with one property or its type, not both."""
     return f"{rtype} · {status}" if isinstance(status, str) else rtype
+
+
+def node_caption(props: dict[str, Any], short: str, caption: str) -> str:
+    """What Neo4j Browser writes on a node of a label with a ``short_caption``: that
+    property where the node has it (an acronym: "JUNALCO"), else its caption property
+    (the name), which Browser would cut in the circle ("Gendar...")."""
+    value = props.get(short)
+    return str(value if isinstance(value, str) and value else props.get(caption, props["id"]))
 
 
 def _malformed_sources(record: YMap) -> bool:

@@ -62,7 +62,16 @@ PROP_RE = re.compile(r"[a-z][a-z0-9_]{0,62}")
 COLOR_RE = re.compile(r"#[0-9A-Fa-f]{6}")
 PROPERTY_KEYS = frozenset({"type", "list", "required", "values", "description", *rules.VALUE_KEYS})
 LABEL_KEYS = frozenset(
-    {"description", "caption", "color", "sources", "indexes", "properties", *rules.RECORD_KEYS}
+    {
+        "description",
+        "caption",
+        "short_caption",
+        "color",
+        "sources",
+        "indexes",
+        "properties",
+        *rules.RECORD_KEYS,
+    }
 )
 RELATIONSHIP_KEYS = frozenset(
     {"description", "claim", "between", "identity", "properties", *rules.RELATIONSHIP_KEYS}
@@ -90,6 +99,9 @@ class LabelSpec:
     properties: dict[str, PropertySpec]
     indexes: tuple[str, ...] = ()
     rules: RecordRules | None = None  # loader.model.rules
+    # shown instead of the caption on the nodes that have it (e.g. an acronym): the loader
+    # then writes the node's ``caption``, which the style shows
+    short_caption: str | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +280,10 @@ def _label(r: _Reader, name: str, spec: YMap) -> LabelSpec:
     caption = r.text(spec, "caption", what) or "id"
     if caption != "id" and caption not in props:
         r.fail(spec.at("caption"), f"caption {caption!r} of {what} is not one of its properties")
+    short = r.text(spec, "short_caption", what) or None
+    if short is not None and short not in props:
+        r.fail(spec.at("short_caption"), f"short_caption {short!r} of {what} is not one of its "
+               "properties")  # fmt: skip
     color = r.text(spec, "color", what) or "#A5ABB6"
     if not COLOR_RE.fullmatch(color):
         r.fail(spec.at("color"), f"color of {what} must look like #RRGGBB")
@@ -289,6 +305,7 @@ def _label(r: _Reader, name: str, spec: YMap) -> LabelSpec:
         properties=props,
         indexes=tuple(indexes),
         rules=read_record_rules(spec, props, what, r.fail, relationship=False),
+        short_caption=short,
     )
 
 

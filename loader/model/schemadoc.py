@@ -147,7 +147,8 @@ def _label_section(ont: Ontology, name: str) -> list[str]:
         "",
         _para(spec.description),
         "",
-        f"- caption: `{spec.caption}`",
+        f"- caption: `{spec.caption}`"
+        + (f" (`{spec.short_caption}` where a node has one)" if spec.short_caption else ""),
         f"- colour: `{spec.color}`",
         f"- sources: {'required' if spec.sources_required else 'optional'}",
         f"- indexes: {indexes}`id` (unique)",
