@@ -168,8 +168,12 @@ def cmd_export(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def read_records(directory: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Every node and relationship record, with PyYAML's C loader (YAML 1.1 typing)."""
+def read_records(
+    directory: Path, source_link: str | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every node and relationship record, with PyYAML's C loader (YAML 1.1 typing), and
+    with ``source_link`` a relationship of that type from each source a node cites to it
+    (what casegraph writes beside the records: the same graph, loaded the naive way)."""
     nodes: list[dict[str, Any]] = []
     rels: list[dict[str, Any]] = []
     for path in sorted(directory.rglob("*.yaml")):
@@ -177,6 +181,13 @@ def read_records(directory: Path) -> tuple[list[dict[str, Any]], list[dict[str, 
             data = yaml.load(fh, Loader=yaml.CSafeLoader)
         nodes.extend(data.get("nodes") or [])
         rels.extend(data.get("relationships") or [])
+    if source_link is not None:
+        rels.extend(
+            {"type": source_link, "from": source, "to": node["id"], "caption": source_link}
+            for node in nodes
+            for source in dict.fromkeys(node.get("sources") or [])
+            if source != node["id"]
+        )
     return nodes, rels
 
 
@@ -205,9 +216,9 @@ def _tick(name: str) -> str:
 
 def cmd_naive(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
-    nodes, rels = read_records(args.dir)
-    t1 = time.perf_counter()
     ont = load_ontology()
+    nodes, rels = read_records(args.dir, ont.source_link)
+    t1 = time.perf_counter()
     identity = {name: spec.identity for name, spec in ont.relationships.items()}
     label_of = {n["id"]: n["type"] for n in nodes}
     todo_nodes, todo_rels = (nodes, rels) if args.full else sample(nodes, rels, args.sample)

@@ -201,6 +201,14 @@ class Stats:
     skipped_duplicates: int = 0
     bytes: int = 0
     seconds: float = 0.0
+    # the ontology's source links casegraph writes from the nodes' sources (one per
+    # source a node cites), beyond the relationships of the YAML
+    source_links: int = 0
+
+    @property
+    def written_relationships(self) -> int:
+        """What a load writes: the YAML's relationships and the source links."""
+        return self.relationships + self.source_links
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -434,7 +442,9 @@ class _Rels:
         self.total_nodes = total
         self.degree = array("l", bytes(8 * total))
         by_from: dict[str, list[tuple[str, str, str]]] = {}
-        for rtype in sorted(self.ont.relationships):
+        # the types seed files give (casegraph writes the source links itself)
+        types = sorted(t for t, spec in self.ont.relationships.items() if not spec.derived)
+        for rtype in types:
             for start, end in sorted(self.ont.relationships[rtype].between):
                 by_from.setdefault(start, []).append((rtype, start, end))
         self.from_labels = sorted(by_from)
@@ -444,7 +454,7 @@ class _Rels:
             acc += self.counts[label]
             cum.append(acc)
         self.cum = cum
-        self.type_index = {t: i for i, t in enumerate(sorted(self.ont.relationships))}
+        self.type_index = {t: i for i, t in enumerate(types)}
         statuses = list(self.ont.statuses)
         heavy = [s for s in ("official", "reported") if s in statuses] * 4
         self.statuses = heavy + statuses
@@ -622,6 +632,14 @@ def generate(
     dated = [*ont.labels.values(), *ont.relationships.values()]
     late = ont.source_date if any(s.rules and s.rules.not_after_sources for s in dated) else None
     rels = _Rels(ont, counts, shape, rng, values, counts[source_label])
+    cited = 0
+
+    def node_sources() -> str:  # a node's sources, counted: a source link each
+        nonlocal cited
+        text = rels.sources()
+        cited += text.count(",") + 1
+        return text
+
     order = [label for label in sorted(counts) for _ in range(counts[label])]
     rng.shuffle(order)
     target = round(entities * RELS_PER_ENTITY)
@@ -641,7 +659,7 @@ def generate(
             for label in nodes:
                 j = next_id[label]
                 next_id[label] = j + 1
-                fh.write(_node(values, ont.labels[label], j, rels.sources, source_label, late))
+                fh.write(_node(values, ont.labels[label], j, node_sources, source_label, late))
             written = _write_rels(fh, rels, target * (i + 1) // files, written)
         size += path.stat().st_size
     top = sorted(rels.degree, reverse=True)[:10]
@@ -659,6 +677,7 @@ def generate(
         skipped_duplicates=rels.skipped,
         bytes=size,
         seconds=round(time.perf_counter() - began, 3),
+        source_links=cited if ont.source_link else 0,
     )
     (out / MANIFEST).write_text(json.dumps(stats.to_dict(), indent=2) + "\n", encoding="utf-8")
     return stats
@@ -682,7 +701,9 @@ def _write_rels(fh: TextIO, rels: _Rels, until: int, written: int) -> int:
 
 
 def mutate(src: Path, dst: Path, fraction: float = 0.01) -> int:
-    """Copy a generated case, changing the name (or title) of every 1/fraction-th node.
+    """Copy a generated case, changing the name of every 1/fraction-th node (or of the
+    next one with a name: a Source's title is shown on everything that cites it, so
+    changing one would change those too).
 
     Returns how many nodes changed; relationships are left as they were.
     """
@@ -697,8 +718,8 @@ def mutate(src: Path, dst: Path, fraction: float = 0.01) -> int:
         for n, line in enumerate(lines):
             if line.startswith("  - id: "):
                 seen += 1
-                pending = seen % every == 0
-            elif pending and line.startswith(('    name: "', '    title: "')):
+                pending = pending or seen % every == 0
+            elif pending and line.startswith('    name: "'):
                 key, _, value = line.partition(": ")
                 lines[n] = f"{key}: {q(json.loads(value) + ' (révisé)')}\n"
                 changed += 1

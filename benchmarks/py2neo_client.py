@@ -26,7 +26,9 @@ BATCH = 5000
 def main() -> int:
     directory, uri = Path(sys.argv[1]), sys.argv[2]
     database = sys.argv[3] if len(sys.argv) > 3 else "neo4j"
-    identity: dict[str, list[str]] = json.loads(sys.stdin.read())
+    given = json.loads(sys.stdin.read())
+    identity: dict[str, list[str]] = given["identity"]
+    link: str | None = given["source_link"]  # from each source a node cites, to it
     t0 = time.perf_counter()
     nodes: list[dict[str, Any]] = []
     rels: list[dict[str, Any]] = []
@@ -35,6 +37,13 @@ def main() -> int:
             data = yaml.load(fh, Loader=yaml.CSafeLoader)
         nodes.extend(data.get("nodes") or [])
         rels.extend(data.get("relationships") or [])
+    if link is not None:  # what casegraph writes beside the records (clients.read_records)
+        rels.extend(
+            {"type": link, "from": source, "to": node["id"], "caption": link}
+            for node in nodes
+            for source in dict.fromkeys(node.get("sources") or [])
+            if source != node["id"]
+        )
     by_label: dict[str, list[dict[str, Any]]] = {}
     for node in nodes:
         by_label.setdefault(node["type"], []).append({k: v for k, v in node.items() if k != "type"})

@@ -213,7 +213,7 @@ def _client_cost(d: dict[str, Any]) -> dict[str, float]:
 def checks(run: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Correctness (equal counts, idempotent reload, ~1% changed) and the ratios."""
     stats = run["generator"]
-    expected = (stats["entities"], stats["relationships"])
+    expected = (stats["entities"], stats["relationships"] + stats.get("source_links", 0))
     full = [a for a in run["approaches"] if not a.get("error") and a["name"] != B_NAIVE]
     counts = {a["name"]: (a.get("server_nodes"), a.get("server_rels")) for a in full}
     equal = bool(counts) and all(c == expected for c in counts.values())

@@ -12,14 +12,15 @@
 // view: graph
 
 MATCH (x)-[ra]-(a)
-WHERE ra.dataset IS NOT NULL AND ($case = '' OR ra.dataset = $case) AND type(ra) <> 'SAME_AS'
+WHERE ra.dataset IS NOT NULL AND ra.sources IS NOT NULL AND type(ra) <> 'SAME_AS'  // claims
+  AND ($case = '' OR ra.dataset = $case)
   AND none(l IN labels(x) WHERE l IN $exclude)
 OPTIONAL MATCH (x)-[s:SAME_AS]-(twin)
 WHERE s.judgement = 'same'
 WITH x, ra, a, [x] + collect(DISTINCT twin) AS group
 UNWIND group AS y
 MATCH (y)-[rb]-(b)
-WHERE rb.dataset IS NOT NULL AND type(rb) <> 'SAME_AS' AND rb.dataset <> ra.dataset
+WHERE rb.sources IS NOT NULL AND type(rb) <> 'SAME_AS' AND rb.dataset <> ra.dataset  // claims
   AND ($other = '' OR rb.dataset = $other)
   AND ($case <> '' OR $other <> '' OR ra.dataset < rb.dataset)
 WITH x, y, ra, rb,

@@ -17,7 +17,7 @@ WHERE s.judgement = 'same'
 WITH n, [n] + collect(DISTINCT m) AS group, collect(DISTINCT m) AS partners
 UNWIND group AS member
 MATCH (member)-[r]-()
-WHERE type(r) <> 'SAME_AS' AND r.dataset IS NOT NULL
+WHERE type(r) <> 'SAME_AS' AND r.dataset IS NOT NULL AND r.sources IS NOT NULL  // claims
 WITH n, partners, r ORDER BY r.dataset
 WITH n, partners, collect(DISTINCT r.dataset) AS cases, count(DISTINCT r) AS claims
 WHERE size(cases) >= 2 AND ($case = '' OR $case IN cases)

@@ -4,6 +4,7 @@ benchmarks/run.py loads it every way with equal counts. Correctness only, never 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,13 +25,22 @@ def test_generated_case_is_valid_and_deterministic(tmp_path: Path, shape: str) -
     ont = load_ontology()
     stats = gen.generate(tmp_path / "a", ENTITIES, shape, files=3, seed=7, ontology=ont)
     graph = read_graph([tmp_path / "a"], ont)  # raises InputError on any problem
-    assert (graph.node_count, graph.rel_count) == (stats.entities, stats.relationships)
+    written = stats.relationships + stats.source_links
+    assert (graph.node_count, graph.rel_count) == (stats.entities, written)
     assert stats.entities == ENTITIES
     assert stats.relationships == ENTITIES * 3  # mean degree 6
+    # a source link from each source a node cites: as many as the YAML's node citations
+    nodes = "".join(
+        p.read_text("utf-8").split("\nrelationships:\n")[0]
+        for p in sorted((tmp_path / "a").glob("*.yaml"))
+    )
+    node_sources = re.findall(r"^    sources: \[(.*)\]$", nodes, re.M)
+    assert stats.source_links == sum(len(line.split(", ")) for line in node_sources) > 0
     assert sorted({n.label for n in graph.nodes}) == sorted(ont.labels)
     assert sorted({r.type for r in graph.rels}) == sorted(ont.relationships)
     assert len(list((tmp_path / "a").glob("*.yaml"))) == 3
-    assert all(r.props.get("status") and r.props.get("sources") for r in graph.rels)
+    claims = [r for r in graph.rels if r.type != ont.source_link]
+    assert all(r.props.get("status") and r.props.get("sources") for r in claims)
     precisions = {n.props.get("date_precision") for n in graph.nodes} - {None}
     assert precisions == {"year", "month", "day"}
 

@@ -42,6 +42,7 @@ from loader.browser.files import (
     safe_file_name,
     saved_query_row,
 )
+from loader.model.colors import contrast
 from loader.model.ontology import SYSTEM_LABELS, load_ontology
 from loader.queries.library import SavedQuery, library_preset, load_library, param_preset
 from tests.conftest import Neo4jServer, wipe
@@ -311,6 +312,12 @@ def test_grass_as_browser_reads_it() -> None:
     assert rules["node.Agency"]["caption"] == "{caption}"  # its acronym, else its name
     assert rules["node.Source"]["caption"] == "{title}"
     for name in ONTOLOGY.relationships:
+        if name == ONTOLOGY.source_link:  # drawn pale, its caption readable on white
+            rule = rules[f"relationship.{name}"]
+            assert rule["caption"] == "{caption}"
+            assert contrast(rule["text-color-external"], "#FFFFFF") >= 4.5
+            assert contrast(rule["color"], "#FFFFFF") < contrast("#A5ABB6", "#FFFFFF")
+            continue
         assert rules[f"relationship.{name}"] == {"caption": "{caption}"}  # type and status
 
 

@@ -150,6 +150,21 @@ def test_the_seed_case_loads_as_before(empty_db: Neo4jServer, driver: Driver) ->
         untitled = _as_before([got[0], _uncaptioned(got[0], _untitled(got[1], titles))])
         assert untitled == (want if hashed else [want[0], _unhashed(want[1])])
     rels = [r for r in dump["relationships"] if r[3]["dataset"] == "coco-gg"]
+    # issue 23 linked each source to the nodes that cite it: one SOURCE_OF for each
+    # source a node of the golden dump cites, and nothing else
+    links = sorted((r[1], r[2]) for r in rels if r[0] == "SOURCE_OF")
+    cited = sorted(
+        (source, props["id"]) for _, props in golden["nodes"] if not _moved([_, props])
+        for source in props.get("sources", [])
+    )  # fmt: skip
+    assert links == cited
+    assert all(
+        {k: v for k, v in r[3].items() if k != "content_hash"}
+        == {"caption": "SOURCE_OF", "dataset": "coco-gg", "key": ""}
+        for r in rels
+        if r[0] == "SOURCE_OF"
+    )
+    rels = [r for r in rels if r[0] != "SOURCE_OF"]
     assert len(rels) == len(golden["relationships"])
     for got, want in zip(rels, golden["relationships"], strict=True):
         assert _rel_as_before(got, titles) == [*want[:3], _unhashed(want[3])]

@@ -73,7 +73,8 @@ def test_shared_entities_are_one_node_with_claims_of_both_cases(
         "UNWIND ['agency/eurojust', 'jurisdiction/de', 'jurisdiction/nl'] AS wanted "
         "MATCH (n {id: wanted}) "
         "RETURN wanted, count(DISTINCT n) AS nodes, n.dataset AS owner, "
-        "COLLECT { MATCH (n)-[r]-() RETURN DISTINCT r.dataset AS d ORDER BY d } AS cases",
+        "COLLECT { MATCH (n)-[r]-() WHERE r.sources IS NOT NULL "  # the claims about it
+        "RETURN DISTINCT r.dataset AS d ORDER BY d } AS cases",
     )
     assert rows == [
         {"wanted": "agency/eurojust", "nodes": 1, "owner": "reference",
@@ -110,18 +111,19 @@ def test_pruning_one_case_leaves_the_others_as_they_were(
     load_datasets(driver, empty_db.database, [seed], ont)
     before = canonical_dump(driver, empty_db.database)
     others = {"coco-gg", "reference", "iso-3166"}
-    # Archetyp without Europol's deputy executive director (people.yaml's only node) and
-    # his post at Europol (its only relationship)
+    # Archetyp without Europol's deputy executive director (people.yaml's only node), his
+    # post at Europol (its only relationship) and the SOURCE_OF from his one source
     _without_records(seed / "archetyp" / "people.yaml", "person/jean-philippe-lecouffe")
     reports = load_datasets(driver, empty_db.database, [seed], ont, prune=True)
     by_dataset = {r.dataset: r for r in reports}
-    assert by_dataset["archetyp"].totals.deleted == 2
+    assert by_dataset["archetyp"].totals.deleted == 3
     after = canonical_dump(driver, empty_db.database)
     assert _part(after, others) == _part(before, others)
     archetyp = {n[1]["id"] for n in _part(after, {"archetyp"})["nodes"]}
     assert "person/jean-philippe-lecouffe" not in archetyp
     assert len(archetyp) == len(_part(before, {"archetyp"})["nodes"]) - 1
-    # and the reverse: coco without the number of victims (a node and its FIGURE_OF)
+    # and the reverse: coco without the number of victims (a node, its FIGURE_OF and the
+    # SOURCE_OF from its one source)
     _without_records(seed / "coco-gg" / "figures.yaml", "figure/victims")
     load_datasets(driver, empty_db.database, [seed], ont, prune=True)
     last = canonical_dump(driver, empty_db.database)
@@ -129,7 +131,12 @@ def test_pruning_one_case_leaves_the_others_as_they_were(
     assert _part(last, kept) == _part(after, kept)
     coco_before, coco_after = _part(after, {"coco-gg"}), _part(last, {"coco-gg"})
     assert len(coco_after["nodes"]) == len(coco_before["nodes"]) - 1
-    assert len(coco_after["relationships"]) == len(coco_before["relationships"]) - 1
+    assert len(coco_after["relationships"]) == len(coco_before["relationships"]) - 2
+    gone = [r for r in coco_before["relationships"] if r not in coco_after["relationships"]]
+    assert sorted((r[0], r[1], r[2]) for r in gone) == [
+        ("FIGURE_OF", "figure/victims", "platform/coco"),
+        ("SOURCE_OF", "source/parquet-press-release", "figure/victims"),
+    ]
 
 
 def test_pruning_reference_data_that_cases_use_is_refused(
@@ -212,7 +219,8 @@ def test_two_cases_load_at_the_same_moment(empty_db: Neo4jServer, driver: Driver
             driver,
             empty_db,
             "MATCH (n) WHERE n.id IN ['jurisdiction/de', 'jurisdiction/nl', 'agency/eurojust'] "
-            "RETURN n.id AS id, count(*) AS nodes, COUNT { (n)--() } AS claims ORDER BY id",
+            "RETURN n.id AS id, count(*) AS nodes, "
+            "COUNT { (n)-[r]-() WHERE r.sources IS NOT NULL } AS claims ORDER BY id",
         )
         # Eurojust: coco's COORDINATED_WITH, Archetyp's COORDINATED_WITH and PUBLISHED_BY;
         # Germany: 2 of coco, 3 of Archetyp (the searches were in Hannover, a Place of

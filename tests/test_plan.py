@@ -169,3 +169,19 @@ def test_a_short_caption_must_be_a_property_of_its_label() -> None:
         parse_ontology(parse_text(text, "ontology.yaml"), "ontology.yaml")
     [problem] = caught.value.problems
     assert problem.message == "short_caption 'nick' of label Person is not one of its properties"
+
+
+@pytest.mark.parametrize(
+    ("link", "message"),
+    [
+        ("WORKS_FOR", "source_link 'WORKS_FOR' is already a relationship type or a label"),
+        ("cites", "source_link 'cites' must be UPPER_SNAKE_CASE"),
+    ],
+)
+def test_a_source_link_is_a_new_relationship_type(link: str, message: str) -> None:
+    text = TEST_ONTOLOGY.read_text("utf-8").replace(
+        "source_label: Source\n", f"source_label: Source\nsource_link: {link}\n", 1
+    )
+    with pytest.raises(InputError) as caught:
+        parse_ontology(parse_text(text, "ontology.yaml"), "ontology.yaml")
+    assert [p.message for p in caught.value.problems] == [message]

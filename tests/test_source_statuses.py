@@ -93,8 +93,9 @@ def test_each_source_keeps_its_own_status_quote_page_and_url(
     report = json.loads(again.stdout)  # one dataset: its report alone
     assert report["dataset"] == "own"
     assert (report["totals"]["created"], report["totals"]["changed"]) == (0, 0)
-    # its 4 nodes and 3 relationships, France (ISO 3166) and the ISO 3166 source
-    assert report["totals"]["unchanged"] == 4 + 3 + 2
+    # its 4 nodes and 3 relationships, France (ISO 3166) and the ISO 3166 source, and a
+    # SOURCE_OF from each source the person (2) and the platform (1) cite
+    assert report["totals"]["unchanged"] == 4 + 3 + 2 + 3
     assert canonical_dump(driver, empty_db.database) == before
 
 

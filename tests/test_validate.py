@@ -378,12 +378,12 @@ def test_worker_processes_give_the_same_graph_and_the_same_problems(tmp_path: Pa
     from loader.model.ontology import load_ontology
 
     ont = load_ontology()
-    gen.generate(tmp_path / "a", 400, "uniform", files=3, seed=3, ontology=ont)
+    stats = gen.generate(tmp_path / "a", 400, "uniform", files=3, seed=3, ontology=ont)
     here, pool = (
         read_graph([tmp_path / "a"], ont, workers=0),
         read_graph([tmp_path / "a"], ont, workers=2),
     )
-    assert (here.node_count, here.rel_count) == (400, 1200)
+    assert (here.node_count, here.rel_count) == (400, 1200 + stats.source_links)
     assert here.checksum == pool.checksum
     assert list(here.nodes) == list(pool.nodes)
     assert list(here.rels) == list(pool.rels)
@@ -428,13 +428,13 @@ def test_relationship_ends_checked_in_workers_are_reported_as_in_this_process(
     from loader.model.ontology import load_ontology
 
     ont = load_ontology()
-    gen.generate(tmp_path / "a", 300, "uniform", files=3, seed=5, ontology=ont)
+    stats = gen.generate(tmp_path / "a", 300, "uniform", files=3, seed=5, ontology=ont)
     here, pool = (
         read_graph([tmp_path / "a"], ont, workers=0),
         read_graph([tmp_path / "a"], ont, workers=2),
     )
     assert list(here.rels) == list(pool.rels)
-    assert here.rel_count == 900
+    assert here.rel_count == 900 + stats.source_links
     here.close()
     pool.close()
 
@@ -555,3 +555,49 @@ def test_content_hash_of_a_text_written_by_hand() -> None:
     text = '["Person",{"born":{"date":"1980-05-01"},"name":"Zoë"}]'
     props = {"name": "Zoë", "born": dt.date(1980, 5, 1)}
     assert content_hash("Person", props) == blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+LINKED = """dataset: linked
+nodes:
+  - {id: src/a, type: Source, title: A, publisher: P, kind: wire}
+  - {id: src/b, type: Source, title: B, publisher: P, kind: wire, sources: [src/a, src/b]}
+  - {id: person/x, type: Person, name: X, sources: [src/a, src/b]}
+"""
+
+
+def test_each_source_a_node_cites_is_linked_to_it(tmp_path: Path) -> None:
+    """The shipped ontology's source_link: one SOURCE_OF from each source a node cites
+    (none from a source to itself), as a relationship row."""
+    from loader.model.ontology import load_ontology
+
+    (tmp_path / "case.yaml").write_text(LINKED, encoding="utf-8")
+    ont = load_ontology()
+    graph = read_graph([tmp_path], ont)
+    links = sorted((r.start, r.end, r.start_label, r.end_label, r.props["caption"])
+                   for r in graph.rels if r.type == "SOURCE_OF")  # fmt: skip
+    assert links == [
+        ("src/a", "person/x", "Source", "Person", "SOURCE_OF"),
+        ("src/a", "src/b", "Source", "Source", "SOURCE_OF"),
+        ("src/b", "person/x", "Source", "Person", "SOURCE_OF"),
+    ]
+    assert graph.rels_of("SOURCE_OF") == graph.rel_count == 3
+
+
+def test_a_seed_file_cannot_give_a_source_link_and_an_unknown_source_is_said_once(
+    tmp_path: Path,
+) -> None:
+    from loader.model.ontology import load_ontology
+
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        LINKED.replace("X, sources: [src/a, src/b]", "X, sources: [src/a, src/gone]")
+        + "relationships:\n  - {type: SOURCE_OF, from: src/a, to: person/x}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as info:
+        read_graph([path], load_ontology())
+    assert [str(p).removeprefix(f"{path}:") for p in info.value.problems] == [
+        "5:60: Person 'person/x' cites unknown source 'src/gone'",
+        "7:12: SOURCE_OF is written by casegraph from the 'sources' of each node; a seed file "
+        "cannot give it",
+    ]

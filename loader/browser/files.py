@@ -344,11 +344,20 @@ def _legend_slide(ontology: Ontology) -> list[str]:
         '<slide class="row-fluid">',
         '  <div class="col-sm-3">',
         "    <h3>Reading the graph</h3>",
-        "    <p>Every relationship is a claim: its caption on the canvas gives its type and its "
-        "status, e.g. <code>FACILITATED · alleged</code>. Click it for its sources (the ids of "
-        "the Source nodes that state it) and the notes.</p>",
+        "    <p>Each claim is a relationship: its caption on the canvas gives its type and its "
+        "status, e.g. <code>FACILITATED · alleged</code>. Click it: the inspector names its "
+        "sources first (<code>according_to</code>: their titles), then its notes.</p>",
         "    <p>Browser styles relationships by type only, so a status does not change their "
         "colour: read the caption.</p>",
+        *(
+            [
+                f"    <p>The pale <code>{_text(link)}</code> relationships are not claims: "
+                "casegraph links each source to the nodes that cite it. Double-click a node "
+                "to see its sources.</p>"
+            ]
+            if (link := ontology.source_link)
+            else []
+        ),
         "    <p>The small pale nodes (<code>LoadRun</code>, <code>LoadLock</code>, "
         "<code>SavedQuery</code>) are casegraph's own records, not part of any case.</p>",
         "  </div>",
@@ -419,6 +428,9 @@ _SYSTEM_CAPTIONS = {"LoadLock": "dataset", "LoadRun": "id", "SavedQuery": "title
 # from the case's nodes
 _SYSTEM_COLOR = "#EEEEEE"
 _SYSTEM_DIAMETER = "20px"
+# the source links (the ontology's source_link): pale, so that the claims stand out
+_LINK_COLOR = "#DDDDDD"
+_LINK_TEXT = "#6B6B6B"  # 5.3:1 on Browser's white canvas (WCAG AA)
 
 
 def _rule(selector: str, props: tuple[tuple[str, str], ...]) -> list[str]:
@@ -443,7 +455,7 @@ def grass(ontology: Ontology) -> str:
     """The ``.grass`` style sheet: Browser's defaults, then a rule per label (its colour, an
     outline, readable caption text, its caption property; casegraph's own labels small and
     pale) and per relationship type (captioned with the caption the loader writes: its type
-    and status, as ``records.caption`` makes it)."""
+    and status, as ``records.caption`` makes it; the source links pale)."""
     lines = [*_rule("node", _NODE_DEFAULTS), *_rule("relationship", _RELATIONSHIP_DEFAULTS)]
     for name, spec in sorted(ontology.labels.items()):
         caption = "caption" if spec.short_caption is not None else spec.caption
@@ -451,8 +463,9 @@ def grass(ontology: Ontology) -> str:
     for name in sorted(SYSTEM_LABELS):
         caption = _SYSTEM_CAPTIONS.get(name, "id")
         lines += _node_rule(name, _SYSTEM_COLOR, caption, ("diameter", _SYSTEM_DIAMETER))
-    for name in sorted(ontology.relationships):
-        lines += _rule(f"relationship.{name}", (("caption", '"{caption}"'),))
+    for name, rel in sorted(ontology.relationships.items()):
+        pale = (("color", _LINK_COLOR), ("text-color-external", _LINK_TEXT)) if rel.derived else ()
+        lines += _rule(f"relationship.{name}", (("caption", '"{caption}"'), *pale))
     return "\n".join(lines) + "\n"
 
 

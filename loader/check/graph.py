@@ -66,6 +66,14 @@ class Graph:
     def rel_count(self) -> int:
         return len(self.rel_rows)
 
+    def rels_of(self, rtype: str) -> int:
+        """How many relationships of one type."""
+        count = 0
+        for group in self.rel_rows.groups():
+            if group[0] == rtype:  # type: ignore[index]
+                count += self.rel_rows.count(group)
+        return count
+
     @property
     def nodes(self) -> Iterator[Node]:
         for label in self.node_rows.groups():

@@ -18,7 +18,7 @@ from loader.check.citations import SourceChecks, all_text, is_cited, put_date, p
 from loader.check.identity import content_hash, identity_key
 from loader.check.spill import SegmentWriter
 from loader.errors import InputError, Problem, ValueProblem, shown
-from loader.model.ontology import Ontology, PropertySpec
+from loader.model.ontology import LabelSpec, Ontology, PropertySpec
 from loader.model.rules import RecordRules, latest_day
 from loader.model.values import PARSERS, PartialDate
 from loader.read import pieces
@@ -111,6 +111,9 @@ class FileChecker(SourceChecks):
         self.cited = check.cited
         self.out = out
         self._required: dict[int, tuple[str, ...]] = {}  # by id() of a specs dict
+        link = ontology.source_link  # its rows' properties and hash are the same for all
+        self._link = None if link is None else {"key": "", "caption": caption(link, None)}
+        self._link_hash = "" if self._link is None else content_hash(str(link), self._link)
 
     def fail(self, mark: Mark, message: str) -> None:
         self.problems.append(mark.problem(message))
@@ -287,10 +290,23 @@ class FileChecker(SourceChecks):
         check.node_labels.append(label)
         check.node_places.extend((line, id_line, id_column))
         if not self.problems:  # rows are only worth keeping while the input is valid
-            props["id"] = node_id
-            if spec.short_caption is not None:
-                props["caption"] = node_caption(props, spec.short_caption, spec.caption)
-            self.out.add(label, (node_id, props, content_hash(label, props)))
+            self.keep(record, spec, node_id, props)
+
+    def keep(self, record: YMap, spec: LabelSpec, node_id: str, props: dict[str, Any]) -> None:
+        """A valid node's row, and the ontology's ``source_link`` from each source it
+        cites to it, waiting for every node like any relationship (placed at the node's
+        ``sources``; a source that is not there is said once, by the citation check)."""
+        props["id"] = node_id
+        if spec.short_caption is not None:
+            props["caption"] = node_caption(props, spec.short_caption, spec.caption)
+        self.out.add(spec.name, (node_id, props, content_hash(spec.name, props)))
+        if self._link is None or "sources" not in props:
+            return
+        link, digest = self.ont.source_link, self._link_hash
+        where = record.places(None, "sources", "id")
+        for source in dict.fromkeys(props["sources"]):
+            if source != node_id:
+                self.out.add(PENDING, (link, source, node_id, "", self._link, digest, *where))
 
     def rel(self, record: YMap) -> None:
         rtype, start, end = record.get("type"), record.get("from"), record.get("to")
@@ -307,6 +323,10 @@ class FileChecker(SourceChecks):
                       f"(known: {known})")  # fmt: skip
             return
         rtype = spec.name
+        if spec.derived:
+            self.fail(record.at("type"), f"{rtype} is written by casegraph from the 'sources' "
+                      "of each node; a seed file cannot give it")  # fmt: skip
+            return
         what = f"{rtype} relationship"
         props = self.checked_properties(record, spec.properties, REL_KEYS, what, spec.claim)
         if spec.claim:

@@ -34,6 +34,7 @@ from loader.check.records import (
     DATASET_RULE,
     DEFAULT_CHUNK,
     PARALLEL_BYTES,
+    PENDING,
     FileCheck,
     check_file,
     check_piece,
@@ -293,7 +294,8 @@ def _add_references(graphs: list[Graph], ontology: Ontology, workdir: Path, chun
     rows: dict[str, list[tuple[Any, ...]]] = {}
     store = Spill(chunk)
     for group, segment, offset, count in check.chunks:
-        store.adopt(group, segment, offset, count)
+        if group != PENDING:  # the reference nodes' source links: not written
+            store.adopt(group, segment, offset, count)
     try:
         for label in store.groups():
             rows[str(label)] = list(store.rows(label))

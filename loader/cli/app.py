@@ -78,15 +78,18 @@ def validate(
     folders beside it when not given). Prints every problem as path:line:col: message
     and exits 1 when there is one.
     """
-    with read_inputs(paths, ontology, dataset) as (_, graphs):
+    with read_inputs(paths, ontology, dataset) as (ont, graphs):
         for graph in graphs:
-            out.print(f"OK: dataset {graph.dataset!r}: {_describe(graph)}.")
+            out.print(f"OK: dataset {graph.dataset!r}: {_describe(graph, ont.source_link)}.")
 
 
-def _describe(graph: Graph) -> str:
-    parts = [
-        f"{len(graph.files)} file(s), {graph.node_count} nodes and {graph.rel_count} relationships"
-    ]
+def _describe(graph: Graph, source_link: str | None) -> str:
+    links = graph.rels_of(source_link) if source_link else 0
+    rels = f"{graph.rel_count - links} relationships"
+    written = f"{graph.node_count} nodes and {rels}"
+    if links:  # written from the nodes' sources, not by the YAML
+        written = f"{graph.node_count} nodes, {rels} and {links} {source_link} links"
+    parts = [f"{len(graph.files)} file(s), {written}"]
     if graph.uses:
         parts.append(f"uses {', '.join(repr(u) for u in graph.uses)}")
     if graph.references:

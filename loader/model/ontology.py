@@ -113,6 +113,7 @@ class RelSpec:
     identity: tuple[str, ...]
     properties: dict[str, PropertySpec]
     rules: RecordRules | None = None  # loader.model.rules
+    derived: bool = False  # written by casegraph (the ontology's source_link), not by seeds
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class Ontology:
     names: frozenset[str] = field(default=frozenset())
     checksum: str = ""  # of the YAML it was read from: a load's checksum includes it
     source_date: str | None = None  # the date property of source_label that dates a source
+    source_link: str | None = None  # (source)-[:SOURCE_LINK]->(node) per source a node cites
 
     def quote(self, name: str) -> str:
         """Quote a label, relationship type or property key of this schema for Cypher."""
@@ -387,7 +389,15 @@ def parse_ontology(data: Any, path: str) -> Ontology:
     top = r.mapping(data, Mark(path, 1, 1), "the ontology")
     if top is None:
         raise InputError(r.problems)
-    top_keys = {"version", "source_label", "source_date", "statuses", "labels", "relationships"}
+    top_keys = {
+        "version",
+        "source_label",
+        "source_date",
+        "source_link",
+        "statuses",
+        "labels",
+        "relationships",
+    }
     r.keys(top, top_keys, "the ontology")
     if top.get("version") != "1":
         r.fail(top.at("version"), "the ontology needs 'version: 1'")
@@ -397,6 +407,7 @@ def parse_ontology(data: Any, path: str) -> Ontology:
     if source_label and source_label not in labels:
         r.fail(top.at("source_label"), f"source_label {source_label!r} is not a label")
     rels = _relationships(r, top, labels)
+    source_link = _source_link(r, top, source_label, labels, rels)
     source_date = _source_date(
         r, top, labels.get(source_label or ""), [*labels.values(), *rels.values()]
     )
@@ -416,7 +427,41 @@ def parse_ontology(data: Any, path: str) -> Ontology:
         relationships=rels,
         names=frozenset(names),
         source_date=source_date,
+        source_link=source_link,
     )
+
+
+def _source_link(
+    r: _Reader,
+    top: YMap,
+    source_label: str,
+    labels: dict[str, LabelSpec],
+    rels: dict[str, RelSpec],
+) -> str | None:
+    """The ontology's ``source_link``: a relationship type casegraph writes from each
+    Source to every node that cites it (added to ``rels``, ``derived``)."""
+    name = r.text(top, "source_link", "the ontology") or None
+    if name is None or source_label not in labels:
+        return None
+    mark = top.at("source_link")
+    if not REL_RE.fullmatch(name):
+        r.fail(mark, f"source_link {name!r} must be UPPER_SNAKE_CASE")
+    elif name in rels or name in labels:
+        r.fail(mark, f"source_link {name!r} is already a relationship type or a label")
+    rels[name] = RelSpec(
+        name=name,
+        description=(
+            f"({source_label})-[:{name}]->(any node): written by casegraph, one for each "
+            f"source a node lists in its `sources`, so that the {source_label} nodes are "
+            "linked to what they state (seed files do not give it)."
+        ),
+        claim=False,
+        between=frozenset((source_label, label) for label in labels),
+        identity=(),
+        properties={},
+        derived=True,
+    )
+    return name
 
 
 def _source_date(

@@ -221,9 +221,13 @@ def render_markdown(ont: Ontology) -> str:
 
 
 def _edges(ont: Ontology) -> list[tuple[str, str, str, bool]]:
-    """Every (from label, to label, type, claim) the ontology allows, sorted."""
+    """Every (from label, to label, type, claim) the ontology allows, sorted (not the
+    source links casegraph writes: one from the source label to every label)."""
     found = [
-        (a, b, rel.name, rel.claim) for rel in ont.relationships.values() for a, b in rel.between
+        (a, b, rel.name, rel.claim)
+        for rel in ont.relationships.values()
+        if not rel.derived
+        for a, b in rel.between
     ]
     return sorted(found)
 
