@@ -160,8 +160,20 @@ class Model:
     files: list[list[str]]  # YAML lines of each file
 
     def expected_dump(self) -> dict[str, list[Any]]:
-        nodes = [[[label], {"id": node_id, **rec.props()}] for label, node_id, rec in self.nodes]
-        rels = [[rtype, a, b, _captioned(rtype, rec.props())] for rtype, a, b, rec in self.rels]
+        titles = {node_id: rec.props()["title"] for label, node_id, rec in self.nodes
+                  if label == "Source"}  # fmt: skip
+
+        def named(props: dict[str, Any]) -> dict[str, Any]:  # the sources' titles beside
+            if "sources" not in props:
+                return props
+            return {**props, "according_to": [titles[s] for s in props["sources"]]}
+
+        nodes = [
+            [[label], named({"id": node_id, **rec.props()})] for label, node_id, rec in self.nodes
+        ]
+        rels = [
+            [rtype, a, b, named(_captioned(rtype, rec.props()))] for rtype, a, b, rec in self.rels
+        ]
         return {"nodes": _sorted(nodes), "relationships": _sorted(rels)}
 
 

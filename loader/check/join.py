@@ -254,6 +254,8 @@ class Join:
         digest is in ``twice`` (the others cannot be duplicates)."""
         first: dict[tuple[Any, ...], Mark] = {}
         for index, pending in self._pending():
+            if self.ont.relationships[pending[0]].derived:  # one per source of a node
+                continue
             identity = pending[:4]
             digest = int.from_bytes(identity_digest(*identity), sys.byteorder)  # as cast("Q")
             if digest not in twice or self._ends(index, pending, report=False) is None:

@@ -67,7 +67,7 @@ class ResolvedFile:
     """What resolving one file's relationships in a worker gives back."""
 
     problems: list[Problem]
-    digests: bytes  # identity_digest of each valid relationship, in order
+    digests: bytes  # identity_digest of each valid relationship (not source links), in order
     segment: str  # where the kept rows are, grouped by (type, from label, to label)
     chunks: list[tuple[Any, int, int]]
     references: set[str]  # the ISO 3166 reference ids the relationships name
@@ -145,7 +145,8 @@ def _resolve_rows(
             if rtype not in derived:  # a source link's: the citation check says it
                 check_ends(ont, label_or_reference, path, pending, problems, quiet_unknown, owners)
             continue
-        digests += identity_digest(rtype, start, end, key)
+        if rtype not in derived:  # a source link is one a node: a duplicate is the node's
+            digests += identity_digest(rtype, start, end, key)
         out.add((rtype, a, b), (start, end, key, props, digest))
 
 
