@@ -1,6 +1,6 @@
 // Offences suspected in an investigation, with penalties and status
 // name: suspected-offences
-// description: The offences an investigation was opened for (SUSPECTED_OF), then the offences
+// description: The offences an investigation was opened for (OPENED_FOR), then the offences
 //   its targets are suspected of or said to have facilitated (SUSPECTED_OF, FACILITATED), with
 //   the maximum penalties a source states. Every row is a suspicion or an allegation, never a
 //   finding: read the status.
@@ -13,7 +13,7 @@
 MATCH (i:Investigation)
 WHERE $investigation = '' OR i.id = $investigation
 CALL (i) {
-  MATCH (i)-[r:SUSPECTED_OF]->(o:Offence)
+  MATCH (i)-[r:OPENED_FOR]->(o:Offence)
   RETURN 0 AS rank, i AS subject, r, o
   UNION
   MATCH (i)-[:INVESTIGATES]->(t)-[r:SUSPECTED_OF|FACILITATED]->(o:Offence)
@@ -22,8 +22,11 @@ CALL (i) {
 WITH * WHERE $case = '' OR r.dataset = $case
 RETURN subject.name AS subject,
        head(labels(subject)) AS subject_type,
-       CASE type(r) WHEN 'SUSPECTED_OF' THEN 'suspected of' ELSE 'said to have facilitated' END
-         AS claim,
+       CASE type(r)
+         WHEN 'OPENED_FOR' THEN 'opened on suspicion of'
+         WHEN 'SUSPECTED_OF' THEN 'suspected of'
+         ELSE 'said to have facilitated'
+       END AS claim,
        o.name AS offence,
        o.name_en AS offence_en,
        o.kind AS kind,

@@ -240,7 +240,7 @@ def test_investigation_opened_in_december_2023(q: Any) -> None:
 
 def test_suspected_offences_and_their_penalties(q: Any) -> None:
     rows = q(
-        "MATCH (:Investigation {id: 'investigation/coco'})-[r:SUSPECTED_OF]->(o:Offence) "
+        "MATCH (:Investigation {id: 'investigation/coco'})-[r:OPENED_FOR]->(o:Offence) "
         "RETURN o.name AS name, o.max_prison_years AS years, o.max_fine_eur AS fine, "
         "r.status AS status"
     )

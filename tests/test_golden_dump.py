@@ -98,6 +98,16 @@ def _uncaptioned(
     return {k: v for k, v in props.items() if k not in {"caption", "content_hash"}}
 
 
+# issue 23 gave an investigation's offences a type of their own, OPENED_FOR: as
+# SUSPECTED_OF, "the investigation is suspected of" was the reading
+def _renamed(rel: list[object]) -> list[object]:
+    if rel[0] != "OPENED_FOR":
+        return rel
+    assert str(rel[1]).startswith("investigation/")
+    assert str(rel[2]).startswith("offence/")
+    return ["SUSPECTED_OF", *rel[1:]]
+
+
 def _titles(nodes: list[list[object]]) -> dict[str, str]:
     """Source id -> title, of the Source nodes of a dump."""
     out = {}
@@ -154,9 +164,8 @@ def test_the_seed_case_loads_as_before(empty_db: Neo4jServer, driver: Driver) ->
     # source a node of the golden dump cites, and nothing else
     links = sorted((r[1], r[2]) for r in rels if r[0] == "SOURCE_OF")
     cited = sorted(
-        (source, props["id"]) for _, props in golden["nodes"] if not _moved([_, props])
-        for source in props.get("sources", [])
-    )  # fmt: skip
+        (source, node[1]["id"]) for node in kept for source in node[1].get("sources", [])
+    )
     assert links == cited
     assert all(
         {k: v for k, v in r[3].items() if k != "content_hash"}
@@ -166,8 +175,10 @@ def test_the_seed_case_loads_as_before(empty_db: Neo4jServer, driver: Driver) ->
     )
     rels = [r for r in rels if r[0] != "SOURCE_OF"]
     assert len(rels) == len(golden["relationships"])
-    for got, want in zip(rels, golden["relationships"], strict=True):
-        assert _rel_as_before(got, titles) == [*want[:3], _unhashed(want[3])]
+    got_rels = sorted((_renamed(_rel_as_before(r, titles)) for r in rels), key=row_order)
+    wanted = sorted(([*w[:3], _unhashed(w[3])] for w in golden["relationships"]), key=row_order)
+    for got, want in zip(got_rels, wanted, strict=True):
+        assert got == want
     by_id = {n[1]["id"]: n[1] for n in dump["nodes"]}
     for labels, old in (n for n in golden["nodes"] if _moved(n)):
         new = by_id[old["id"]]

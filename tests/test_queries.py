@@ -827,7 +827,7 @@ def test_suspected_offences_with_penalties(run: Run) -> None:
     }
     for row in opened_for:
         assert (row["claim"], row["status"], row["sources"]) == (
-            "suspected of",
+            "opened on suspicion of",
             "suspected",
             [NEXT],
         )
