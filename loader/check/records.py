@@ -2,6 +2,10 @@
 the ontology (``FileChecker``): type, id, properties and their values, sources, status
 (what records say of their sources is ``loader.check.citations``). Nothing here looks
 beyond the file; ``loader.check.join`` checks what spans files.
+
+Over 400 lines on purpose: everything one record must be is checked here, in the worker
+processes, as one unit (with the rows it gives: the node's, its source links, the
+relationship's waiting for its ends).
 """
 
 from __future__ import annotations

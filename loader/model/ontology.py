@@ -2,6 +2,10 @@
 
 No entity type is written in Python; ``loader/model/ontology.yaml`` (or ``--ontology``) holds
 them. The ontology is checked when it is read, every problem reported with its place.
+
+Over 400 lines on purpose: the format of the ontology is read and checked here whole
+(statuses, labels, relationship types, the source label, its date and its links), so that
+each key's rule is beside the others and written once.
 """
 
 from __future__ import annotations
