@@ -86,10 +86,12 @@ def validate(
 def _describe(graph: Graph, source_link: str | None) -> str:
     links = graph.rels_of(source_link) if source_link else 0
     rels = f"{graph.rel_count - links} relationships"
-    written = f"{graph.node_count} nodes and {rels}"
-    if links:  # written from the nodes' sources, not by the YAML
-        written = f"{graph.node_count} nodes, {rels} and {links} {source_link} links"
-    parts = [f"{len(graph.files)} file(s), {written}"]
+    counts = (  # the links are written from the nodes' sources, not by the YAML
+        f"{graph.node_count} nodes, {rels} and {links} {source_link} links"
+        if links
+        else f"{graph.node_count} nodes and {rels}"
+    )
+    parts = [f"{len(graph.files)} file(s), {counts}"]
     if graph.uses:
         parts.append(f"uses {', '.join(repr(u) for u in graph.uses)}")
     if graph.references:

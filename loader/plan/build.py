@@ -287,8 +287,9 @@ def _reference_batches(graph: Graph, ont: Ontology) -> tuple[list[Batch], list[I
             return list(rows)
 
         name = f"{label} ({reference.DATASET})"
-        titles = graph.source_titles
-        batches.append(Batch("node", name, body, diff, source, len(rows), titles=titles))
+        batches.append(
+            Batch("node", name, body, diff, source, len(rows), titles=graph.source_titles)
+        )
         ids = sorted(row[0] for row in rows)
         checks.append(IdCheck(label, REFERENCE_OWNERS.format(label=q), ids))
     return batches, checks
@@ -322,9 +323,10 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         create = NODE_CREATE.format(label=q, dates=sets)
         sizes = _batch_sizes(graph.node_rows.count(label), batch_size)
         batches = _batches(graph.node_rows, label, batch_size)  # rows: (id, props, hash)
-        titles = graph.source_titles
         for source, size in zip(batches, sizes, strict=True):
-            nodes.append(Batch("node", label, body, diff, source, size, create, dates, titles))
+            nodes.append(
+                Batch("node", label, body, diff, source, size, create, dates, graph.source_titles)
+            )
     rels: list[Batch] = []
     for group in groups:
         rtype, start, end = group
@@ -335,9 +337,10 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         create = REL_CREATE.format(**fmt, dates=sets)
         sizes = _batch_sizes(graph.rel_rows.count(group), batch_size)
         batches = _batches(graph.rel_rows, group, batch_size)  # (start, end, key, props, hash)
-        titles = graph.source_titles
         for source, size in zip(batches, sizes, strict=True):
-            rels.append(Batch("rel", rtype, body, diff, source, size, create, dates, titles))
+            rels.append(
+                Batch("rel", rtype, body, diff, source, size, create, dates, graph.source_titles)
+            )
 
     def wanted() -> dict[str, str]:
         return {

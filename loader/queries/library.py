@@ -344,7 +344,6 @@ def _header_line(
 def _params(header: _Header, problems: list[Problem]) -> list[QueryParam]:
     """The declared parameters, each with its header line."""
     params: list[QueryParam] = []
-    lines: dict[str, int] = {}
     for line, value in header.params:
 
         def problem(message: str, line: int = line) -> None:
@@ -359,7 +358,7 @@ def _params(header: _Header, problems: list[Problem]) -> list[QueryParam]:
             types = ", ".join(PARAM_TYPES)
             problem(f"parameter '{name}': unknown type '{type_}' (types: {types})")
             continue
-        if name in lines:
+        if any(p.name == name for p in params):
             problem(f"parameter '{name}' declared twice")
             continue
         parsed: dict[str, Any] = {}
@@ -370,7 +369,6 @@ def _params(header: _Header, problems: list[Problem]) -> list[QueryParam]:
                 problem(f"parameter '{name}': bad {key}: {exc}")
         if not options:
             problem(f"parameter '{name}' needs a default or an example")
-        lines[name] = line
         default, example = parsed.get("default"), parsed.get("example")
         params.append(QueryParam(name, type_, default, example, description, line))
     return params
