@@ -73,9 +73,11 @@ def own_server(tmp_path: Path) -> Iterator[tuple[localserver.ServerConfig, Neo4j
     yield from run_own_server(tmp_path)
 
 
-def start_load(server: Neo4jServer, seed: Path, *args: str) -> subprocess.Popen[str]:
+def start_load(
+    server: Neo4jServer, seed: Path, *args: str, retry_seconds: str = "3"
+) -> subprocess.Popen[str]:
     env = server.env()
-    env.update(CASEGRAPH_ONTOLOGY=str(TEST_ONTOLOGY), CASEGRAPH_RETRY_SECONDS="3")
+    env.update(CASEGRAPH_ONTOLOGY=str(TEST_ONTOLOGY), CASEGRAPH_RETRY_SECONDS=retry_seconds)
     return subprocess.Popen(
         [sys.executable, "-m", "loader", "load", str(seed), *args],
         cwd=ROOT,
@@ -217,6 +219,25 @@ def test_transaction_memory_limit(small_memory_server: Neo4jServer, tmp_path: Pa
     assert batched.returncode == 0, err
     report = json.loads(out)
     assert report["batch_halvings"] > 0  # too-big batches were split, not given up
+    assert report["totals"]["created"] == 1 + 2 * PEOPLE
+
+
+def test_a_batch_too_big_at_its_commit_is_halved_when_no_retry_time_is_left(
+    small_memory_server: Neo4jServer, tmp_path: Path
+) -> None:
+    """The memory limit is often reached at the commit, after the unit of work returned.
+    The driver then retries, and the unit of work, called again, asks for the halving;
+    but once the retry time is used up (here: none at all, by a retry of anything
+    earlier in practice) the driver raises the server's error itself, with no further
+    call. That error must halve the batch too, not fail the load."""
+    server = small_memory_server
+    seed = write_seed(tmp_path / "seed")
+    args = ("--json", "--single-limit", "100", "--batch-size", "1000")
+    batched = start_load(server, seed, *args, retry_seconds="0")
+    out, err = batched.communicate(timeout=600)
+    assert batched.returncode == 0, err
+    report = json.loads(out)
+    assert report["batch_halvings"] > 0
     assert report["totals"]["created"] == 1 + 2 * PEOPLE
 
 

@@ -81,9 +81,12 @@ def managed(
     times in a measured load) it is out of the unit of work's reach, and the driver
     calls the work again: a work that ran to its end before then raises
     ``TransactionMemoryError`` too, when it is ``divisible`` (which also makes smaller a
-    piece whose commit failed for another reason, a leader switch say: no harm). A work
-    that is not divisible raises the server's own memory error instead; one whose commit
-    failed is retried as it is, and after the driver's retry time that error is raised."""
+    piece whose commit failed for another reason, a leader switch say: no harm). When the
+    retry time is already used up (by an earlier retry of the same work) the driver raises
+    the commit's memory error itself, and a divisible work turns it into
+    ``TransactionMemoryError`` as well. A work that is not divisible raises the server's
+    own memory error instead; one whose commit failed is retried as it is, and after the
+    driver's retry time that error is raised."""
     calls = 0
     ran, reason = False, ""
 
@@ -111,6 +114,12 @@ def managed(
         if divisible or exc.__cause__ is None:
             raise
         raise exc.__cause__ from None  # nothing smaller to try: the server's own error
+    except Neo4jError as exc:
+        # a commit's memory error once the retry time is used up: the driver raises it
+        # without calling the work again, so it is turned into the halving here
+        if divisible and is_memory_error(exc):
+            raise TransactionMemoryError(str(exc)) from exc
+        raise
 
 
 def _write_batch(
