@@ -3,9 +3,9 @@
 The tests start their own server: testcontainers (``neo4j:<version>-community``) when a
 Docker engine answers, else ``casegraph neo4j start`` on free ports in a temporary home
 (jars from Maven Central). The version is casegraph's default (the 5.26 LTS), or the one
-``pytest --neo4j-version`` names (a calendar release, for the compatibility run). With
-``CASEGRAPH_REQUIRE_NEO4J=1`` (CI sets it) a missing server
-fails the run instead of skipping the tests that need one.
+``pytest --neo4j-version`` names (a calendar release, for the compatibility run, whose
+databases then default to Cypher 25). With ``CASEGRAPH_REQUIRE_NEO4J=1`` (CI sets it) a
+missing server fails the run instead of skipping the tests that need one.
 
 Hermetic: before anything else, every ``CASEGRAPH_*`` and ``NEO4J_*`` variable the caller
 exported is taken out of the environment (``tests.helpers.clear_caller_environment``;
@@ -82,6 +82,19 @@ def neo4j_version() -> str:
     return _VERSION[0] if _VERSION else jars.NEO4J_VERSION
 
 
+def cypher_language() -> str:
+    """The default language of the tests' databases: Cypher 25 on a calendar release
+    (what Aura and new installs give new databases), else Cypher 5."""
+    return "CYPHER 5" if neo4j_version().startswith("5.") else "CYPHER 25"
+
+
+def _language_setting() -> dict[str, str]:
+    """Cypher 25 for the databases a calendar release creates (5.26 lacks the setting)."""
+    if neo4j_version().startswith("5."):
+        return {}
+    return {"db.query.default_language": cypher_language().replace(" ", "_")}
+
+
 def _docker_answers() -> bool:
     if shutil.which("docker") is None:
         return False
@@ -102,7 +115,10 @@ def _start_server(tmp_root: Path) -> Iterator[Neo4jServer]:
         from testcontainers.neo4j import Neo4jContainer
 
         image = f"neo4j:{neo4j_version()}-community"
-        with Neo4jContainer(image, password=TEST_PASSWORD) as container:
+        container = Neo4jContainer(image, password=TEST_PASSWORD)
+        for name, value in _language_setting().items():  # the image's naming of a setting
+            container.with_env("NEO4J_" + name.replace("_", "__").replace(".", "_"), value)
+        with container:
             yield Neo4jServer(
                 uri=container.get_connection_url(),
                 username="neo4j",
@@ -143,7 +159,7 @@ def start_scratch_server(
         http_port=free_port(),
         heap=heap,
         pagecache=pagecache,
-        settings=settings or {},
+        settings=_language_setting() | (settings or {}),
         version=neo4j_version(),
     )
     state = localserver.start(config)
@@ -181,6 +197,7 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Neo4jServ
         )
         server.version = f"{records[0]['name']} {records[0]['version']} {records[0]['edition']}"
     _SERVER_INFO.update(version=server.version, kind=server.kind, uri=server.uri)
+    server.version += f", {cypher_language()}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "neo4j-version.txt").write_text(
         f"{server.version} ({server.kind}, {server.uri})\n", encoding="utf-8"

@@ -6,7 +6,7 @@ import pytest
 from neo4j import Driver, GraphDatabase
 from neo4j.exceptions import AuthError
 
-from tests.conftest import Neo4jServer, neo4j_version
+from tests.conftest import Neo4jServer, cypher_language, neo4j_version
 
 pytestmark = pytest.mark.neo4j
 
@@ -19,6 +19,17 @@ def test_server_is_the_neo4j_asked_for(driver: Driver) -> None:
     )
     assert records[0]["name"] == "Neo4j Kernel"
     assert records[0]["version"] == neo4j_version()
+
+
+def test_the_database_speaks_the_cypher_asked_for(driver: Driver) -> None:
+    """On a calendar release the compatibility run's databases default to Cypher 25, so
+    that every test's query (the saved ones among them) runs as Cypher 25."""
+    if neo4j_version().startswith("5."):
+        pytest.skip("5.26 speaks Cypher 5 only")
+    records, _, _ = driver.execute_query(
+        "SHOW DATABASE neo4j YIELD defaultLanguage RETURN defaultLanguage", database_="system"
+    )
+    assert records[0]["defaultLanguage"] == cypher_language() == "CYPHER 25"
 
 
 def test_wrong_password_is_refused(neo4j_server: Neo4jServer) -> None:
