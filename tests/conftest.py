@@ -27,6 +27,13 @@ from tests.helpers import clear_caller_environment
 
 clear_caller_environment()  # before loader is imported, whatever it reads
 
+import signal  # noqa: E402
+
+# a shell without job control starts background commands with SIGINT ignored, and the
+# loads the tests start and interrupt would inherit that: they get Python's own handler
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 import pytest  # noqa: E402
 from neo4j import Driver, GraphDatabase  # noqa: E402
 
