@@ -263,3 +263,45 @@ def test_loads_creating_the_schema_at_once_both_go_on(
         assert errors == []
         records, _, _ = driver.execute_query("SHOW CONSTRAINTS", database_=empty_db.database)
         assert len(records) >= len(load_ontology(TEST_ONTOLOGY).labels)
+
+
+def test_the_schema_step_creates_what_is_missing_and_only_that(
+    empty_db: Neo4jServer, driver: Driver
+) -> None:
+    """One SHOW first, then the missing constraints and indexes in one transaction: from
+    nothing, from a schema with two objects dropped by hand, and from a whole one."""
+    from loader.model.ontology import load_ontology
+    from loader.plan.build import schema_statements
+    from loader.write.writer import SCHEMA_NAMES, apply_schema, missing_schema
+
+    database = empty_db.database
+    schema = schema_statements(load_ontology(TEST_ONTOLOGY))
+    names = [stmt.name for stmt in schema]
+    assert all(names)
+    assert len(set(names)) == len(names)
+    assert missing_schema(schema, names) == []
+    assert missing_schema(schema, [*names[1:-1], "unrelated"]) == [schema[0], schema[-1]]
+
+    def shown() -> list[tuple[object, ...]]:
+        records, _, _ = driver.execute_query(
+            "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, owningConstraint "
+            "RETURN name, type, labelsOrTypes, properties, owningConstraint ORDER BY name",
+            database_=database,
+        )
+        return [tuple(r.values()) for r in records]
+
+    apply_schema(driver, database, schema)
+    whole = shown()
+    assert {row[0] for row in whole} >= set(names)
+    (listed,) = driver.execute_query(SCHEMA_NAMES, database_=database).records
+    assert set(listed["names"]) >= set(names)
+    constraint, index = schema[0].name, schema[-1].name
+    assert schema[0].text.startswith("CREATE CONSTRAINT")
+    assert schema[-1].text.startswith("CREATE INDEX")
+    driver.execute_query(f"DROP CONSTRAINT `{constraint}`", database_=database)
+    driver.execute_query(f"DROP INDEX `{index}`", database_=database)
+    assert {row[0] for row in shown()} == {row[0] for row in whole} - {constraint, index}
+    apply_schema(driver, database, schema)
+    assert shown() == whole  # the same objects, the same definitions
+    apply_schema(driver, database, schema)  # all there: nothing to create
+    assert shown() == whole

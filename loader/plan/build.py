@@ -32,6 +32,7 @@ from loader.plan.statements import (
     COUNT_STALE_RELS,
     EXTERNAL_MISSING,
     LABEL_SIZE,
+    LABEL_SIZES,
     NODE_BODY,
     NODE_CREATE,
     NODE_DIFF,
@@ -55,6 +56,7 @@ DEFAULT_BATCH = 5_000
 class Statement:
     text: str
     params: dict[str, Any] = field(default_factory=dict)
+    name: str = ""  # a schema statement's constraint or index: created only when missing
 
 
 class Batch:
@@ -160,7 +162,6 @@ class OwnerCheck:
     """The ids of the input already used in the database by other data, in one label."""
 
     label: str
-    size: str  # how many nodes the label has (the count store: free)
     seek: str
     scan: str
 
@@ -203,6 +204,7 @@ class Plan:
     nodes: list[Batch]
     rels: list[Batch]
     owners: list[OwnerCheck]
+    owner_sizes: str  # one statement: how many nodes each owners' label has, in order
     wanted_source: Callable[[], dict[str, str]]  # id -> label, every node of the input
     prune: list[PruneStep]
     batch_size: int = DEFAULT_BATCH  # rows a batch; a batched prune deletes as many a transaction
@@ -243,19 +245,27 @@ def schema_statements(ont: Ontology) -> list[Statement]:
         name = ont.object_name(label, "id")
         q = ont.quote(label)
         out.append(
-            Statement(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{q}) REQUIRE n.id IS UNIQUE")
+            Statement(
+                f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{q}) REQUIRE n.id IS UNIQUE",
+                name=name.strip("`"),
+            )
         )
-    lock = ont.quote("LoadLock")
+    lock, name = ont.quote("LoadLock"), ont.object_name("LoadLock", "dataset")
     out.append(
         Statement(
-            f"CREATE CONSTRAINT {ont.object_name('LoadLock', 'dataset')} IF NOT EXISTS "
-            f"FOR (n:{lock}) REQUIRE n.dataset IS UNIQUE"
+            f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{lock}) REQUIRE n.dataset IS UNIQUE",
+            name=name.strip("`"),
         )
     )
     for label, spec in sorted(ont.labels.items()):
         for prop in spec.indexes:
             name, q, p = ont.object_name(label, prop), ont.quote(label), ont.quote(prop)
-            out.append(Statement(f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{q}) ON (n.{p})"))
+            out.append(
+                Statement(
+                    f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{q}) ON (n.{p})",
+                    name=name.strip("`"),
+                )
+            )
     return out
 
 
@@ -350,12 +360,18 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
     owners = [
         OwnerCheck(
             label,
-            LABEL_SIZE.format(label=ont.quote(label)),
             OWNERS_SEEK.format(label=ont.quote(label)),
             OWNERS_SCAN.format(label=ont.quote(label)),
         )
         for label in sorted(ont.labels)
     ]
+    owner_sizes = LABEL_SIZES.format(
+        calls="\n".join(
+            LABEL_SIZE.format(label=ont.quote(check.label), index=i)
+            for i, check in enumerate(owners)
+        ),
+        names=", ".join(f"n{i}" for i in range(len(owners))),
+    )
 
     def rel_keep(rtype: str) -> Callable[[], list[Any]]:
         def keep() -> list[Any]:
@@ -408,6 +424,7 @@ def build_plan(graph: Graph, ont: Ontology, batch_size: int = DEFAULT_BATCH) -> 
         nodes=nodes,
         rels=rels,
         owners=owners,
+        owner_sizes=owner_sizes,
         wanted_source=wanted,
         prune=prune,
         batch_size=batch_size,

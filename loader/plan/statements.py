@@ -81,7 +81,9 @@ RETURN wanted_id AS id LIMIT 5"""
 # not write, or of this dataset under another label. One check per label of the database:
 # $wanted maps each id of the input to its label in the input. Labels with fewer nodes than
 # the input has ids are read whole (scan); the others are looked up id by id (seek).
-LABEL_SIZE = "MATCH (n:{label}) RETURN count(n) AS n"
+# how many nodes each label has, in one statement (each count from the count store)
+LABEL_SIZE = "CALL () {{ MATCH (n:{label}) RETURN count(n) AS n{index} }}"
+LABEL_SIZES = "{calls}\nRETURN [{names}] AS sizes"
 
 OWNERS_SEEK = """UNWIND keys($wanted) AS wanted_id
 MATCH (n:{label} {{id: wanted_id}})

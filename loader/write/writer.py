@@ -18,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction, Transaction, unit_of_work
 from neo4j.exceptions import (
+    ClientError,
     DriverError,
     IncompleteCommit,
     Neo4jError,
@@ -115,19 +117,47 @@ def run_params(plan: Plan, report: LoadReport, now: dt.datetime) -> dict[str, An
 _SCHEMA_RACE = "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
 
 
-def apply_schema(driver: Driver, database: str, schema: list[Statement]) -> None:
-    with connection.session(driver, database) as session:
-        for stmt in schema:  # one per transaction; retried on transient errors (deadlocks)
+# the names of every index and of the constraints that own one (ours all do)
+SCHEMA_NAMES = (
+    "SHOW INDEXES YIELD name, owningConstraint "
+    "RETURN collect(name) + collect(owningConstraint) AS names"
+)
 
-            def create(tx: ManagedTransaction, stmt: Statement = stmt) -> None:
+
+def missing_schema(schema: list[Statement], names: Iterable[str]) -> list[Statement]:
+    """The schema statements whose object is not among ``names`` (a statement without a
+    name is always run: it says ``IF NOT EXISTS``)."""
+    present = set(names)
+    return [stmt for stmt in schema if not stmt.name or stmt.name not in present]
+
+
+def apply_schema(driver: Driver, database: str, schema: list[Statement]) -> None:
+    """Create the constraints and indexes the database lacks: one ``SHOW`` first, then
+    the missing ones in one transaction (none when all are there, as on every load but
+    the first). A user who may not list indexes gets every ``CREATE ... IF NOT EXISTS``."""
+    with connection.session(driver, database) as session:
+        try:
+            names = session.execute_read(
+                lambda tx: tx.run(SCHEMA_NAMES).single(strict=True)["names"]
+            )
+        except ClientError as exc:
+            if not str(exc.code or "").startswith("Neo.ClientError.Security."):
+                raise
+            names = []
+        missing = missing_schema(schema, names)
+        if not missing:
+            return
+
+        def create(tx: ManagedTransaction) -> None:
+            for stmt in missing:
                 tx.run(query_text(stmt.text), stmt.params).consume()
 
-            try:
-                session.execute_write(create)
-            except Neo4jError as exc:
-                if exc.code != _SCHEMA_RACE:
-                    raise
-                session.execute_write(create)  # another load made it: now found, or raises
+        try:  # retried on transient errors (deadlocks)
+            session.execute_write(create)
+        except Neo4jError as exc:
+            if exc.code != _SCHEMA_RACE:
+                raise
+            session.execute_write(create)  # another load made some: now found, or raises
 
 
 def _connection_lost(exc: Exception) -> bool:
