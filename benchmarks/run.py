@@ -109,6 +109,7 @@ class Options:
     cli: bool = True  # also run `casegraph load` end to end (d casegraph CLI)
     reloads: str = "all"  # e: all three reloads, or "unchanged" only (for the largest sizes)
     batch_sizes: list[int] = field(default_factory=list)  # d again with each (the sweep)
+    small: bool = True  # the shipped seed's first load and warm reloads, first of all
 
 
 class Bench:
@@ -440,6 +441,40 @@ def save(
         console.print(f"Results: {path} and {path.with_suffix('.svg')}")
 
 
+SMALL_RELOADS = 3  # forced reloads of the seed after its first load; the last is "warm"
+
+
+def small_loads(bench: Bench, fresh: bool) -> dict[str, Any]:
+    """The shipped seed (three datasets) through `casegraph load`: its first load, on a
+    server just started when ``fresh``, then forced reloads. The figures are the loads'
+    own write seconds (every dataset's, schema step included), and the wall time of the
+    whole command."""
+    cmd = [sys.executable, "-m", "loader", "load", str(ROOT / "seed"), "--json"]
+    runs: list[dict[str, Any]] = []
+    for attempt in range(1 + SMALL_RELOADS):
+        args = cmd + (["--force"] if attempt else [])
+        code, out, err, wall, _ = run_child(args, bench.target.env(), bench.opts.timeout)
+        if code != 0:
+            return {"error": f"exit {code}: {last_line(err or out)}"}
+        reports = json.loads(out)
+        runs.append({
+            "wall_s": round(wall, 3),
+            "write_s": round(sum(r["timings"]["write_s"] for r in reports), 3),
+            "elements": sum(r["totals"]["created"] + r["totals"]["changed"]
+                            + r["totals"]["unchanged"] for r in reports),
+            "created": sum(r["totals"]["created"] for r in reports),
+        })  # fmt: skip
+        bench.say(f"  seed {'forced reload' if attempt else 'first load'}: "
+                  f"write {runs[-1]['write_s']:.2f} s, wall {wall:.2f} s")  # fmt: skip
+    wipe(bench.target)
+    return {
+        "fresh_server": fresh,
+        "small_first_load_write_s": runs[0]["write_s"],
+        "small_warm_reload_s": runs[-1]["write_s"],
+        "runs": runs,
+    }
+
+
 def run_benchmark(opts: Options, console: Console | None = None) -> dict[str, Any]:
     """The whole benchmark; returns the results (also written under opts.results)."""
     console = console or Console(width=max(140, Console().width))
@@ -481,6 +516,10 @@ def run_benchmark(opts: Options, console: Console | None = None) -> dict[str, An
             )
         results["machine"]["neo4j"] = records[0]["v"]
         bench = Bench(opts, target, work, console)
+        if opts.small:
+            console.print("The shipped seed, small loads:")
+            results["small"] = small_loads(bench, fresh=own is not None)
+            save(opts, results, started, None)
         for shape in opts.shapes:
             for entities in opts.sizes:
                 run = run_size(bench, entities, shape)
@@ -526,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--reloads", choices=["all", "unchanged"], default="all", help="which e reloads to run"
     )
+    p.add_argument("--no-small", action="store_true", help="skip the shipped seed's small loads")
     a = p.parse_args(argv)
     opts = Options(
         sizes=[parse_size(s) for s in a.sizes.split(",")],
@@ -547,6 +587,7 @@ def main(argv: list[str] | None = None) -> int:
         cli=not a.no_cli,
         reloads=a.reloads,
         batch_sizes=[parse_size(x) for x in a.batch_sweep.split(",") if x.strip()],
+        small=not a.no_small,
     )
     for shape in opts.shapes:
         if shape not in gen.SHAPES:

@@ -91,15 +91,28 @@ def test_benchmark_end_to_end(neo4j_server: Neo4jServer, tmp_path: Path) -> None
         warm_up=False,
         quiet=True,
     )
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(
+        neo4j_server.uri, auth=(neo4j_server.username, neo4j_server.password)
+    ) as driver:
+        wipe(driver, neo4j_server.database)  # the seed's small loads start from nothing
     try:
         results = run_benchmark(opts, Console(file=(tmp_path / "out.txt").open("w")))
     finally:
-        from neo4j import GraphDatabase
-
         with GraphDatabase.driver(
             neo4j_server.uri, auth=(neo4j_server.username, neo4j_server.password)
         ) as driver:
             wipe(driver, neo4j_server.database)
+    small = results["small"]
+    assert small["fresh_server"] is False  # the session's server, not one just started
+    first, *reloads = small["runs"]
+    assert len(reloads) == 3
+    assert first["created"] > 0
+    assert [r["created"] for r in reloads] == [0, 0, 0]  # forced: rewritten, none new
+    assert {r["elements"] for r in small["runs"]} == {first["elements"]}
+    assert small["small_first_load_write_s"] == first["write_s"] > 0
+    assert small["small_warm_reload_s"] == reloads[-1]["write_s"] > 0
     (run,) = results["runs"]
     errors = {a["name"]: a["error"] for a in run["approaches"] if a.get("error")}
     assert not errors
