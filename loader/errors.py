@@ -5,10 +5,9 @@ CasegraphError                  exit 1 unless said otherwise
  ├── SettingError               exit 1: a CASEGRAPH_* variable of the wrong kind
  ├── InputError                 exit 1: YAML or ontology problems, all of them at once
  ├── ServerError                exit 1: the local Neo4j server could not be managed
- │    ├── JavaError             no Java, or a Java older than 17
- │    ├── MavenError            no Maven to fetch the server jars
+ │    ├── JavaError             no Java, or one too old for the Neo4j version
  │    ├── PortInUseError        a port the server needs is taken
- │    ├── DownloadError         Maven could not fetch the jars
+ │    ├── DownloadError         the jars could not be fetched, or a cached one changed
  │    └── StartError            the server did not come up
  ├── DatabaseUnavailableError   exit 3: unreachable, authentication failed, no such database
  ├── LoadError                  exit 1: the load was refused or failed; the message says
@@ -89,10 +88,6 @@ class ServerError(CasegraphError):
 
 
 class JavaError(ServerError):
-    pass
-
-
-class MavenError(ServerError):
     pass
 
 

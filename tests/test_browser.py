@@ -13,7 +13,6 @@ import html.parser
 import io
 import os
 import re
-import threading
 import urllib.error
 import urllib.request
 import zipfile
@@ -45,6 +44,7 @@ from loader.browser.files import (
 from loader.model.colors import contrast
 from loader.model.ontology import SYSTEM_LABELS, load_ontology
 from loader.queries.library import SavedQuery, library_preset, load_library, param_preset
+from loader.serving import serving
 from tests.conftest import Neo4jServer, wipe
 from tests.helpers import ROOT, casegraph, harness, load_seed
 
@@ -369,14 +369,8 @@ def test_cli_build_and_show(tmp_path: Path) -> None:
 def served(tmp_path: Path) -> Iterator[str]:
     build(tmp_path, LIBRARY, ONTOLOGY)
     (tmp_path / "secret.txt").write_text("no", encoding="utf-8")
-    server = guideserver.make_server(tmp_path, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(guideserver.make_server(tmp_path, "127.0.0.1", 0)) as url:
+        yield url
 
 
 def _request(url: str, method: str = "GET", **headers: str) -> Any:

@@ -10,7 +10,6 @@ import http.server
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pytest
 
 from loader.errors import DownloadError, JavaError, StartError
 from loader.server import jars, java, localserver
+from loader.serving import serving
 from tests.helpers import free_port
 
 METADATA = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -78,13 +78,8 @@ def repository() -> Iterator[tuple[str, dict[str, bytes]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", files
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)) as url:
+        yield url, files
 
 
 # --- Java ----------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
-import threading
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -34,6 +33,7 @@ from pathlib import Path
 
 from loader import settings
 from loader.errors import DownloadError, UsageError, shown
+from loader.serving import serving
 
 NEO4J_VERSION = "5.26.30"  # the default: the 5.26 LTS
 BROWSER_VERSION = "5.24.0"
@@ -233,13 +233,8 @@ def forwarder() -> Iterator[str]:
     handler = type("Forward", (_Forward,), {"upstream": repository()})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as url:
+        yield url
 
 
 def maven_home(log: Callable[[str], None]) -> Path:
